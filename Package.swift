@@ -1,0 +1,54 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let package = Package(
+    name: "kproxy-iptables",
+    products: [
+        .library(name: "ServiceModel", targets: ["ServiceModel"]),
+        .library(name: "IptablesBackend", targets: ["IptablesBackend"]),
+        .executable(name: "kproxy-iptables", targets: ["kproxy-iptables"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+    ],
+    targets: [
+        // Kubernetes objects, their validation, the Service/EndpointSlice join and the
+        // Ingress matcher. Reads YAML through libyaml's event API (bundled with Yams).
+        .target(
+            name: "ServiceModel",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // Rules as values, chain names, and (later) planner, renderer and appliers.
+        .target(
+            name: "IptablesBackend",
+            dependencies: [
+                "ServiceModel",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "kproxy-iptables",
+            dependencies: [
+                "ServiceModel",
+                "IptablesBackend",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "ServiceModelTests", dependencies: ["ServiceModel"]),
+        .testTarget(name: "IptablesBackendTests", dependencies: ["IptablesBackend"]),
+        .testTarget(name: "KProxyCLITests", dependencies: ["kproxy-iptables", "ServiceModel"]),
+    ]
+)
+
+for target in package.targets where [.regular, .executable, .test].contains(target.type) {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("NonisolatedNonsendingByDefault"))
+    target.swiftSettings = settings
+}

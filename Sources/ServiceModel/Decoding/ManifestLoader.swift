@@ -1,0 +1,203 @@
+import Foundation
+
+/// Reads Kubernetes manifests the way `kubectl apply -f` takes them: YAML or JSON files,
+/// single objects, multi-document streams, `List` objects, and directories of such files.
+///
+/// Every object is decoded and validated; all problems of all files are collected and
+/// thrown together as ``ManifestErrors``. Nothing is returned when anything is invalid.
+public enum ManifestLoader {
+    /// File name endings read from a directory, as kubectl does.
+    public static let manifestExtensions = ["yaml", "yml", "json"]
+
+    /// Loads files and directories (a directory's manifest files, not its subdirectories).
+    public static func load(paths: [String]) throws(ManifestErrors) -> Manifests {
+        var manifests = Manifests()
+        var errors: [ManifestError] = []
+        var seen: [String: String] = [:]
+        for path in paths {
+            for file in expand(path, &errors) {
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    errors.append(.unreadable(file: file, reason: readFailureReason(file)))
+                    continue
+                }
+                do {
+                    manifests.append(contentsOf: try load(bytes: [UInt8](data), file: file, seen: &seen))
+                } catch {
+                    errors += error.errors
+                }
+            }
+        }
+        guard errors.isEmpty else { throw ManifestErrors(errors) }
+        return manifests
+    }
+
+    /// Loads one YAML or JSON stream; `file` names it in messages.
+    public static func load(bytes: [UInt8], file: String) throws(ManifestErrors) -> Manifests {
+        var seen: [String: String] = [:]
+        return try load(bytes: bytes, file: file, seen: &seen)
+    }
+
+    /// Loads one stream; `seen` maps each object already read to its file, so an object
+    /// defined twice is reported.
+    static func load(bytes: [UInt8], file: String, seen: inout [String: String]) throws(ManifestErrors) -> Manifests {
+        let documents: [YAMLDocument]
+        do {
+            documents = try YAMLReader.documents(in: bytes)
+        } catch {
+            throw ManifestErrors([.malformed(file: file, line: error.line, column: error.column, problem: error.problem)])
+        }
+        var manifests = Manifests()
+        var errors: [ManifestError] = []
+        for document in documents {
+            guard let root = document.root, !root.isNull else { continue }
+            read(root, document: document.index, file: file, into: &manifests, &errors)
+        }
+        errors += duplicates(in: manifests, file: file, seen: &seen)
+        guard errors.isEmpty else { throw ManifestErrors(errors) }
+        return manifests
+    }
+
+    /// Loads the one KubeProxyConfiguration in a file.
+    public static func loadConfiguration(path: String) throws(ManifestErrors) -> KubeProxyConfiguration {
+        let manifests = try load(paths: [path])
+        guard manifests.configurations.count == 1 else {
+            let found = manifests.configurations.count
+            throw ManifestErrors([.invalidField(
+                file: path, object: ObjectDescription(kind: "KubeProxyConfiguration", namespace: nil, name: nil,
+                                                      document: 1, line: 1, isNamed: false),
+                FieldError(.invalid, .root, value: String(found),
+                           "the file must hold exactly one KubeProxyConfiguration"))])
+        }
+        return manifests.configurations[0].configuration
+    }
+
+    private static func read(_ root: YAMLNode, document: Int, file: String,
+                             into manifests: inout Manifests, _ errors: inout [ManifestError]) {
+        var reader = FieldReader()
+        let kind = reader.string(root, "kind", .root)
+        let apiVersion = reader.string(root, "apiVersion", .root)
+        let metadata = root["metadata"]
+        var object = ObjectDescription(
+            kind: kind, namespace: metadata?["namespace"]?.scalar?.text,
+            name: metadata?["name"]?.scalar?.text, document: document, line: root.line,
+            isNamed: kind != "KubeProxyConfiguration")
+        guard case .mapping = root.content else {
+            errors.append(.invalidField(file: file, object: object,
+                                        FieldError(.invalid, .root, value: root.typeName, "must be of type object")))
+            return
+        }
+        guard let kind, !kind.isEmpty else {
+            errors.append(.invalidField(file: file, object: object, .required(FieldPath("kind"))))
+            return
+        }
+        if kind.hasSuffix("List"), root["items"] != nil {
+            for item in reader.list(root, "items", .root) {
+                read(item, document: document, file: file, into: &manifests, &errors)
+            }
+            errors += reader.errors.map { .invalidField(file: file, object: object, $0) }
+            return
+        }
+        guard let expected = Self.apiVersions[kind] else {
+            manifests.skippedKinds[kind, default: 0] += 1
+            return
+        }
+        guard let apiVersion, !apiVersion.isEmpty else {
+            errors.append(.invalidField(file: file, object: object, .required(FieldPath("apiVersion"))))
+            return
+        }
+        guard apiVersion == expected else {
+            errors.append(.invalidField(file: file, object: object,
+                                        .unsupported(FieldPath("apiVersion"), apiVersion, supported: [expected])))
+            return
+        }
+        if object.namespace == nil, Self.namespacedKinds.contains(kind) { object.namespace = "default" }
+
+        var problems: [FieldError]
+        switch kind {
+        case "Service":
+            let service = Service.decode(root, &reader)
+            problems = reader.errors + service.validate()
+            if problems.isEmpty { manifests.services.append(service) }
+        case "EndpointSlice":
+            let slice = EndpointSlice.decode(root, &reader)
+            problems = reader.errors + slice.validate()
+            if problems.isEmpty { manifests.endpointSlices.append(slice) }
+        case "Endpoints":
+            let endpoints = Endpoints.decode(root, &reader)
+            problems = reader.errors + endpoints.validate()
+            if problems.isEmpty { manifests.endpoints.append(endpoints) }
+        case "Node":
+            let node = Node.decode(root, &reader)
+            problems = reader.errors + node.validate()
+            if problems.isEmpty { manifests.nodes.append(node) }
+        case "Ingress":
+            let ingress = Ingress.decode(root, &reader)
+            problems = reader.errors + ingress.validate()
+            if problems.isEmpty { manifests.ingresses.append(ingress) }
+        case "IngressClass":
+            let ingressClass = IngressClass.decode(root, &reader)
+            problems = reader.errors + ingressClass.validate()
+            if problems.isEmpty { manifests.ingressClasses.append(ingressClass) }
+        default:
+            let configuration = KubeProxyConfiguration.decode(root, &reader)
+            problems = reader.errors + configuration.validate()
+            if problems.isEmpty { manifests.configurations.append((file, configuration)) }
+        }
+        errors += problems.map { .invalidField(file: file, object: object, $0) }
+    }
+
+    static let apiVersions: [String: String] = [
+        "Service": "v1", "Endpoints": "v1", "Node": "v1",
+        "EndpointSlice": "discovery.k8s.io/v1",
+        "Ingress": "networking.k8s.io/v1", "IngressClass": "networking.k8s.io/v1",
+        "KubeProxyConfiguration": "kubeproxy.config.k8s.io/v1alpha1",
+    ]
+    static let namespacedKinds: Set<String> = ["Service", "Endpoints", "EndpointSlice", "Ingress"]
+
+    /// The files a path stands for: itself, or a directory's manifest files sorted by name.
+    private static func expand(_ path: String, _ errors: inout [ManifestError]) -> [String] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            errors.append(.unreadable(file: path, reason: "no such file or directory"))
+            return []
+        }
+        guard isDirectory.boolValue else { return [path] }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: path) else {
+            errors.append(.unreadable(file: path, reason: "cannot list the directory"))
+            return []
+        }
+        let base = path.hasSuffix("/") ? path : path + "/"
+        return names.sorted().filter { name in
+            guard let dot = name.lastIndex(of: "."), !name.hasPrefix(".") else { return false }
+            return manifestExtensions.contains(String(name[name.index(after: dot)...]).lowercased())
+        }.map { base + $0 }
+    }
+
+    private static func readFailureReason(_ file: String) -> String {
+        FileManager.default.isReadableFile(atPath: file) ? "cannot read the file" : "permission denied"
+    }
+
+    /// Objects defined twice (same kind, namespace and name), within and across files.
+    private static func duplicates(in manifests: Manifests, file: String, seen: inout [String: String]) -> [ManifestError] {
+        var errors: [ManifestError] = []
+        func check(_ kind: String, _ metadata: ObjectMeta) {
+            let key = "\(kind)/\(metadata.namespace)/\(metadata.name)"
+            if let earlier = seen[key] {
+                let object = ObjectDescription(kind: kind, namespace: metadata.namespace, name: metadata.name,
+                                               document: 0, line: 0)
+                errors.append(.invalidField(file: file, object: object,
+                                            FieldError(.duplicate, FieldPath("metadata", "name"), value: quoted(metadata.name),
+                                                       "also defined in \(earlier)")))
+            } else {
+                seen[key] = file
+            }
+        }
+        manifests.services.forEach { check("Service", $0.metadata) }
+        manifests.endpointSlices.forEach { check("EndpointSlice", $0.metadata) }
+        manifests.endpoints.forEach { check("Endpoints", $0.metadata) }
+        manifests.nodes.forEach { check("Node", $0.metadata) }
+        manifests.ingresses.forEach { check("Ingress", $0.metadata) }
+        manifests.ingressClasses.forEach { check("IngressClass", $0.metadata) }
+        return errors
+    }
+}

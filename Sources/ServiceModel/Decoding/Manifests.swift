@@ -1,0 +1,43 @@
+/// Everything read from a set of manifest files, every object valid.
+public struct Manifests: Sendable {
+    public var services: [Service] = []
+    public var endpointSlices: [EndpointSlice] = []
+    public var endpoints: [Endpoints] = []
+    public var nodes: [Node] = []
+    public var ingresses: [Ingress] = []
+    public var ingressClasses: [IngressClass] = []
+    /// KubeProxyConfiguration objects found among the manifests, with the file each came from.
+    public var configurations: [(file: String, configuration: KubeProxyConfiguration)] = []
+    /// Objects of kinds this library does not read, counted by kind.
+    public var skippedKinds: [String: Int] = [:]
+
+    public init() {}
+
+    /// Objects read per kind, skipped kinds included.
+    public var countsByKind: [String: Int] {
+        var counts = skippedKinds
+        let read: [(String, Int)] = [
+            ("Service", services.count), ("EndpointSlice", endpointSlices.count), ("Endpoints", endpoints.count),
+            ("Node", nodes.count), ("Ingress", ingresses.count), ("IngressClass", ingressClasses.count),
+            ("KubeProxyConfiguration", configurations.count),
+        ]
+        for (kind, count) in read where count > 0 { counts[kind, default: 0] += count }
+        return counts
+    }
+
+    /// The Node with this name.
+    public func node(named name: String) -> Node? {
+        nodes.first { $0.metadata.name == name }
+    }
+
+    mutating func append(contentsOf other: Manifests) {
+        services += other.services
+        endpointSlices += other.endpointSlices
+        endpoints += other.endpoints
+        nodes += other.nodes
+        ingresses += other.ingresses
+        ingressClasses += other.ingressClasses
+        configurations += other.configurations
+        for (kind, count) in other.skippedKinds { skippedKinds[kind, default: 0] += count }
+    }
+}

@@ -1,0 +1,30 @@
+import ArgumentParser
+
+/// The `kproxy-iptables` command: kube-proxy's iptables mode as a library and a tool.
+@main
+struct KProxyIptables: ParsableCommand {
+    static let version = "0.1.0"
+
+    static let configuration = CommandConfiguration(
+        commandName: "kproxy-iptables",
+        abstract: "Kubernetes Service proxying with kube-proxy-compatible iptables rules.",
+        discussion: """
+            kproxy-iptables reads Kubernetes Services, EndpointSlices (or legacy Endpoints), \
+            the Node it runs on and a KubeProxyConfiguration, exactly as `kubectl get -o yaml` \
+            prints them, and works out the iptables rules kube-proxy's iptables mode would \
+            install for them.
+
+            Input files are YAML or JSON: single objects, multi-document streams, `kind: List` \
+            objects, or directories of such files (their .yaml, .yml and .json files). Objects \
+            of other kinds are counted and skipped.
+
+            EXIT STATUS
+              0   success
+              1   a runtime failure (reading the kernel's tables, applying rules)
+              2   invalid manifests or configuration; every problem is printed
+              64  the command line is wrong
+            """,
+        version: version,
+        subcommands: [Validate.self, Bench.self]
+    )
+}

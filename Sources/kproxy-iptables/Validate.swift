@@ -1,0 +1,43 @@
+import ArgumentParser
+import Foundation
+import ServiceModel
+
+/// `kproxy-iptables validate`: read, check and join the manifests, and say what was found.
+struct Validate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Check manifests and show what a sync would work from.",
+        discussion: """
+            Reads every object, checks it with Kubernetes' validation rules, joins each Service \
+            port with the endpoints of the Service's EndpointSlices, and prints a summary: the \
+            objects read per kind, the services and endpoints joined, the node and the \
+            configuration in effect.
+
+            When anything is invalid, every problem is printed to standard error, one a line, \
+            naming the file, the object, the field and the reason, for example:
+
+              cluster.yaml: Service prod/api: spec.ports[1].port: Invalid value: 70000: must be between 1 and 65535, inclusive
+
+            and the command exits with status 2.
+            """
+    )
+
+    @OptionGroup var input: InputOptions
+
+    @Option(help: ArgumentHelp("The node whose view to show (default: the configuration's hostnameOverride).",
+                               valueName: "name"))
+    var hostnameOverride: String?
+
+    func run() throws {
+        let report: ValidationReport
+        do {
+            report = try ValidationReport.make(files: input.files, configPath: input.config,
+                                               hostnameOverride: hostnameOverride)
+        } catch {
+            FileHandle.standardError.write(Data((error.description + "\n").utf8))
+            let count = error.errors.count
+            FileHandle.standardError.write(Data("\(count) \(count == 1 ? "problem" : "problems") found; nothing was used.\n".utf8))
+            throw ExitCode(2)
+        }
+        print(report.text, terminator: "")
+    }
+}

@@ -1,0 +1,123 @@
+import ServiceModel
+
+/// What `validate` found: the manifests, the configuration in effect and the join.
+struct ValidationReport {
+    var manifests: Manifests
+    var configuration: KubeProxyConfiguration
+    var configurationSource: String
+    var catalog: ServiceCatalog
+    var node: Node?
+    var nodeName: String?
+
+    /// Loads and joins; throws every problem found.
+    static func make(files: [String], configPath: String?, hostnameOverride: String?) throws(ManifestErrors) -> ValidationReport {
+        var errors: [ManifestError] = []
+        var manifests = Manifests()
+        do {
+            manifests = try ManifestLoader.load(paths: files)
+        } catch {
+            errors += error.errors
+        }
+        var configuration = KubeProxyConfiguration()
+        var source = "kube-proxy defaults"
+        if let configPath {
+            do {
+                configuration = try ManifestLoader.loadConfiguration(path: configPath)
+                source = configPath
+            } catch {
+                errors += error.errors
+            }
+        } else if manifests.configurations.count > 1 {
+            for extra in manifests.configurations.dropFirst() {
+                errors.append(.invalidField(
+                    file: extra.file,
+                    object: ObjectDescription(kind: "KubeProxyConfiguration", namespace: nil, name: nil,
+                                              document: 1, line: 1, isNamed: false),
+                    FieldError(.duplicate, .root, value: nil,
+                               "another KubeProxyConfiguration is in \(manifests.configurations[0].file); give one with --config")))
+            }
+        } else if let found = manifests.configurations.first {
+            configuration = found.configuration
+            source = found.file
+        }
+        guard errors.isEmpty else { throw ManifestErrors(errors) }
+        let nodeName = hostnameOverride ?? configuration.hostnameOverride
+        let catalog = ServiceCatalog(services: manifests.services, endpointSlices: manifests.endpointSlices,
+                                     endpoints: manifests.endpoints, localNodeName: nodeName)
+        return ValidationReport(manifests: manifests, configuration: configuration, configurationSource: source,
+                                catalog: catalog, node: nodeName.flatMap(manifests.node(named:)), nodeName: nodeName)
+    }
+
+    var text: String {
+        var lines: [String] = []
+        let counts = manifests.countsByKind
+        let total = counts.values.reduce(0, +)
+        let skipped = manifests.skippedKinds
+        lines.append("Objects read: \(total)")
+        let kindWidth = max(counts.keys.map(\.count).max() ?? 0, 4)
+        for kind in counts.keys.sorted() {
+            let note = skipped[kind] != nil && counts[kind] == skipped[kind] ? "  (skipped: not used)" : ""
+            lines.append("  " + kind.padding(kindWidth) + "  " + String(counts[kind]!).leftPadding(6) + note)
+        }
+
+        let proxied = Set(catalog.servicePorts.map(\.name.service)).count
+        let endpoints = catalog.servicePorts.flatMap(\.endpoints)
+        let ready = endpoints.filter(\.isReady).count
+        let terminating = endpoints.filter { $0.isTerminating && $0.isServing }.count
+        lines.append("Services: \(manifests.services.count) (\(proxied) proxied, \(catalog.skippedServices.count) without rules)")
+        for skipped in catalog.skippedServices {
+            lines.append("  \(skipped.service): \(skipped.reason.rawValue)")
+        }
+        let withoutEndpoints = catalog.servicePorts.filter { $0.endpoints.isEmpty }.count
+        lines.append("Service ports: \(catalog.servicePorts.count) (\(withoutEndpoints) without endpoints)")
+        lines.append("Endpoints joined: \(endpoints.count) (\(ready) ready, \(terminating) serving while terminating, "
+                     + "\(endpoints.count - ready - terminating) not serving)")
+
+        if let node {
+            let zone = node.zone.map { "zone \($0), " } ?? ""
+            let ips = node.nodeIPs.map(\.description).joined(separator: ", ")
+            let cidrs = node.podCIDRs.map(\.description).joined(separator: ", ")
+            lines.append("Node \(node.name): \(zone)IPs \(ips.isEmpty ? "none" : ips), pod CIDRs \(cidrs.isEmpty ? "none" : cidrs)")
+            let local = endpoints.filter { $0.nodeName == node.name }.count
+            lines.append("  endpoints on this node: \(local)")
+        } else if let nodeName {
+            lines.append("Node \(nodeName): not among the manifests")
+        } else {
+            lines.append("Node: not named (set hostnameOverride or --hostname-override)")
+        }
+
+        let config = configuration
+        let detector: String
+        switch config.localTrafficDetector {
+        case .clusterCIDR:
+            detector = config.clusterCIDRs.isEmpty ? "none (no clusterCIDR)"
+                : "ClusterCIDR " + config.clusterCIDRs.map(\.description).joined(separator: ",")
+        case .nodeCIDR: detector = "NodeCIDR"
+        case .bridgeInterface(let name): detector = "BridgeInterface \(name)"
+        case .interfaceNamePrefix(let prefix): detector = "InterfaceNamePrefix \(prefix)"
+        }
+        let nodePorts = config.nodePortAddresses.isEmpty ? "all local addresses"
+            : config.nodePortAddresses.map { address -> String in
+                switch address {
+                case .cidr(let prefix): return prefix.description
+                case .primary: return "primary"
+                }
+            }.joined(separator: ", ")
+        lines.append("Configuration (\(configurationSource)):")
+        lines.append("  local traffic detector: \(detector)")
+        lines.append("  masquerade: bit \(config.masqueradeBit), all \(config.masqueradeAll)")
+        lines.append("  localhost NodePorts: \(config.localhostNodePorts); NodePort addresses: \(nodePorts)")
+        lines.append("Valid.")
+        return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension String {
+    func padding(_ width: Int) -> String {
+        count >= width ? self : self + String(repeating: " ", count: width - count)
+    }
+
+    func leftPadding(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}
