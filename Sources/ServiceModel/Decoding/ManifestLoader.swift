@@ -116,34 +116,40 @@ public enum ManifestLoader {
         switch kind {
         case "Service":
             let service = Service.decode(root, &reader)
-            problems = reader.errors + service.validate()
+            problems = combine(reader.errors, service.validate())
             if problems.isEmpty { manifests.services.append(service) }
         case "EndpointSlice":
             let slice = EndpointSlice.decode(root, &reader)
-            problems = reader.errors + slice.validate()
+            problems = combine(reader.errors, slice.validate())
             if problems.isEmpty { manifests.endpointSlices.append(slice) }
         case "Endpoints":
             let endpoints = Endpoints.decode(root, &reader)
-            problems = reader.errors + endpoints.validate()
+            problems = combine(reader.errors, endpoints.validate())
             if problems.isEmpty { manifests.endpoints.append(endpoints) }
         case "Node":
             let node = Node.decode(root, &reader)
-            problems = reader.errors + node.validate()
+            problems = combine(reader.errors, node.validate())
             if problems.isEmpty { manifests.nodes.append(node) }
         case "Ingress":
             let ingress = Ingress.decode(root, &reader)
-            problems = reader.errors + ingress.validate()
+            problems = combine(reader.errors, ingress.validate())
             if problems.isEmpty { manifests.ingresses.append(ingress) }
         case "IngressClass":
             let ingressClass = IngressClass.decode(root, &reader)
-            problems = reader.errors + ingressClass.validate()
+            problems = combine(reader.errors, ingressClass.validate())
             if problems.isEmpty { manifests.ingressClasses.append(ingressClass) }
         default:
             let configuration = KubeProxyConfiguration.decode(root, &reader)
-            problems = reader.errors + configuration.validate()
+            problems = combine(reader.errors, configuration.validate())
             if problems.isEmpty { manifests.configurations.append((file, configuration)) }
         }
         errors += problems.map { .invalidField(file: file, object: object, $0) }
+    }
+
+    /// Decoding problems, then validation problems about fields no decoding problem already
+    /// covers: a port that could not be read is not reported again as a missing port.
+    private static func combine(_ decoding: [FieldError], _ validation: [FieldError]) -> [FieldError] {
+        decoding + validation.filter { error in !decoding.contains { $0.path.overlaps(error.path) } }
     }
 
     static let apiVersions: [String: String] = [

@@ -139,7 +139,7 @@ extension ServicePort {
         var targetPort = TargetPort.number(port)
         if let target = node["targetPort"], !target.isNull, let scalar = target.scalar {
             switch scalar.resolved {
-            case .int(let number): targetPort = .number(number)
+            case .int(let number): targetPort = .number(number == 0 ? port : number)
             default:
                 // A quoted number is a name as far as the API is concerned; validation rejects it.
                 targetPort = scalar.text.isEmpty ? .number(port) : .name(scalar.text)

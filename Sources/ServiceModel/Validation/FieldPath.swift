@@ -46,6 +46,12 @@ public struct FieldPath: Hashable, Sendable, CustomStringConvertible {
         return copy
     }
 
+    /// Whether one path lies within the other (or they are equal).
+    public func overlaps(_ other: FieldPath) -> Bool {
+        let count = min(components.count, other.components.count)
+        return components.prefix(count) == other.components.prefix(count)
+    }
+
     public var description: String {
         var text = ""
         for component in components {

@@ -25,8 +25,10 @@ extension Service {
             }
             errors.append(contentsOf: Self.validatePortNumber(port.port, path.child("port")))
             switch port.targetPort {
-            case .number(let number):
+            case .number(let number) where number != port.port:
                 errors.append(contentsOf: Self.validatePortNumber(number, path.child("targetPort")))
+            case .number:
+                break  // defaulted from the port, which is checked already
             case .name(let name):
                 for message in NameRules.ianaServiceName(name) {
                     errors.append(.invalid(path.child("targetPort"), name, message))
