@@ -40,17 +40,16 @@ public enum ManifestLoader {
     /// Loads one stream; `seen` maps each object already read to its file, so an object
     /// defined twice is reported.
     static func load(bytes: [UInt8], file: String, seen: inout [String: String]) throws(ManifestErrors) -> Manifests {
-        let documents: [YAMLDocument]
-        do {
-            documents = try YAMLReader.documents(in: bytes)
-        } catch {
-            throw ManifestErrors([.malformed(file: file, line: error.line, column: error.column, problem: error.problem)])
-        }
         var manifests = Manifests()
         var errors: [ManifestError] = []
-        for document in documents {
-            guard let root = document.root, !root.isNull else { continue }
-            read(root, document: document.index, file: file, into: &manifests, &errors)
+        do {
+            try YAMLReader.forEachDocument(in: bytes) { document in
+                guard let root = document.root, !root.isNull else { return }
+                read(root, document: document.index, file: file, into: &manifests, &errors)
+            }
+        } catch {
+            // A stream that is not YAML is reported alone: what came before it is not used.
+            throw ManifestErrors([.malformed(file: file, line: error.line, column: error.column, problem: error.problem)])
         }
         errors += duplicates(in: manifests, file: file, seen: &seen)
         guard errors.isEmpty else { throw ManifestErrors(errors) }

@@ -25,16 +25,26 @@ struct YAMLDocument: Sendable {
 enum YAMLReader {
     /// Parses every document of `bytes`.
     static func documents(in bytes: [UInt8]) throws(YAMLSyntaxError) -> [YAMLDocument] {
-        let result: Result<[YAMLDocument], YAMLSyntaxError> = bytes.withUnsafeBufferPointer { buffer in
+        var documents: [YAMLDocument] = []
+        try forEachDocument(in: bytes) { documents.append($0) }
+        return documents
+    }
+
+    /// Parses `bytes` one document at a time, handing each to `body` before reading the
+    /// next, so a large stream never exists as one tree. Documents before a syntax error
+    /// have been handed over when the error is thrown.
+    static func forEachDocument(in bytes: [UInt8], _ body: (YAMLDocument) -> Void) throws(YAMLSyntaxError) {
+        let failure: YAMLSyntaxError? = bytes.withUnsafeBufferPointer { buffer in
             var session = EventSession(buffer: buffer)
             defer { session.close() }
             do throws(YAMLSyntaxError) {
-                return .success(try session.readStream())
+                try session.readStream(body)
+                return nil
             } catch {
-                return .failure(error)
+                return error
             }
         }
-        return try result.get()
+        if let failure { throw failure }
     }
 }
 
@@ -57,8 +67,8 @@ private struct EventSession {
         parser.deallocate()
     }
 
-    mutating func readStream() throws(YAMLSyntaxError) -> [YAMLDocument] {
-        var documents: [YAMLDocument] = []
+    mutating func readStream(_ body: (YAMLDocument) -> Void) throws(YAMLSyntaxError) {
+        var index = 0
         var event = try next()
         guard event.type == YAML_STREAM_START_EVENT else { throw unexpected(event) }
         yaml_event_delete(&event)
@@ -78,9 +88,9 @@ private struct EventSession {
             }
             defer { yaml_event_delete(&first) }
             guard first.type == YAML_DOCUMENT_END_EVENT else { throw unexpected(first) }
-            documents.append(YAMLDocument(index: documents.count + 1, root: root, line: line))
+            index += 1
+            body(YAMLDocument(index: index, root: root, line: line))
         }
-        return documents
     }
 
     private func next() throws(YAMLSyntaxError) -> yaml_event_t {
