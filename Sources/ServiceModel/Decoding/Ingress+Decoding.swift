@@ -70,7 +70,7 @@ extension IngressBackend {
             let portName = reader.string(port, "name", portPath).flatMap { $0.isEmpty ? nil : $0 }
             let portNumber = reader.int(port, "number", portPath).flatMap { $0 == 0 ? nil : $0 }
             switch (portName, portNumber) {
-            case (let name?, nil): return .service(name: name, port: .name(name))
+            case (let portName?, nil): return .service(name: name, port: .name(portName))
             case (nil, let number?): return .service(name: name, port: .number(number))
             case (.some, .some):
                 reader.record(.invalid(portPath, "name+number", "cannot set both port name & port number"))

@@ -44,7 +44,7 @@ extension Ingress {
     }
 
     /// Why a path is not valid for its type, if it is not.
-    static func pathProblem(_ path: String, _ type: IngressPath.PathType) -> String? {
+    public static func pathProblem(_ path: String, _ type: IngressPath.PathType) -> String? {
         if type == .implementationSpecific {
             return path.isEmpty || path.hasPrefix("/") ? nil : "must be an absolute path"
         }
