@@ -1,0 +1,179 @@
+import Foundation
+import Testing
+
+/// The package root, found from this file's path.
+let packageRoot: String = {
+    var path = #filePath
+    for _ in 0..<3 { path = String(path[..<path.lastIndex(of: "/")!]) }
+    return path
+}()
+
+/// The built `kproxy-iptables`, beside the test bundle.
+let executable: String = {
+    let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    let beside = bundle.appendingPathComponent("kproxy-iptables").path
+    return FileManager.default.isExecutableFile(atPath: beside) ? beside : packageRoot + "/.build/debug/kproxy-iptables"
+}()
+
+struct Run {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs the CLI in the package root with `arguments`.
+func run(_ arguments: [String]) throws -> Run {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+               stderr: String(decoding: stderr, as: UTF8.self))
+}
+
+/// Compares `actual` with the golden file at `path` (relative to the package root). With
+/// UPDATE_GOLDEN=1 the file is rewritten and the test fails on purpose, so a recording run
+/// is never green; review the change with `git diff Fixtures/`.
+func assertGolden(_ actual: String, _ path: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    let full = packageRoot + "/" + path
+    if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+        try? FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent,
+                                                 withIntermediateDirectories: true)
+        try? actual.write(toFile: full, atomically: true, encoding: .utf8)
+        Issue.record("re-recorded \(path); run again without UPDATE_GOLDEN", sourceLocation: sourceLocation)
+        return
+    }
+    guard let expected = try? String(contentsOfFile: full, encoding: .utf8) else {
+        Issue.record("missing golden file \(path); record it with UPDATE_GOLDEN=1", sourceLocation: sourceLocation)
+        return
+    }
+    guard actual != expected else { return }
+    let actualLines = actual.split(separator: "\n", omittingEmptySubsequences: false)
+    let expectedLines = expected.split(separator: "\n", omittingEmptySubsequences: false)
+    let first = zip(actualLines, expectedLines).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+        ?? min(actualLines.count, expectedLines.count)
+    let context = { (lines: [Substring]) in lines[max(0, first - 3)..<min(lines.count, first + 4)].joined(separator: "\n") }
+    Issue.record("""
+        \(path) differs at line \(first + 1); rerun with UPDATE_GOLDEN=1 to accept.
+        expected:
+        \(context(expectedLines))
+        actual:
+        \(context(actualLines))
+        """, sourceLocation: sourceLocation)
+}
+
+let fixtureCases: [String] = {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: packageRoot + "/Fixtures/cases")) ?? []
+    return names.filter { FileManager.default.fileExists(atPath: packageRoot + "/Fixtures/cases/\($0)/cluster.yaml") }.sorted()
+}()
+
+@Suite struct ValidateCommandTests {
+    @Test(arguments: fixtureCases)
+    func summarisesEveryCase(_ name: String) throws {
+        let directory = "Fixtures/cases/\(name)"
+        let result = try run(["validate", "-f", directory + "/cluster.yaml", "--config", directory + "/kube-proxy.yaml"])
+        #expect(result.status == 0)
+        #expect(result.stderr == "")
+        assertGolden(result.stdout, "Fixtures/golden/validate/\(name).txt")
+    }
+
+    @Test func aDirectoryIsReadWithItsConfiguration() throws {
+        let result = try run(["validate", "-f", "Fixtures/cases/kube-dns"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("Configuration (Fixtures/cases/kube-dns/kube-proxy.yaml):"))
+        #expect(result.stdout.contains("  KubeProxyConfiguration       1"))
+    }
+
+    @Test func invalidInputExitsTwoWithEveryProblemOnStandardError() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kproxy-cli-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("bad.yaml").path
+        try """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: api, namespace: prod}
+            spec:
+              ports:
+              - {name: http, port: 80}
+              - {name: https, port: 70000}
+            ---
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata: {name: api-abc, namespace: prod}
+            addressType: IPv4
+            endpoints: []
+
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let result = try run(["validate", "-f", file])
+        #expect(result.status == 2)
+        #expect(result.stdout == "")
+        #expect(result.stderr == """
+            \(file): Service prod/api: spec.ports[1].port: Invalid value: 70000: must be between 1 and 65535, inclusive
+            \(file): EndpointSlice prod/api-abc: metadata.labels[kubernetes.io/service-name]: Required value: an EndpointSlice must name its Service; without it no proxy uses the slice
+            2 problems found; nothing was used.
+
+            """)
+    }
+
+    @Test func aMissingFileExitsTwo() throws {
+        let result = try run(["validate", "-f", "Fixtures/nowhere.yaml"])
+        #expect(result.status == 2)
+        #expect(result.stderr.hasPrefix("Fixtures/nowhere.yaml: cannot read: no such file or directory\n"))
+    }
+
+    @Test func aBadConfigurationExitsTwo() throws {
+        let result = try run(["validate", "-f", "Fixtures/cases/kube-dns/cluster.yaml", "--config", "Fixtures/cases/kube-dns/cluster.yaml"])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("the file must hold exactly one KubeProxyConfiguration"))
+    }
+
+    @Test func usageErrorsExitSixtyFour() throws {
+        #expect(try run(["validate"]).status == 64)
+        #expect(try run(["validate", "-f"]).status == 64)
+        #expect(try run(["frobnicate"]).status == 64)
+    }
+}
+
+@Suite struct HelpAndVersionTests {
+    @Test func helpReadsLikeAManualPage() throws {
+        let root = try run(["--help"])
+        #expect(root.status == 0)
+        for section in ["OVERVIEW:", "USAGE:", "EXIT STATUS", "SUBCOMMANDS:", "validate", "bench"] {
+            #expect(root.stdout.contains(section), "\(section)")
+        }
+        let validate = try run(["validate", "--help"])
+        #expect(validate.stdout.contains("-f, --filename <file-or-dir>"))
+        #expect(validate.stdout.contains("--config <kube-proxy.yaml>"))
+        #expect(validate.stdout.contains("exits with status 2"))
+    }
+
+    @Test func printsItsVersion() throws {
+        let result = try run(["--version"])
+        #expect(result.status == 0)
+        #expect(result.stdout == "0.1.0\n")
+    }
+}
+
+@Suite struct BenchCommandTests {
+    @Test func printsFiguresAsJSON() throws {
+        let result = try run(["bench", "--services", "50", "--endpoints", "2", "--runs", "1", "--output", "json"])
+        #expect(result.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let figures = try #require(object)
+        #expect(figures["objects"] as? Int == 101)
+        #expect(figures["services"] as? Int == 50)
+        for key in ["decodeMs", "joinMs", "peakRSSMB", "yamlBytes", "joinedEndpoints"] {
+            #expect(figures[key] is NSNumber, "\(key)")
+        }
+        #expect(result.stderr.contains("bench: run 1 of 1"))
+    }
+}
