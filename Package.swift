@@ -11,7 +11,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
@@ -23,7 +22,7 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        // Rules as values, chain names, and (later) planner, renderer and appliers.
+        // Chain names today; the rule model, planner, renderer, diff and appliers build on it.
         .target(
             name: "IptablesBackend",
             dependencies: [
@@ -37,7 +36,6 @@ let package = Package(
                 "ServiceModel",
                 "IptablesBackend",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "ServiceModelTests", dependencies: ["ServiceModel"]),
