@@ -11,8 +11,8 @@ struct KProxyIptables: ParsableCommand {
         discussion: """
             kproxy-iptables reads Kubernetes Services, EndpointSlices (or legacy Endpoints), \
             the Node it runs on and a KubeProxyConfiguration, exactly as `kubectl get -o yaml` \
-            prints them, and works out the iptables rules kube-proxy's iptables mode would \
-            install for them.
+            prints them, checks them with Kubernetes' rules and joins every Service port with \
+            its endpoints: what kube-proxy's iptables mode builds its rules from.
 
             Input files are YAML or JSON: single objects, multi-document streams, `kind: List` \
             objects, or directories of such files (their .yaml, .yml and .json files). Objects \

@@ -56,25 +56,7 @@ extension Endpoints {
                     }
                 }
             }
-            var names: Set<String> = []
-            for (portIndex, port) in subset.ports.enumerated() {
-                let portPath = path.child("ports").index(portIndex)
-                if subset.ports.count > 1, port.name.isEmpty {
-                    errors.append(.required(portPath.child("name")))
-                } else if !port.name.isEmpty {
-                    for message in NameRules.dns1123Label(port.name) {
-                        errors.append(.invalid(portPath.child("name"), port.name, message))
-                    }
-                }
-                if !names.insert(port.name).inserted {
-                    errors.append(.duplicate(portPath.child("name"), port.name))
-                }
-                if let number = port.port {
-                    errors.append(contentsOf: Service.validatePortNumber(number, portPath.child("port")))
-                } else {
-                    errors.append(.required(portPath.child("port")))
-                }
-            }
+            errors += EndpointPort.validate(subset.ports, at: path.child("ports"), namesRequired: true, portRequired: true)
         }
         return errors
     }

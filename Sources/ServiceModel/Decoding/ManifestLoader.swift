@@ -111,36 +111,35 @@ public enum ManifestLoader {
         }
         if object.namespace == nil, Self.namespacedKinds.contains(kind) { object.namespace = "default" }
 
-        var problems: [FieldError]
+        /// Keeps a decoded object when neither decoding nor validation found a problem.
+        func keep<T>(_ value: T, _ validation: [FieldError], in list: WritableKeyPath<Manifests, [T]>) -> [FieldError] {
+            let problems = combine(reader.errors, validation)
+            if problems.isEmpty { manifests[keyPath: list].append(value) }
+            return problems
+        }
+        let problems: [FieldError]
         switch kind {
         case "Service":
             let service = Service.decode(root, &reader)
-            problems = combine(reader.errors, service.validate())
-            if problems.isEmpty { manifests.services.append(service) }
+            problems = keep(service, service.validate(), in: \.services)
         case "EndpointSlice":
             let slice = EndpointSlice.decode(root, &reader)
-            problems = combine(reader.errors, slice.validate())
-            if problems.isEmpty { manifests.endpointSlices.append(slice) }
+            problems = keep(slice, slice.validate(), in: \.endpointSlices)
         case "Endpoints":
             let endpoints = Endpoints.decode(root, &reader)
-            problems = combine(reader.errors, endpoints.validate())
-            if problems.isEmpty { manifests.endpoints.append(endpoints) }
+            problems = keep(endpoints, endpoints.validate(), in: \.endpoints)
         case "Node":
             let node = Node.decode(root, &reader)
-            problems = combine(reader.errors, node.validate())
-            if problems.isEmpty { manifests.nodes.append(node) }
+            problems = keep(node, node.validate(), in: \.nodes)
         case "Ingress":
             let ingress = Ingress.decode(root, &reader)
-            problems = combine(reader.errors, ingress.validate())
-            if problems.isEmpty { manifests.ingresses.append(ingress) }
+            problems = keep(ingress, ingress.validate(), in: \.ingresses)
         case "IngressClass":
             let ingressClass = IngressClass.decode(root, &reader)
-            problems = combine(reader.errors, ingressClass.validate())
-            if problems.isEmpty { manifests.ingressClasses.append(ingressClass) }
+            problems = keep(ingressClass, ingressClass.validate(), in: \.ingressClasses)
         default:
             let configuration = KubeProxyConfiguration.decode(root, &reader)
-            problems = combine(reader.errors, configuration.validate())
-            if problems.isEmpty { manifests.configurations.append((file, configuration)) }
+            problems = keep((file, configuration), configuration.validate(), in: \.configurations)
         }
         errors += problems.map { .invalidField(file: file, object: object, $0) }
     }

@@ -44,21 +44,7 @@ extension EndpointSlice {
         if ports.count > Self.maxPorts {
             errors.append(.tooMany(FieldPath("ports"), count: ports.count, limit: Self.maxPorts))
         }
-        var names: Set<String> = []
-        for (index, port) in ports.enumerated() {
-            let path = FieldPath("ports").index(index)
-            if !port.name.isEmpty {
-                for message in NameRules.dns1123Label(port.name) {
-                    errors.append(.invalid(path.child("name"), port.name, message))
-                }
-            }
-            if !names.insert(port.name).inserted {
-                errors.append(.duplicate(path.child("name"), port.name))
-            }
-            if let number = port.port {
-                errors.append(contentsOf: Service.validatePortNumber(number, path.child("port")))
-            }
-        }
+        errors += EndpointPort.validate(ports, at: FieldPath("ports"), namesRequired: false, portRequired: false)
         return errors
     }
 
@@ -73,5 +59,34 @@ extension EndpointSlice {
             }
             return nil
         }
+    }
+}
+
+extension EndpointPort {
+    /// Checks a list of ports: names are DNS labels and unique, numbers in range. Legacy
+    /// Endpoints also need a name on every port of a multi-port subset, and a number.
+    static func validate(_ ports: [EndpointPort], at path: FieldPath, namesRequired: Bool,
+                         portRequired: Bool) -> [FieldError] {
+        var errors: [FieldError] = []
+        var names: Set<String> = []
+        for (index, port) in ports.enumerated() {
+            let portPath = path.index(index)
+            if namesRequired, ports.count > 1, port.name.isEmpty {
+                errors.append(.required(portPath.child("name")))
+            } else if !port.name.isEmpty {
+                for message in NameRules.dns1123Label(port.name) {
+                    errors.append(.invalid(portPath.child("name"), port.name, message))
+                }
+            }
+            if !names.insert(port.name).inserted {
+                errors.append(.duplicate(portPath.child("name"), port.name))
+            }
+            if let number = port.port {
+                errors.append(contentsOf: Service.validatePortNumber(number, portPath.child("port")))
+            } else if portRequired {
+                errors.append(.required(portPath.child("port")))
+            }
+        }
+        return errors
     }
 }
