@@ -96,6 +96,7 @@ import Testing
             "prod/billing-legacy externalName", "prod/mesh-api otherProxy", "prod/postgres headless",
         ])
         #expect(catalog.servicePorts.filter { $0.endpoints.isEmpty }.count == 2)
+        #expect(manifests.services.filter(\.isProxied).map(\.metadata.name).sorted() == ["edge", "payments", "reports"])
     }
 
     @Test func zoneHintsAndTheNodeZoneAreKept() throws {

@@ -101,10 +101,7 @@ public struct Service: Hashable, Sendable {
     /// Whether a proxy writes rules for this Service: not ExternalName, not headless (by
     /// `clusterIP: None` or the headless label), no cluster IP missing, and not handed to
     /// another proxy through `service-proxy-name`.
-    public var isProxied: Bool {
-        type != .externalName && !isHeadless && !clusterIPs.isEmpty
-            && serviceProxyName == nil && metadata.labels[WellKnownLabel.headless] == nil
-    }
+    public var isProxied: Bool { ServiceCatalog.skipReason(self) == nil }
 }
 
 /// One port of a Service.
