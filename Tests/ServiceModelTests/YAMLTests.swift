@@ -79,7 +79,7 @@ import Testing
 
     @Test func reportsPositionsOfSyntaxErrors() {
         #expect(throws: YAMLSyntaxError(line: 2, column: 1, problem: "unknown anchor \"missing\" referenced")) {
-            try YAMLReader.documents(in: Array("a: 1\n*missing: 2\n".utf8))
+            try YAMLReader.forEachDocument(in: Array("a: 1\n*missing: 2\n".utf8)) { _ in }
         }
         #expect(problems("a: [\n", file: "x.json") == ["x.json:2:1: invalid YAML: did not find expected node content (while parsing a flow node at line 2)"])
     }

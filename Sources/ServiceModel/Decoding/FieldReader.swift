@@ -11,17 +11,6 @@ struct FieldReader {
         errors.append(error)
     }
 
-    mutating func record(_ errors: [FieldError]) {
-        self.errors.append(contentsOf: errors)
-    }
-
-    /// Records one "Invalid value" per message, as Kubernetes does for name rules.
-    mutating func record(messages: [String], at path: @autoclosure () -> FieldPath, value: String) {
-        guard !messages.isEmpty else { return }
-        let path = path()
-        for message in messages { errors.append(.invalid(path, value, message)) }
-    }
-
     private mutating func typeError(_ node: YAMLNode, _ path: FieldPath, _ expected: String) {
         let value: String
         switch node.content {

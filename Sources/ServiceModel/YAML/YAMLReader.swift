@@ -23,13 +23,6 @@ struct YAMLDocument: Sendable {
 /// dump took several seconds, most of it in per-node tag objects and key hashing that
 /// decoding Kubernetes objects does not need.
 enum YAMLReader {
-    /// Parses every document of `bytes`.
-    static func documents(in bytes: [UInt8]) throws(YAMLSyntaxError) -> [YAMLDocument] {
-        var documents: [YAMLDocument] = []
-        try forEachDocument(in: bytes) { documents.append($0) }
-        return documents
-    }
-
     /// Parses `bytes` one document at a time, handing each to `body` before reading the
     /// next, so a large stream never exists as one tree. Documents before a syntax error
     /// have been handed over when the error is thrown.
