@@ -22,7 +22,8 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
-        // Chain names today; the rule model, planner, renderer, diff and appliers build on it.
+        // The rule model, chain names, the planner and the restore-text renderer; the diff and
+        // appliers build on it.
         .target(
             name: "IptablesBackend",
             dependencies: [
@@ -38,9 +39,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "ServiceModelTests", dependencies: ["ServiceModel"]),
-        .testTarget(name: "IptablesBackendTests", dependencies: ["IptablesBackend"]),
-        .testTarget(name: "KProxyCLITests", dependencies: ["kproxy-iptables", "ServiceModel"]),
+        // Shared by the test targets: fixture discovery, golden files, restore-text parsing.
+        .target(
+            name: "KProxyTestSupport",
+            dependencies: ["ServiceModel"],
+            path: "Tests/KProxyTestSupport"
+        ),
+        .testTarget(name: "ServiceModelTests", dependencies: ["ServiceModel", "KProxyTestSupport"]),
+        .testTarget(name: "IptablesBackendTests", dependencies: ["IptablesBackend", "KProxyTestSupport"]),
+        .testTarget(name: "KProxyCLITests", dependencies: ["kproxy-iptables", "ServiceModel", "KProxyTestSupport"]),
     ]
 )
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The manifests and configuration every planning command reads.
 struct InputOptions: ParsableArguments {
@@ -18,5 +19,34 @@ struct InputOptions: ParsableArguments {
         if files.isEmpty {
             throw ValidationError("Give at least one manifest with -f FILE_OR_DIR.")
         }
+    }
+}
+
+extension InputOptions {
+    /// Loads the manifests and configuration. On invalid input, prints every problem to
+    /// standard error and exits with status 2, having used nothing.
+    func load(hostnameOverride: String?, fallbackNodeName: String? = nil) throws -> LoadedInput {
+        do {
+            return try LoadedInput.load(files: files, configPath: config, hostnameOverride: hostnameOverride,
+                                        fallbackNodeName: fallbackNodeName)
+        } catch {
+            let count = error.errors.count
+            printError(error.description)
+            printError("\(count) \(count == 1 ? "problem" : "problems") found; nothing was used.")
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// Writes one line to standard error.
+func printError(_ line: String) {
+    var stream = StandardError()
+    print(line, to: &stream)
+}
+
+/// Standard error as a text stream.
+struct StandardError: TextOutputStream {
+    mutating func write(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
     }
 }

@@ -25,6 +25,6 @@ struct KProxyIptables: ParsableCommand {
               64  the command line is wrong
             """,
         version: version,
-        subcommands: [Validate.self, Bench.self]
+        subcommands: [Validate.self, Sync.self, Bench.self]
     )
 }

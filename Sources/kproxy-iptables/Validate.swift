@@ -28,16 +28,7 @@ struct Validate: ParsableCommand {
     var hostnameOverride: String?
 
     func run() throws {
-        let report: ValidationReport
-        do {
-            report = try ValidationReport.make(files: input.files, configPath: input.config,
-                                               hostnameOverride: hostnameOverride)
-        } catch {
-            FileHandle.standardError.write(Data((error.description + "\n").utf8))
-            let count = error.errors.count
-            FileHandle.standardError.write(Data("\(count) \(count == 1 ? "problem" : "problems") found; nothing was used.\n".utf8))
-            throw ExitCode(2)
-        }
-        print(report.text, terminator: "")
+        let input = try self.input.load(hostnameOverride: hostnameOverride)
+        print(input.summary, terminator: "")
     }
 }

@@ -1,12 +1,6 @@
 import Foundation
+import KProxyTestSupport
 import Testing
-
-/// The package root, found from this file's path.
-let packageRoot: String = {
-    var path = #filePath
-    for _ in 0..<3 { path = String(path[..<path.lastIndex(of: "/")!]) }
-    return path
-}()
 
 /// The built `kproxy-iptables`, beside the test bundle.
 let executable: String = {
@@ -37,37 +31,6 @@ func run(_ arguments: [String]) throws -> Run {
     process.waitUntilExit()
     return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
                stderr: String(decoding: stderr, as: UTF8.self))
-}
-
-/// Compares `actual` with the golden file at `path` (relative to the package root). With
-/// UPDATE_GOLDEN=1 the file is rewritten and the test fails on purpose, so a recording run
-/// is never green; review the change with `git diff Fixtures/`.
-func assertGolden(_ actual: String, _ path: String, sourceLocation: SourceLocation = #_sourceLocation) {
-    let full = packageRoot + "/" + path
-    if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
-        try? FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent,
-                                                 withIntermediateDirectories: true)
-        try? actual.write(toFile: full, atomically: true, encoding: .utf8)
-        Issue.record("re-recorded \(path); run again without UPDATE_GOLDEN", sourceLocation: sourceLocation)
-        return
-    }
-    guard let expected = try? String(contentsOfFile: full, encoding: .utf8) else {
-        Issue.record("missing golden file \(path); record it with UPDATE_GOLDEN=1", sourceLocation: sourceLocation)
-        return
-    }
-    guard actual != expected else { return }
-    let actualLines = actual.split(separator: "\n", omittingEmptySubsequences: false)
-    let expectedLines = expected.split(separator: "\n", omittingEmptySubsequences: false)
-    let first = zip(actualLines, expectedLines).enumerated().first { $0.element.0 != $0.element.1 }?.offset
-        ?? min(actualLines.count, expectedLines.count)
-    let context = { (lines: [Substring]) in lines[max(0, first - 3)..<min(lines.count, first + 4)].joined(separator: "\n") }
-    Issue.record("""
-        \(path) differs at line \(first + 1); rerun with UPDATE_GOLDEN=1 to accept.
-        expected:
-        \(context(expectedLines))
-        actual:
-        \(context(actualLines))
-        """, sourceLocation: sourceLocation)
 }
 
 let fixtureCases: [String] = {

@@ -1,4 +1,5 @@
 import Foundation
+import KProxyTestSupport
 import ServiceModel
 import Testing
 

@@ -1,12 +1,6 @@
+import KProxyTestSupport
 import ServiceModel
 import Testing
-
-/// The package root, found from this file's path.
-let packageRoot: String = {
-    var path = #filePath
-    for _ in 0..<3 { path = String(path[..<path.lastIndex(of: "/")!]) }
-    return path
-}()
 
 /// The reference cases under Fixtures/cases, by name.
 let fixtureCases: [String] = {

@@ -1,4 +1,5 @@
 @testable import ServiceModel
+import KProxyTestSupport
 import Testing
 
 @Suite struct YAMLTests {

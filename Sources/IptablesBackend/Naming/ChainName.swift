@@ -21,7 +21,7 @@ public struct ChainName: Hashable, Sendable, Comparable, CustomStringConvertible
         description = text
     }
 
-    private init(trusted text: String) {
+    init(trusted text: String) {
         description = text
     }
 

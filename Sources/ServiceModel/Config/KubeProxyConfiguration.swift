@@ -77,6 +77,14 @@ public struct KubeProxyConfiguration: Hashable, Sendable {
             errors.append(.required(FieldPath("detectLocal", "bridgeInterface"), "must not be empty when detectLocalMode is BridgeInterface"))
         case .interfaceNamePrefix(let prefix) where prefix.isEmpty:
             errors.append(.required(FieldPath("detectLocal", "interfaceNamePrefix"), "must not be empty when detectLocalMode is InterfaceNamePrefix"))
+        case .bridgeInterface(let name):
+            if let problem = Self.interfaceNameProblem(name, maxLength: 15) {
+                errors.append(.invalid(FieldPath("detectLocal", "bridgeInterface"), name, problem))
+            }
+        case .interfaceNamePrefix(let prefix):
+            if let problem = Self.interfaceNameProblem(prefix, maxLength: 14) {
+                errors.append(.invalid(FieldPath("detectLocal", "interfaceNamePrefix"), prefix, problem))
+            }
         default:
             break
         }
@@ -86,6 +94,24 @@ public struct KubeProxyConfiguration: Hashable, Sendable {
             }
         }
         return errors
+    }
+}
+
+extension KubeProxyConfiguration {
+    /// Why Linux would refuse `name` as an interface name (or, for a prefix, leave no room
+    /// for the rest of one); `nil` when it is fine.
+    static func interfaceNameProblem(_ name: String, maxLength: Int) -> String? {
+        if name.utf8.count > maxLength {
+            return "must be no more than \(maxLength) bytes (Linux interface names are at most 15)"
+        }
+        if name == "." || name == ".." {
+            return "must not be '.' or '..'"
+        }
+        if name.utf8.contains(where: { $0 <= 0x20 || $0 >= 0x7F || $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: ":")
+            || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") || $0 == UInt8(ascii: "\\") }) {
+            return "must be printable ASCII without whitespace, quotes, backslashes, '/' or ':'"
+        }
+        return nil
     }
 }
 

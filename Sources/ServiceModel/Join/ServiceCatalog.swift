@@ -24,7 +24,8 @@ public enum ServiceSkipReason: String, Hashable, Sendable {
 /// of all the Service's EndpointSlices whose port has the same name and protocol.
 ///
 /// - Slices are matched to their Service by the `kubernetes.io/service-name` label; FQDN
-///   slices, ports without a number and endpoints without addresses are ignored.
+///   slices, slices labelled `service-proxy-name` or `headless` (which kube-proxy does not
+///   watch), ports without a number and endpoints without addresses are ignored.
 /// - An endpoint's first address is used; its family must be the slice's.
 /// - An `ip:port` in more than one slice is kept once: the first by slice name, unless a
 ///   later one is on `localNodeName`, which is preferred.
@@ -41,7 +42,9 @@ public struct ServiceCatalog: Sendable {
                 localNodeName: String? = nil) {
         var slicesByService: [NamespacedName: [EndpointSlice]] = [:]
         for slice in endpointSlices {
-            guard let service = slice.serviceName else { continue }
+            // kube-proxy watches slices through the same label selector as Services.
+            guard let service = slice.serviceName, slice.metadata.labels[WellKnownLabel.serviceProxyName] == nil,
+                  slice.metadata.labels[WellKnownLabel.headless] == nil else { continue }
             slicesByService[service, default: []].append(slice)
         }
         for legacy in endpoints where slicesByService[legacy.serviceName] == nil {

@@ -216,6 +216,14 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
         }
     }
 
+    /// `0.0.0.0` or `::`.
+    public var isUnspecified: Bool {
+        switch self {
+        case .v4(let address): return address.value == 0
+        case .v6(let address): return address.high == 0 && address.low == 0
+        }
+    }
+
     public var description: String {
         switch self {
         case .v4(let address): return address.description

@@ -1,0 +1,26 @@
+extension ChainName {
+    /// nat and filter: per-service capture rules; hooked from PREROUTING and OUTPUT (nat),
+    /// FORWARD and OUTPUT (filter).
+    public static let services = ChainName(trusted: "KUBE-SERVICES")
+    /// filter: rejects and drops for external IPs, load balancer IPs and NodePorts without
+    /// usable endpoints; hooked from INPUT and FORWARD.
+    public static let externalServices = ChainName(trusted: "KUBE-EXTERNAL-SERVICES")
+    /// nat: one rule per NodePort, reached from the last rule of nat KUBE-SERVICES.
+    /// filter: accepts health-check node ports; hooked from INPUT.
+    public static let nodePorts = ChainName(trusted: "KUBE-NODEPORTS")
+    /// nat: masquerades packets carrying the mark; hooked from POSTROUTING.
+    public static let postrouting = ChainName(trusted: "KUBE-POSTROUTING")
+    /// nat: sets the masquerade mark.
+    public static let markMasquerade = ChainName(trusted: "KUBE-MARK-MASQ")
+    /// filter: lets marked and established forwarded traffic through; hooked from FORWARD.
+    public static let forward = ChainName(trusted: "KUBE-FORWARD")
+    /// filter: drops load balancer traffic that KUBE-FW did not let through.
+    public static let proxyFirewall = ChainName(trusted: "KUBE-PROXY-FIREWALL")
+    /// filter: blocks martian packets to 127.0.0.0/8 when NodePorts answer on localhost.
+    public static let firewall = ChainName(trusted: "KUBE-FIREWALL")
+
+    /// Whether this is a per-service chain (KUBE-SVC/SVL/EXT/FW/SEP-…), named by the hash.
+    public var isServiceChain: Bool {
+        ["KUBE-SVC-", "KUBE-SVL-", "KUBE-EXT-", "KUBE-FW-", "KUBE-SEP-"].contains { description.hasPrefix($0) }
+    }
+}

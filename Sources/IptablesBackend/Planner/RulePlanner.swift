@@ -1,0 +1,125 @@
+import ServiceModel
+
+/// Plans the full ruleset kube-proxy's iptables mode would write for one IP family: the
+/// fixed chains and rules, and every service port's rules, in a deterministic order
+/// (service ports sorted by namespace, name, port name and protocol).
+///
+/// ```swift
+/// let planner = RulePlanner(settings: ProxySettings(configuration: config, node: node, family: .ipv4))
+/// let ruleset = planner.plan(ServiceCatalog(services: …, endpointSlices: …, localNodeName: node.name))
+/// print(RestoreRenderer().render(ruleset))
+/// ```
+public struct RulePlanner: Sendable {
+    /// Above this many endpoints kube-proxy drops the comments of endpoint rules.
+    public static let largeClusterEndpointThreshold = 1000
+
+    public var settings: ProxySettings
+
+    public init(settings: ProxySettings) {
+        self.settings = settings
+    }
+
+    /// The full ruleset for a catalog.
+    public func plan(_ catalog: ServiceCatalog) -> Ruleset {
+        assemble(servicePortRules(catalog))
+    }
+
+    /// Whether kube-proxy would be in large-cluster mode for this catalog: more than 1,000
+    /// endpoints of the family over the service ports that have a cluster IP in it.
+    public func isLargeCluster(_ catalog: ServiceCatalog) -> Bool {
+        var total = 0
+        for entry in catalog.servicePorts where entry.service.clusterIP(for: settings.family) != nil {
+            total += entry.endpoints.count { $0.address.family == settings.family }
+        }
+        return total > Self.largeClusterEndpointThreshold
+    }
+
+    /// Every service port's rules, in catalog order; ports without a cluster IP of the
+    /// family are left out.
+    public func servicePortRules(_ catalog: ServiceCatalog) -> [ServicePortRules] {
+        let largeCluster = isLargeCluster(catalog)
+        return catalog.servicePorts.compactMap {
+            ServicePortRules.plan($0, settings: settings, largeCluster: largeCluster)
+        }
+    }
+
+    /// The ruleset made of the fixed chains and these service ports' rules, in this order.
+    public func assemble(_ ports: [ServicePortRules]) -> Ruleset {
+        Ruleset(family: settings.family, tables: [filterTable(ports), natTable(ports)])
+    }
+
+    private var mark: PacketMark { settings.masqueradeMark }
+
+    private func filterTable(_ ports: [ServicePortRules]) -> TableRules {
+        var services = Chain(.services)
+        var externalServices = Chain(.externalServices)
+        var nodePorts = Chain(.nodePorts)
+        var proxyFirewall = Chain(.proxyFirewall)
+        for port in ports {
+            services.rules += port.filterServices
+            externalServices.rules += port.filterExternalServices
+            nodePorts.rules += port.filterNodePorts
+            proxyFirewall.rules += port.filterProxyFirewall
+        }
+
+        var forward = Chain(.forward)
+        if settings.host.dropInvalidConntrack {
+            forward.rules.append(Rule([.conntrackState([.invalid])], .drop))
+        }
+        forward.rules.append(Rule([.comment("kubernetes forwarding rules"), .mark(mark)], .accept))
+        forward.rules.append(Rule([.comment("kubernetes forwarding conntrack rule"),
+                                   .conntrackState([.related, .established])], .accept))
+
+        var chains = [services, externalServices, forward, nodePorts, proxyFirewall]
+        if settings.localhostNodePorts {
+            let localnet = AddressMatch.network(IPPrefix("127.0.0.0/8")!)
+            chains.append(Chain(.firewall, [
+                Rule([.comment("block incoming localnet connections"), .destination(localnet),
+                      .source(localnet, negated: true),
+                      .conntrackState([.related, .established, .dnat], negated: true)], .drop),
+            ]))
+        }
+        return TableRules(.filter, chains: chains)
+    }
+
+    private func natTable(_ ports: [ServicePortRules]) -> TableRules {
+        var services = Chain(.services)
+        var nodePorts = Chain(.nodePorts)
+        var ownChains: [Chain] = []
+        for port in ports {
+            services.rules += port.natServices
+            nodePorts.rules += port.natNodePorts
+            ownChains += port.chains
+        }
+        services.rules += nodePortsTail()
+
+        let postrouting = Chain(.postrouting, [
+            Rule([.mark(mark, negated: true)], .return),
+            Rule([], .xorMark(mark.value)),
+            Rule([.comment("kubernetes service traffic requiring SNAT")],
+                 .masquerade(randomFully: settings.host.masqueradeRandomFully)),
+        ])
+        let markMasquerade = Chain(.markMasquerade, [Rule([], .orMark(mark.value))])
+        return TableRules(.nat, chains: [services, nodePorts, postrouting, markMasquerade] + ownChains)
+    }
+
+    /// The last rules of nat KUBE-SERVICES: traffic to a node address goes on to KUBE-NODEPORTS.
+    private func nodePortsTail() -> [Rule] {
+        let comment = Match.comment("kubernetes service nodeports; NOTE: this must be the last rule in this chain")
+        switch settings.nodePortAddresses {
+        case .all:
+            var matches = [comment, .destinationIsLocal]
+            if settings.family == .ipv6 {
+                matches.append(.destination(.network(IPPrefix("::1/128")!), negated: true))
+            } else if !settings.localhostNodePorts {
+                matches.append(.destination(.network(IPPrefix("127.0.0.0/8")!), negated: true))
+            }
+            return [Rule(matches, .jump(.nodePorts))]
+        case .only(let addresses):
+            return addresses.compactMap { address in
+                if address.isLoopback && (settings.family == .ipv6 || !settings.localhostNodePorts) { return nil }
+                return Rule([comment, .destination(.host(address))], .jump(.nodePorts))
+            }
+        }
+    }
+}

@@ -1,0 +1,257 @@
+import ServiceModel
+
+/// The rules one service port contributes to a ruleset: its capture rules in the shared
+/// chains, and its own nat chains.
+public struct ServicePortRules: Hashable, Sendable {
+    public var name: ServicePortName
+    /// nat KUBE-SERVICES: cluster IP, external IP and load balancer IP captures.
+    public var natServices: [Rule] = []
+    /// nat KUBE-NODEPORTS: the NodePort capture.
+    public var natNodePorts: [Rule] = []
+    /// filter KUBE-SERVICES: REJECT/DROP for the cluster IP without (local) endpoints.
+    public var filterServices: [Rule] = []
+    /// filter KUBE-EXTERNAL-SERVICES: REJECT/DROP for external destinations without
+    /// (local) endpoints.
+    public var filterExternalServices: [Rule] = []
+    /// filter KUBE-NODEPORTS: the health-check node port ACCEPT.
+    public var filterNodePorts: [Rule] = []
+    /// filter KUBE-PROXY-FIREWALL: DROP for load balancer traffic KUBE-FW let fall through.
+    public var filterProxyFirewall: [Rule] = []
+    /// The port's own nat chains, in this order: KUBE-EXT, KUBE-FW, KUBE-SVC, KUBE-SVL and
+    /// one KUBE-SEP per endpoint in use.
+    public var chains: [Chain] = []
+
+    public init(name: ServicePortName) {
+        self.name = name
+    }
+}
+
+/// The names of a service port's chains, hashed once.
+struct ServicePortChains {
+    let service: ChainName
+    let serviceLocal: ChainName
+    let external: ChainName
+    let firewall: ChainName
+
+    init(_ name: ServicePortName) {
+        let hash = ChainName.hash(name)
+        service = ChainName(trusted: "KUBE-SVC-" + hash)
+        serviceLocal = ChainName(trusted: "KUBE-SVL-" + hash)
+        external = ChainName(trusted: "KUBE-EXT-" + hash)
+        firewall = ChainName(trusted: "KUBE-FW-" + hash)
+    }
+}
+
+extension ServicePortRules {
+    /// Plans one service port the way kube-proxy's iptables proxier does; `nil` when the
+    /// Service has no cluster IP in the settings' family.
+    ///
+    /// - Parameter largeCluster: drop the comments of endpoint rules (kube-proxy does so
+    ///   above 1,000 endpoints).
+    public static func plan(_ entry: ServicePortEndpoints, settings: ProxySettings,
+                            largeCluster: Bool = false) -> ServicePortRules? {
+        let family = settings.family
+        guard let clusterIP = entry.service.clusterIP(for: family) else { return nil }
+        let service = entry.service
+        let port = entry.port
+        let proto = port.protocol
+        let spn = entry.name.description
+        let chains = ServicePortChains(entry.name)
+        var rules = ServicePortRules(name: entry.name)
+
+        let externalIPs = service.externalIPs.filter { $0.family == family }
+        let loadBalancerIPs = service.loadBalancerIngress.compactMap { ingress -> IPAddress? in
+            guard let ip = ingress.ip, ip.family == family else { return nil }
+            if settings.skipProxyModeLoadBalancerIPs && ingress.ipMode == .proxy { return nil }
+            return ip
+        }
+        let sourceRanges = service.loadBalancerSourceRanges.filter { $0.family == family }
+        let nodePort = port.nodePort ?? 0
+
+        let externallyAccessible = nodePort != 0 || !loadBalancerIPs.isEmpty || !externalIPs.isEmpty
+        let internalPolicyLocal = service.internalTrafficPolicy == .local
+        let externalPolicyLocal = service.externalTrafficPolicy == .local
+        let usesCluster = !internalPolicyLocal || externallyAccessible
+        let usesLocal = internalPolicyLocal || (externalPolicyLocal && externallyAccessible)
+
+        let selection = EndpointSelection(endpoints: entry.endpoints(for: family), usesCluster: usesCluster,
+                                          usesLocal: usesLocal, node: settings.node,
+                                          useNodeHints: settings.useNodeHints)
+        let hasEndpoints = selection.hasEndpoints
+        let usesClusterChain = usesCluster && !selection.cluster.isEmpty
+        let usesLocalChain = usesLocal && !selection.local.isEmpty
+
+        let internalChain = internalPolicyLocal ? chains.serviceLocal : chains.service
+        let hasInternalEndpoints = hasEndpoints && !(internalPolicyLocal && selection.local.isEmpty)
+        let externalPolicyChain = externalPolicyLocal ? chains.serviceLocal : chains.service
+        let hasExternalEndpoints = hasEndpoints && !(externalPolicyLocal && selection.local.isEmpty)
+        let usesExternalChain = hasEndpoints && externallyAccessible
+        let usesFirewallChain = hasEndpoints && !loadBalancerIPs.isEmpty && !sourceRanges.isEmpty
+        let loadBalancerChain = usesFirewallChain ? chains.firewall : chains.external
+
+        // What filter does with traffic nat did not capture.
+        let noEndpoints = Match.comment("\(spn) has no endpoints")
+        let noLocalEndpoints = Match.comment("\(spn) has no local endpoints")
+        let internalFilter: (comment: Match, target: Target) =
+            hasEndpoints ? (noLocalEndpoints, .drop) : (noEndpoints, .reject)
+        let externalFilter = internalFilter
+
+        func capture(_ comment: Match, _ destination: IPAddress, _ destinationPort: Int) -> [Match] {
+            [comment, .protocol(proto), .destination(.host(destination)), .destinationPort(destinationPort)]
+        }
+
+        // 1. The cluster IP.
+        let clusterIPComment = Match.comment("\(spn) cluster IP")
+        if hasInternalEndpoints {
+            rules.natServices.append(Rule(capture(clusterIPComment, clusterIP, port.port), .jump(internalChain)))
+        } else {
+            rules.filterServices.append(Rule(capture(internalFilter.comment, clusterIP, port.port),
+                                             internalFilter.target))
+        }
+
+        // 2. External IPs.
+        for externalIP in externalIPs {
+            if hasEndpoints {
+                rules.natServices.append(Rule(capture(.comment("\(spn) external IP"), externalIP, port.port),
+                                              .jump(chains.external)))
+            }
+            if !hasExternalEndpoints {
+                rules.filterExternalServices.append(Rule(capture(externalFilter.comment, externalIP, port.port),
+                                                         externalFilter.target))
+            }
+        }
+
+        // 3. Load balancer IPs.
+        for loadBalancerIP in loadBalancerIPs {
+            if hasEndpoints {
+                rules.natServices.append(Rule(capture(.comment("\(spn) loadbalancer IP"), loadBalancerIP, port.port),
+                                              .jump(loadBalancerChain)))
+            }
+            if usesFirewallChain {
+                let comment = Match.comment("\(spn) traffic not accepted by \(chains.firewall)")
+                rules.filterProxyFirewall.append(Rule(capture(comment, loadBalancerIP, port.port), .drop))
+            }
+        }
+        if !hasExternalEndpoints {
+            for loadBalancerIP in loadBalancerIPs {
+                rules.filterExternalServices.append(Rule(capture(externalFilter.comment, loadBalancerIP, port.port),
+                                                         externalFilter.target))
+            }
+        }
+
+        // 4. The NodePort.
+        if nodePort != 0 {
+            if hasEndpoints {
+                rules.natNodePorts.append(Rule([.comment(spn), .protocol(proto), .destinationPort(nodePort)],
+                                               .jump(chains.external)))
+            }
+            if !hasExternalEndpoints {
+                rules.filterExternalServices.append(Rule([externalFilter.comment, .destinationIsLocal, .protocol(proto),
+                                                          .destinationPort(nodePort)], externalFilter.target))
+            }
+        }
+
+        // 5. The health-check node port, whether or not there are endpoints.
+        if service.type == .loadBalancer && externalPolicyLocal, let healthCheckPort = service.healthCheckNodePort,
+           healthCheckPort != 0 {
+            rules.filterNodePorts.append(Rule([.comment("\(spn) health check node port"), .protocol(.tcp),
+                                               .destinationPort(healthCheckPort)], .accept))
+        }
+
+        // 6. The port's own chains.
+        var internalMasquerade: Rule?
+        if hasInternalEndpoints {
+            let matches = capture(clusterIPComment, clusterIP, port.port)
+            if settings.masqueradeAll {
+                internalMasquerade = Rule(matches, .jump(.markMasquerade))
+            } else if let detector = settings.localTrafficDetector {
+                internalMasquerade = Rule(matches + [detector.ifNotLocal], .jump(.markMasquerade))
+            }
+        }
+
+        if usesExternalChain {
+            var external = Chain(chains.external)
+            if !externalPolicyLocal {
+                external.rules.append(Rule([.comment("masquerade traffic for \(spn) external destinations")],
+                                           .jump(.markMasquerade)))
+            } else {
+                if let detector = settings.localTrafficDetector {
+                    external.rules.append(Rule([.comment("pod traffic for \(spn) external destinations"), detector.ifLocal],
+                                               .jump(chains.service)))
+                }
+                external.rules.append(Rule([.comment("masquerade LOCAL traffic for \(spn) external destinations"),
+                                            .sourceIsLocal], .jump(.markMasquerade)))
+                external.rules.append(Rule([.comment("route LOCAL traffic for \(spn) external destinations"),
+                                            .sourceIsLocal], .jump(chains.service)))
+            }
+            if hasExternalEndpoints {
+                external.rules.append(Rule([], .jump(externalPolicyChain)))
+            }
+            rules.chains.append(external)
+        }
+
+        if usesFirewallChain {
+            var firewall = Chain(chains.firewall)
+            let comment = Match.comment("\(spn) loadbalancer IP")
+            var allowFromNode = false
+            for range in sourceRanges {
+                firewall.rules.append(Rule([comment, .source(.network(range))], .jump(chains.external)))
+                if let nodeIP = settings.nodeIP, range.contains(nodeIP) { allowFromNode = true }
+            }
+            if allowFromNode {
+                for loadBalancerIP in loadBalancerIPs {
+                    firewall.rules.append(Rule([comment, .source(.host(loadBalancerIP))], .jump(chains.external)))
+                }
+            }
+            firewall.rules.append(Rule([.comment("other traffic to \(spn) will be dropped by KUBE-PROXY-FIREWALL")], nil))
+            rules.chains.append(firewall)
+        }
+
+        let endpointChains = Dictionary(uniqueKeysWithValues: selection.reachable.map {
+            ($0.description, ChainName.endpoint(entry.name, $0.description))
+        })
+        let affinity: Int? = if case .clientIP(let seconds) = service.sessionAffinity { seconds } else { nil }
+
+        func dispatch(_ chain: ChainName, _ endpoints: [ServiceEndpoint]) -> Chain {
+            var result = Chain(chain)
+            if chain == internalChain, let internalMasquerade {
+                result.rules.append(internalMasquerade)
+            }
+            if let affinity {
+                for endpoint in endpoints {
+                    let target = endpointChains[endpoint.description]!
+                    var matches: [Match] = largeCluster ? [] : [.comment("\(spn) -> \(endpoint)")]
+                    matches.append(.recent(name: target, .check(seconds: affinity)))
+                    result.rules.append(Rule(matches, .jump(target)))
+                }
+            }
+            for (index, endpoint) in endpoints.enumerated() {
+                var matches: [Match] = largeCluster ? [] : [.comment("\(spn) -> \(endpoint)")]
+                if index < endpoints.count - 1 {
+                    matches.append(.statistic(Probability(oneIn: endpoints.count - index)))
+                }
+                result.rules.append(Rule(matches, .jump(endpointChains[endpoint.description]!)))
+            }
+            return result
+        }
+        if usesClusterChain {
+            rules.chains.append(dispatch(chains.service, selection.cluster))
+        }
+        if usesLocalChain {
+            rules.chains.append(dispatch(chains.serviceLocal, selection.local))
+        }
+
+        for endpoint in selection.reachable {
+            let chain = endpointChains[endpoint.description]!
+            let comment: [Match] = largeCluster ? [] : [.comment(spn)]
+            var dnat = comment
+            if affinity != nil { dnat.append(.recent(name: chain, .set)) }
+            dnat.append(.protocol(proto))
+            rules.chains.append(Chain(chain, [
+                Rule(comment + [.source(.host(endpoint.address))], .jump(.markMasquerade)),
+                Rule(dnat, .dnat(endpoint.address, port: endpoint.port)),
+            ]))
+        }
+        return rules
+    }
+}

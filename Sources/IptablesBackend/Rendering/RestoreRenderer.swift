@@ -1,0 +1,197 @@
+import ServiceModel
+
+/// Writes a ruleset as iptables-restore input in kube-proxy's form: `*filter` then `*nat`,
+/// each with its chain lines (`:KUBE-SERVICES - [0:0]`), its `-A` rules chain by chain, and
+/// `COMMIT`. Hosts are written bare, networks with their length, marks as `0x00004000`,
+/// probabilities with ten decimals, comments quoted when they hold more than one word.
+///
+/// The renderer keeps one byte buffer and reuses its capacity from one render to the next,
+/// so a node agent that renders every sync does not grow and shrink it each time.
+public struct RestoreRenderer: Sendable {
+    /// The text of the last render.
+    public private(set) var bytes: [UInt8] = []
+    /// The number of lines in the last render.
+    public private(set) var lineCount = 0
+
+    public init() {}
+
+    /// Renders a whole ruleset, replacing the previous text.
+    public mutating func render(_ ruleset: Ruleset) {
+        bytes.removeAll(keepingCapacity: true)
+        lineCount = 0
+        for table in ruleset.tables {
+            write(table)
+        }
+    }
+
+    /// The text of a ruleset.
+    public static func text(_ ruleset: Ruleset) -> String {
+        var renderer = RestoreRenderer()
+        renderer.render(ruleset)
+        return String(decoding: renderer.bytes, as: UTF8.self)
+    }
+
+    /// The text of one rule as it appears after `-A <chain>`, without the chain: for logs,
+    /// diffs and error messages.
+    public static func text(_ rule: Rule) -> String {
+        var renderer = RestoreRenderer()
+        renderer.write(rule)
+        return String(decoding: renderer.bytes.dropFirst(), as: UTF8.self)
+    }
+
+    // MARK: - Tables, chains, rules
+
+    mutating func write(_ table: TableRules) {
+        put("*"); put(table.table.rawValue); endLine()
+        for chain in table.chains {
+            put(":"); put(chain.name.description); put(" - [0:0]"); endLine()
+        }
+        for chain in table.chains {
+            for rule in chain.rules {
+                put("-A "); put(chain.name.description)
+                write(rule)
+                endLine()
+            }
+        }
+        put("COMMIT"); endLine()
+    }
+
+    mutating func write(_ rule: Rule) {
+        for match in rule.matches {
+            write(match)
+        }
+        if let target = rule.target {
+            write(target)
+        }
+    }
+
+    private mutating func write(_ match: Match) {
+        switch match {
+        case .comment(let text):
+            put(" -m comment --comment "); putComment(text)
+        case .protocol(let proto):
+            put(" -m "); put(proto.iptablesName); put(" -p "); put(proto.iptablesName)
+        case .source(let address, let negated):
+            put(negated ? " ! -s " : " -s "); put(address)
+        case .destination(let address, let negated):
+            put(negated ? " ! -d " : " -d "); put(address)
+        case .destinationPort(let port):
+            put(" --dport "); putDecimal(port)
+        case .sourceIsLocal:
+            put(" -m addrtype --src-type LOCAL")
+        case .destinationIsLocal:
+            put(" -m addrtype --dst-type LOCAL")
+        case .inInterface(let name, let negated):
+            put(negated ? " ! -i " : " -i "); put(name)
+        case .mark(let mark, let negated):
+            put(negated ? " -m mark ! --mark " : " -m mark --mark ")
+            putHex(mark.value); put("/"); putHex(mark.mask)
+        case .conntrackState(let states, let negated):
+            put(negated ? " -m conntrack ! --ctstate " : " -m conntrack --ctstate ")
+            for (index, state) in states.enumerated() {
+                if index > 0 { put(",") }
+                put(state.rawValue)
+            }
+        case .statistic(let probability):
+            put(" -m statistic --mode random --probability "); put(probability.description)
+        case .recent(let name, let action):
+            put(" -m recent --name "); put(name.description)
+            switch action {
+            case .set:
+                put(" --set")
+            case .check(let seconds):
+                put(" --rcheck --seconds "); putDecimal(seconds); put(" --reap")
+            }
+        }
+    }
+
+    private mutating func write(_ target: Target) {
+        switch target {
+        case .jump(let chain): put(" -j "); put(chain.description)
+        case .accept: put(" -j ACCEPT")
+        case .drop: put(" -j DROP")
+        case .reject: put(" -j REJECT")
+        case .return: put(" -j RETURN")
+        case .dnat(let address, let port):
+            put(" -j DNAT --to-destination ")
+            if address.family == .ipv6 {
+                put("["); put(address.description); put("]")
+            } else {
+                put(address.description)
+            }
+            put(":"); putDecimal(port)
+        case .orMark(let bits): put(" -j MARK --or-mark "); putHex(bits)
+        case .xorMark(let bits): put(" -j MARK --xor-mark "); putHex(bits)
+        case .masquerade(let randomFully): put(randomFully ? " -j MASQUERADE --random-fully" : " -j MASQUERADE")
+        }
+    }
+
+    // MARK: - Bytes
+
+    private mutating func put(_ text: StaticString) {
+        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
+    }
+
+    private mutating func put(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    private mutating func put(_ address: AddressMatch) {
+        switch address {
+        case .host(let ip): put(ip.description)
+        case .network(let prefix): put(prefix.address.description); put("/"); putDecimal(prefix.length)
+        }
+    }
+
+    private mutating func endLine() {
+        bytes.append(UInt8(ascii: "\n"))
+        lineCount += 1
+    }
+
+    private mutating func putDecimal(_ value: Int) {
+        if value < 0 {
+            bytes.append(UInt8(ascii: "-"))
+            putDecimal(-value)
+            return
+        }
+        if value >= 10 { putDecimal(value / 10) }
+        bytes.append(UInt8(ascii: "0") + UInt8(value % 10))
+    }
+
+    /// `0x` and eight hex digits, as kube-proxy writes marks.
+    private mutating func putHex(_ value: UInt32) {
+        put("0x")
+        for shift in stride(from: 28, through: 0, by: -4) {
+            let digit = UInt8((value >> UInt32(shift)) & 0xF)
+            bytes.append(digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10)
+        }
+    }
+
+    /// A comment as one iptables-restore word: bare when it is a single plain word, else in
+    /// double quotes with `"` and `\` escaped. Control characters, which would end the line,
+    /// are written as `?`.
+    private mutating func putComment(_ text: String) {
+        let plain = !text.isEmpty && text.utf8.allSatisfy { byte in
+            byte > 0x20 && byte < 0x7F && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\")
+                && byte != UInt8(ascii: "'") && byte != UInt8(ascii: "#")
+        }
+        if plain {
+            put(text)
+            return
+        }
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                bytes.append(UInt8(ascii: "\\"))
+                bytes.append(byte)
+            case 0..<0x20, 0x7F:
+                bytes.append(UInt8(ascii: "?"))
+            default:
+                bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,95 @@
+import ServiceModel
+
+/// The address part of a `-s`/`-d` match: one host, written bare (`10.244.1.5`), or a
+/// network, written with its length (`10.244.0.0/16`, `::1/128`). Both select the same
+/// packets as the equivalent prefix; the distinction only keeps kube-proxy's spelling.
+public enum AddressMatch: Hashable, Sendable, CustomStringConvertible {
+    case host(IPAddress)
+    case network(IPPrefix)
+
+    /// The range of addresses matched.
+    public var prefix: IPPrefix {
+        switch self {
+        case .host(let address):
+            return IPPrefix(address: address, length: address.family == .ipv4 ? 32 : 128)!
+        case .network(let prefix):
+            return prefix
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .host(let address): return address.description
+        case .network(let prefix): return prefix.description
+        }
+    }
+}
+
+/// A conntrack state as `-m conntrack --ctstate` names it.
+public enum ConntrackState: String, Hashable, Sendable, CaseIterable {
+    case invalid = "INVALID"
+    case new = "NEW"
+    case established = "ESTABLISHED"
+    case related = "RELATED"
+    case untracked = "UNTRACKED"
+    case snat = "SNAT"
+    case dnat = "DNAT"
+}
+
+/// A packet mark test: the bits of `mask` must equal `value`.
+public struct PacketMark: Hashable, Sendable {
+    public var value: UInt32
+    public var mask: UInt32
+
+    public init(value: UInt32, mask: UInt32) {
+        self.value = value
+        self.mask = mask
+    }
+
+    /// One bit, set: kube-proxy's masquerade mark (bit 14 gives `0x00004000/0x00004000`).
+    public static func bit(_ bit: Int) -> PacketMark {
+        let value = UInt32(1) << UInt32(bit)
+        return PacketMark(value: value, mask: value)
+    }
+}
+
+/// What a `-m recent` match does with the source address of a packet.
+public enum RecentAction: Hashable, Sendable {
+    /// `--set`: remember the source (and match).
+    case set
+    /// `--rcheck --seconds N --reap`: match if the source was remembered in the last N
+    /// seconds; forget older entries.
+    case check(seconds: Int)
+}
+
+/// One condition of a rule. The cases are the matches a service proxy writes; each is
+/// rendered in kube-proxy's spelling and can be encoded as a kernel match.
+///
+/// The order of a rule's matches is the order they are written in, as in kube-proxy:
+/// comment first, then `-m tcp -p tcp`, `-d`, `--dport`, and the rest.
+public enum Match: Hashable, Sendable {
+    /// `-m comment --comment <text>`; never changes which packets match.
+    case comment(String)
+    /// `-m tcp -p tcp` (or udp, sctp): the layer-4 protocol, whose match carries `--dport`.
+    case `protocol`(L4Protocol)
+    /// `[!] -s <address>`.
+    case source(AddressMatch, negated: Bool = false)
+    /// `[!] -d <address>`.
+    case destination(AddressMatch, negated: Bool = false)
+    /// `--dport <port>`: part of the preceding ``protocol(_:)`` match.
+    case destinationPort(Int)
+    /// `-m addrtype --src-type LOCAL`: the source is an address of this host.
+    case sourceIsLocal
+    /// `-m addrtype --dst-type LOCAL`: the destination is an address of this host.
+    case destinationIsLocal
+    /// `[!] -i <name>`; a name ending in `+` matches every interface with that prefix.
+    case inInterface(String, negated: Bool = false)
+    /// `-m mark [!] --mark value/mask`.
+    case mark(PacketMark, negated: Bool = false)
+    /// `-m conntrack [!] --ctstate A,B`.
+    case conntrackState([ConntrackState], negated: Bool = false)
+    /// `-m statistic --mode random --probability p`.
+    case statistic(Probability)
+    /// `-m recent --name <list> …`: ClientIP session affinity, one list per endpoint chain.
+    case recent(name: ChainName, RecentAction)
+}

@@ -1,0 +1,52 @@
+import ServiceModel
+
+/// What the planning commands read: the manifests, the configuration in effect and the join.
+struct LoadedInput {
+    var manifests: Manifests
+    var configuration: KubeProxyConfiguration
+    var configurationSource: String
+    var catalog: ServiceCatalog
+    var node: Node?
+    var nodeName: String?
+
+    /// Loads and joins; throws every problem found. The local node is `hostnameOverride`,
+    /// else the configuration's, else `fallbackNodeName`.
+    static func load(files: [String], configPath: String?, hostnameOverride: String?,
+                     fallbackNodeName: String? = nil) throws(ManifestErrors) -> LoadedInput {
+        var errors: [ManifestError] = []
+        var manifests = Manifests()
+        do {
+            manifests = try ManifestLoader.load(paths: files)
+        } catch {
+            errors += error.errors
+        }
+        var configuration = KubeProxyConfiguration()
+        var source = "kube-proxy defaults"
+        if let configPath {
+            do {
+                configuration = try ManifestLoader.loadConfiguration(path: configPath)
+                source = configPath
+            } catch {
+                errors += error.errors
+            }
+        } else if manifests.configurations.count > 1 {
+            for extra in manifests.configurations.dropFirst() {
+                errors.append(.invalidField(
+                    file: extra.file,
+                    object: ObjectDescription(kind: "KubeProxyConfiguration", namespace: nil, name: nil,
+                                              document: 1, line: 1, isNamed: false),
+                    FieldError(.duplicate, .root, value: nil,
+                               "another KubeProxyConfiguration is in \(manifests.configurations[0].file); give one with --config")))
+            }
+        } else if let found = manifests.configurations.first {
+            configuration = found.configuration
+            source = found.file
+        }
+        guard errors.isEmpty else { throw ManifestErrors(errors) }
+        let nodeName = hostnameOverride ?? configuration.hostnameOverride ?? fallbackNodeName
+        let catalog = ServiceCatalog(services: manifests.services, endpointSlices: manifests.endpointSlices,
+                                     endpoints: manifests.endpoints, localNodeName: nodeName)
+        return LoadedInput(manifests: manifests, configuration: configuration, configurationSource: source,
+                                catalog: catalog, node: nodeName.flatMap(manifests.node(named:)), nodeName: nodeName)
+    }
+}
