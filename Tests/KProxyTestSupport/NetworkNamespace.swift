@@ -1,0 +1,106 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A throwaway network namespace for tests that need the kernel: created with a unique name
+/// (`kpx-test-<pid>-<n>`), every command run inside it with `ip netns exec`, deleted by
+/// ``with(_:)`` whether the body returns or throws. Nothing here touches the host's own tables.
+public struct NetworkNamespace: Sendable {
+    public let name: String
+
+    /// Why kernel tests cannot run here, or `nil` when they can: they need root and `ip`.
+    public static let unavailableReason: String? = {
+        if geteuid() != 0 { return "needs root to create network namespaces" }
+        if which("ip") == nil { return "needs `ip` (apt install iproute2)" }
+        return nil
+    }()
+
+    /// Whether kernel tests can run here; use with `.enabled(if:)`.
+    public static var isAvailable: Bool { unavailableReason == nil }
+
+    private static let counter = Mutex(0)
+
+    /// Creates a namespace, runs `body` with it, and deletes it afterwards.
+    public static func with<Result>(_ body: (NetworkNamespace) throws -> Result) throws -> Result {
+        let number = counter.withLock { value -> Int in
+            value += 1
+            return value
+        }
+        let namespace = NetworkNamespace(name: "kpx-test-\(getpid())-\(number)")
+        try Command.run(["ip", "netns", "add", namespace.name]).check()
+        defer { _ = try? Command.run(["ip", "netns", "delete", namespace.name]) }
+        _ = try? namespace.run(["ip", "link", "set", "lo", "up"])
+        return try body(namespace)
+    }
+
+    /// Runs `arguments` inside the namespace, with `input` on standard input.
+    public func run(_ arguments: [String], input: String? = nil) throws -> Command.Output {
+        try Command.run(["ip", "netns", "exec", name] + arguments, input: input)
+    }
+
+    /// The absolute path of `tool` on PATH (or in the sbin directories), if installed.
+    public static func which(_ tool: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        let directories = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
+        return directories.map { "\($0)/\(tool)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+}
+
+/// A child process run to completion.
+public enum Command {
+    public struct Output: Sendable {
+        public var arguments: [String]
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
+
+        /// Throws unless the command exited 0.
+        @discardableResult
+        public func check() throws -> Output {
+            guard status == 0 else { throw Failure(output: self) }
+            return self
+        }
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var output: Output
+        public var description: String {
+            "\(output.arguments.joined(separator: " ")) exited \(output.status): \(output.stderr)"
+        }
+    }
+
+    /// Runs `arguments` (the first found on PATH or in the sbin directories).
+    public static func run(_ arguments: [String], input: String? = nil) throws -> Output {
+        let process = Process()
+        let tool = arguments[0].hasPrefix("/") ? arguments[0] : (NetworkNamespace.which(arguments[0]) ?? arguments[0])
+        process.executableURL = URL(fileURLWithPath: tool)
+        process.arguments = Array(arguments.dropFirst())
+        let stdin = Pipe()
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        signal(SIGPIPE, SIG_IGN)  // a child that exits early must not kill the test run
+        try process.run()
+        // Write and read on other threads so neither side blocks on a full pipe.
+        let group = DispatchGroup()
+        let errorData = Mutex(Data())
+        DispatchQueue.global().async(group: group) {
+            if let input { try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8)) }
+            try? stdin.fileHandleForWriting.close()
+        }
+        DispatchQueue.global().async(group: group) {
+            let data = stderr.fileHandleForReading.readDataToEndOfFile()
+            errorData.withLock { $0 = data }
+        }
+        let outData = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        group.wait()
+        return Output(arguments: arguments, status: process.terminationStatus,
+                      stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errorData.withLock { $0 }, as: UTF8.self))
+    }
+}
