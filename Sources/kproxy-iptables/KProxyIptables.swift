@@ -12,7 +12,8 @@ struct KProxyIptables: ParsableCommand {
             kproxy-iptables reads Kubernetes Services, EndpointSlices (or legacy Endpoints), \
             the Node it runs on and a KubeProxyConfiguration, exactly as `kubectl get -o yaml` \
             prints them, checks them with Kubernetes' rules and joins every Service port with \
-            its endpoints: what kube-proxy's iptables mode builds its rules from.
+            its endpoints. From that it plans the rules kube-proxy's iptables mode writes for \
+            the node: `sync --dry-run` prints them as iptables-restore text.
 
             Input files are YAML or JSON: single objects, multi-document streams, `kind: List` \
             objects, or directories of such files (their .yaml, .yml and .json files). Objects \

@@ -126,7 +126,23 @@ public struct RestoreDump: Equatable, Sendable {
         return lines
     }
 
-    /// The lines only in `self` (`-`) or only in `other` (`+`); empty when the two mean the same.
+    /// Chains where a jump to KUBE-NODEPORTS is followed by another rule: kube-proxy writes
+    /// those jumps last, after every service's rules, and packets depend on it.
+    public var misplacedNodePortJumps: [String] {
+        var problems: [String] = []
+        for table in tableOrder {
+            for (chain, rules) in tables[table]!.rules.sorted(by: { $0.key < $1.key }) {
+                let jumps = rules.indices.filter { rules[$0].suffix(2) == ["-j", "KUBE-NODEPORTS"] }
+                if let first = jumps.first, first != rules.count - jumps.count {
+                    problems.append("\(table)/\(chain): the KUBE-NODEPORTS jumps are not the last rules")
+                }
+            }
+        }
+        return problems
+    }
+
+    /// The lines only in `self` (`-`) or only in `other` (`+`), and any misplaced
+    /// KUBE-NODEPORTS jump of `self`; empty when the two mean the same.
     public func differences(from other: RestoreDump) -> [String] {
         let mine = canonicalLines
         let theirs = other.canonicalLines
@@ -138,6 +154,7 @@ public struct RestoreDump: Equatable, Sendable {
         for line in mine where (theirCounts[line] ?? 0) < myCounts[line]! { result.append("- " + line) }
         for line in theirs where (myCounts[line] ?? 0) < theirCounts[line]! { result.append("+ " + line) }
         if mine != theirs && result.isEmpty { result.append("the same lines in a different order") }
+        result += misplacedNodePortJumps
         var seen = Set<String>()
         return result.filter { seen.insert($0).inserted }
     }
