@@ -38,3 +38,19 @@ import Testing
         #expect(renderer.lineCount == RestoreRenderer.text(ruleset).split(separator: "\n").count)
     }
 }
+
+/// The annotated example in the README is real output, line for line.
+@Suite struct ReadmeExampleTests {
+    @Test func everyRuleLineOfTheExampleIsPlanned() throws {
+        let readme = try String(contentsOfFile: packagePath("README.md"), encoding: .utf8)
+        let section = try #require(readme.components(separatedBy: "## The rules we write").dropFirst().first)
+        let block = try #require(section.components(separatedBy: "```").dropFirst().first)
+        let lines = block.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") }
+        let run = try #require(FixtureRun.all.first { $0.caseName == "loadbalancer-source-ranges" })
+        let planned = Set(RestoreRenderer.text(try plan(run)).split(separator: "\n").map(String.init))
+        #expect(lines.count >= 20)
+        for line in lines {
+            #expect(planned.contains(line), "README line not in the plan: \(line)")
+        }
+    }
+}
