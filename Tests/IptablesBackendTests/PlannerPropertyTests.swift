@@ -12,6 +12,13 @@ import Testing
         seeds.flatMap { seed in [(seed, IPFamily.ipv4), (seed, IPFamily.ipv6)] }
     }
 
+    /// The plan of the 40-service cluster generated from `seed`.
+    static func generatedRuleset(seed: UInt64, family: IPFamily) throws -> Ruleset {
+        var generator = ClusterGenerator(seed: seed)
+        let cluster = generator.cluster(services: 40)
+        return try planned(cluster.yaml(family: family), configuration: cluster.configuration, family: family)
+    }
+
     @Test(arguments: seeds)
     func sameInputInAnyOrderGivesTheSameBytes(seed: UInt64) throws {
         var generator = ClusterGenerator(seed: seed)
@@ -29,9 +36,7 @@ import Testing
 
     @Test(arguments: cases())
     func everyEndpointGetsAnEqualShare(seed: UInt64, family: IPFamily) throws {
-        var generator = ClusterGenerator(seed: seed)
-        let cluster = generator.cluster(services: 40)
-        let ruleset = try planned(cluster.yaml(family: family), configuration: cluster.configuration, family: family)
+        let ruleset = try Self.generatedRuleset(seed: seed, family: family)
         let nat = try #require(ruleset[.nat])
         var checked = 0
         for chain in nat.chains where chain.name.description.hasPrefix("KUBE-SVC-") || chain.name.description.hasPrefix("KUBE-SVL-") {
@@ -68,9 +73,7 @@ import Testing
 
     @Test(arguments: cases())
     func everyJumpedToChainIsDeclared(seed: UInt64, family: IPFamily) throws {
-        var generator = ClusterGenerator(seed: seed)
-        let cluster = generator.cluster(services: 40)
-        let ruleset = try planned(cluster.yaml(family: family), configuration: cluster.configuration, family: family)
+        let ruleset = try Self.generatedRuleset(seed: seed, family: family)
         for table in ruleset.tables {
             let declared = Set(table.chains.map(\.name))
             for chain in table.chains {
@@ -91,9 +94,7 @@ import Testing
 
     @Test(arguments: cases())
     func everyPerServiceChainIsReachable(seed: UInt64, family: IPFamily) throws {
-        var generator = ClusterGenerator(seed: seed)
-        let cluster = generator.cluster(services: 40)
-        let ruleset = try planned(cluster.yaml(family: family), configuration: cluster.configuration, family: family)
+        let ruleset = try Self.generatedRuleset(seed: seed, family: family)
         let nat = try #require(ruleset[.nat])
         var reached: Set<ChainName> = []
         var pending: [ChainName] = [.services, .nodePorts]
@@ -108,9 +109,7 @@ import Testing
 
     @Test(arguments: cases())
     func ruleTextReadsBackToTheSameValues(seed: UInt64, family: IPFamily) throws {
-        var generator = ClusterGenerator(seed: seed)
-        let cluster = generator.cluster(services: 40)
-        let ruleset = try planned(cluster.yaml(family: family), configuration: cluster.configuration, family: family)
+        let ruleset = try Self.generatedRuleset(seed: seed, family: family)
         var renderer = RestoreRenderer()
         renderer.render(ruleset)
         let text = String(decoding: renderer.bytes, as: UTF8.self)
