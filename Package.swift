@@ -22,12 +22,19 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // libip4tc and libip6tc (apt: libiptc-dev), wrapped in one header.
+        .systemLibrary(
+            name: "CIPTC",
+            pkgConfig: "libiptc",
+            providers: [.apt(["libiptc-dev"])]
+        ),
         // The rule model, chain names, the planner and the restore-text renderer; the diff and
         // appliers build on it.
         .target(
             name: "IptablesBackend",
             dependencies: [
                 "ServiceModel",
+                "CIPTC",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),

@@ -51,6 +51,8 @@ struct Sync: ParsableCommand {
                                valueName: "ip"))
     var nodeIP: [String] = []
 
+    @OptionGroup var backend: BackendOptions
+
     @Option(help: ArgumentHelp("The IP family to plan: ipv4 or ipv6 (default: the family of the node's first IP).",
                                valueName: "family"))
     var ipFamily: IPFamily?
@@ -59,11 +61,6 @@ struct Sync: ParsableCommand {
         for text in nodeIP where IPAddress(text) == nil {
             throw ValidationError("--node-ip \(text) is not an IP address.")
         }
-        if !dryRun {
-            throw ValidationError("""
-                Applying to the kernel is not available in this version; use --dry-run to print the rules.
-                """)
-        }
     }
 
     func run() throws {
@@ -71,9 +68,21 @@ struct Sync: ParsableCommand {
         let node = try resolveNode(named: loaded.nodeName ?? Self.hostname(), in: loaded)
         let family = ipFamily ?? node.addresses.first?.family ?? .ipv4
         let planner = RulePlanner(settings: ProxySettings(configuration: loaded.configuration, node: node, family: family))
-        var renderer = RestoreRenderer()
-        renderer.render(planner.plan(loaded.catalog))
-        FileHandle.standardOutput.write(Data(renderer.bytes))
+        let ruleset = planner.plan(loaded.catalog)
+        if dryRun {
+            var renderer = RestoreRenderer()
+            renderer.render(ruleset)
+            FileHandle.standardOutput.write(Data(renderer.bytes))
+            return
+        }
+        let applier = try backend.applier(family: family)
+        do {
+            let report = try applier.apply(ruleset, changes: nil)
+            printError("kproxy-iptables: \(report)")
+        } catch {
+            printError("kproxy-iptables: \(error)")
+            throw ExitCode(1)
+        }
     }
 
     private func resolveNode(named name: String, in loaded: LoadedInput) throws -> ProxyNode {

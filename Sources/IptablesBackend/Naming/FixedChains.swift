@@ -19,8 +19,30 @@ extension ChainName {
     /// filter: blocks martian packets to 127.0.0.0/8 when NodePorts answer on localhost.
     public static let firewall = ChainName(trusted: "KUBE-FIREWALL")
 
+    /// Our flush detector: an empty chain in each table. If it is gone, someone flushed the
+    /// table, and the next sync rewrites everything.
+    public static let canary = ChainName(trusted: "KPROXY-CANARY")
+
+    /// The fixed chains we write, and the canary.
+    public static let fixed: [ChainName] = [
+        .services, .externalServices, .nodePorts, .postrouting, .markMasquerade, .forward, .proxyFirewall, .firewall, .canary,
+    ]
+
+    /// The prefixes of per-service chains, named by the hash.
+    static let perServicePrefixes = ["KUBE-SVC-", "KUBE-SVL-", "KUBE-EXT-", "KUBE-FW-", "KUBE-SEP-"]
+
     /// Whether this is a per-service chain (KUBE-SVC/SVL/EXT/FW/SEP-…), named by the hash.
-    public var isServiceChain: Bool {
-        ["KUBE-SVC-", "KUBE-SVL-", "KUBE-EXT-", "KUBE-FW-", "KUBE-SEP-"].contains { description.hasPrefix($0) }
+    public var isServiceChain: Bool { Self.isServiceChain(description) }
+
+    /// Whether a chain of this name is a per-service chain: one the plan does not hold is
+    /// stale, and a full sync deletes it.
+    public static func isServiceChain(_ name: String) -> Bool {
+        perServicePrefixes.contains(where: name.hasPrefix)
+    }
+
+    /// Whether a chain of this name is ours: a fixed chain, the canary or a per-service chain.
+    /// `cleanup` removes exactly these (and our jumps from the built-in chains).
+    public static func isOwned(_ name: String) -> Bool {
+        isServiceChain(name) || fixed.contains { $0.description == name }
     }
 }

@@ -1,0 +1,188 @@
+import Foundation
+import ServiceModel
+
+/// Applies rulesets through libiptc: per table, under the xtables lock, read the table, stage
+/// the changes in libiptc's copy and commit it in one atomic replace. A table another writer
+/// changed in between (EAGAIN) is read again and the changes staged afresh, up to
+/// `maxAttempts` times; any other failure leaves the table as it was.
+///
+/// Only our chains and our jumps in the built-in chains are touched. New chains are created
+/// in byte order (libiptc inserts sorted names cheaply); chains that stay are flushed and
+/// refilled, never deleted and re-created.
+public struct LibiptcApplier: RulesetApplier {
+    public var lockPath: String
+    public var lockTimeout: Duration
+    public var maxAttempts: Int
+
+    public init(lockPath: String = XtablesLock.defaultPath, lockTimeout: Duration = .seconds(5), maxAttempts: Int = 5) {
+        self.lockPath = lockPath
+        self.lockTimeout = lockTimeout
+        self.maxAttempts = maxAttempts
+    }
+
+    public func apply(_ desired: Ruleset, changes: RulesetChanges?) throws(IptablesError) -> SyncReport {
+        let jumps = BuiltinJump.needed(by: desired)
+        var encoder = EntryEncoder(family: desired.family)
+        // Encode everything first: a rule the kernel would refuse stops the sync before any
+        // table is touched.
+        var encodedChains: [Table: [ChainName: [EncodedRule]]] = [:]
+        for table in desired.tables {
+            var chains: [ChainName: [EncodedRule]] = [:]
+            chains.reserveCapacity(table.chains.count)
+            for chain in table.chains {
+                var rules: [EncodedRule] = []
+                rules.reserveCapacity(chain.rules.count)
+                for rule in chain.rules { rules.append(try encoder.encoded(rule, table: table.table, chain: chain.name)) }
+                chains[chain.name] = rules
+            }
+            encodedChains[table.table] = chains
+        }
+        var encodedJumps: [BuiltinJump: EncodedRule] = [:]
+        for jump in jumps {
+            encodedJumps[jump] = try encoder.encoded(jump.rule, table: jump.table, chain: .canary)
+        }
+        var reports: [TableReport] = []
+        var full = changes == nil
+        for table in desired.tables.sorted(by: { $0.table.applyOrder < $1.table.applyOrder }) {
+            let chains = encodedChains[table.table] ?? [:]
+            let tableJumps = jumps.filter { $0.table == table.table }.map { ($0, encodedJumps[$0]!) }
+            let report = try withRetries(family: desired.family, table: table.table) { (kernel: inout LibiptcTable) throws(IptablesError) in
+                try Self.stage(table, encoded: chains, jumps: tableJumps, changes: changes?[table.table], into: &kernel)
+            }
+            if changes != nil, report.written.count > (changes?[table.table].written.count ?? 0) { full = true }
+            reports.append(report)
+        }
+        return SyncReport(family: desired.family, tables: reports, full: full)
+    }
+
+    public func cleanup(family: IPFamily) throws(IptablesError) -> SyncReport {
+        var reports: [TableReport] = []
+        for table in [Table.filter, .nat] {
+            reports.append(try withRetries(family: family, table: table) { (kernel: inout LibiptcTable) throws(IptablesError) in
+                var report = TableReport(table: table)
+                let names = kernel.chainNames()
+                // Our jumps out of the built-in chains first, then our chains.
+                for chain in names where kernel.isBuiltin(chain) {
+                    let entries = kernel.entries(of: chain)
+                    for (position, entry) in entries.enumerated().reversed() where ChainName.isOwned(entry.targetLabel) {
+                        try kernel.deleteRule(in: chain, at: position)
+                        report.insertedJumps.append("-\(chain) -> \(entry.targetLabel)")
+                    }
+                }
+                let owned = names.filter { !kernel.isBuiltin($0) && ChainName.isOwned($0) }
+                for chain in owned { try kernel.flushChain(chain) }
+                for chain in owned {
+                    try kernel.deleteChain(chain)
+                    report.deleted.append(chain)
+                }
+                report.committed = !report.deleted.isEmpty || !report.insertedJumps.isEmpty
+                if report.committed { try kernel.commit() }
+                return report
+            })
+        }
+        return SyncReport(family: family, tables: reports, full: true)
+    }
+
+    public func installed(family: IPFamily) throws(IptablesError) -> InstalledRules {
+        var installed = InstalledRules(family: family)
+        for table in [Table.filter, .nat] {
+            let lock = try XtablesLock(path: lockPath, timeout: lockTimeout)
+            let chains = try LibiptcTable.withTable(family: family, table: table) { (kernel: inout LibiptcTable) throws(IptablesError) in
+                var chains: [String: [KernelEntry]] = [:]
+                for name in kernel.chainNames() where kernel.isBuiltin(name) || ChainName.isOwned(name) {
+                    chains[name] = kernel.entries(of: name)
+                }
+                return chains
+            }
+            _ = consume lock
+            installed.tables[table] = chains
+        }
+        return installed
+    }
+
+    /// Runs `stage` on a fresh read of the table under the lock, retrying on EAGAIN.
+    private func withRetries(family: IPFamily, table: Table,
+                             _ stage: (inout LibiptcTable) throws(IptablesError) -> TableReport) throws(IptablesError) -> TableReport {
+        for attempt in 1...maxAttempts {
+            let lock = try XtablesLock(path: lockPath, timeout: lockTimeout)
+            do {
+                var report = try LibiptcTable.withTable(family: family, table: table, stage)
+                report.attempts = attempt
+                _ = consume lock
+                return report
+            } catch {
+                _ = consume lock
+                if case .kernel(_, _, _, _, let code, _) = error, code == EAGAIN, attempt < maxAttempts { continue }
+                if case .kernel(_, _, _, _, let code, _) = error, code == EAGAIN {
+                    throw .tableBusy(family: family, table: table, attempts: attempt)
+                }
+                throw error
+            }
+        }
+        throw .tableBusy(family: family, table: table, attempts: maxAttempts)
+    }
+
+    /// Stages one table's changes in `kernel` and commits them if anything differs.
+    static func stage(_ desired: TableRules, encoded: [ChainName: [EncodedRule]], jumps: [(BuiltinJump, EncodedRule)],
+                      changes: RulesetChanges.TableChanges?, into kernel: inout LibiptcTable) throws(IptablesError) -> TableReport {
+        var report = TableReport(table: desired.table)
+        let existing = Set(kernel.chainNames())
+        let full = changes == nil || !existing.contains(ChainName.canary.description)
+        var toWrite: [ChainName] = []
+        var toDelete: [String] = []
+        if full {
+            for chain in desired.chains {
+                let name = chain.name.description
+                let rules = encoded[chain.name] ?? []
+                if !existing.contains(name) || !Self.holds(kernel.entries(of: name), rules) { toWrite.append(chain.name) }
+            }
+            let wanted = Set(desired.chains.map(\.name.description))
+            toDelete = existing.filter { ChainName.isServiceChain($0) && !wanted.contains($0) }.sorted()
+        } else if let changes {
+            toWrite = changes.written
+            toDelete = changes.deleted.map(\.description).filter(existing.contains)
+        }
+        // Create what is missing, sorted, before any rule can jump to it.
+        var missing = toWrite.map(\.description).filter { !existing.contains($0) }
+        if !existing.contains(ChainName.canary.description) { missing.append(ChainName.canary.description) }
+        for name in missing.sorted() {
+            try kernel.createChain(name)
+            report.created.append(name)
+        }
+        for chain in toWrite {
+            let name = chain.description
+            if existing.contains(name) { try kernel.flushChain(name) }
+            for rule in encoded[chain] ?? [] { try kernel.append(rule.bytes, to: name) }
+            report.written.append(name)
+        }
+        for name in toDelete { try kernel.flushChain(name) }
+        for name in toDelete {
+            try kernel.deleteChain(name)
+            report.deleted.append(name)
+        }
+        for (jump, rule) in jumps where !kernel.entries(of: jump.chain).contains(where: { $0.isSame(as: rule) }) {
+            try kernel.insert(rule.bytes, into: jump.chain, at: 0)
+            report.insertedJumps.append("\(jump.chain) -> \(rule.targetLabel)")
+        }
+        report.committed = !report.created.isEmpty || !report.written.isEmpty || !report.deleted.isEmpty
+            || !report.insertedJumps.isEmpty
+        if report.committed { try kernel.commit() }
+        return report
+    }
+
+    /// Whether the installed entries are exactly `rules`, in order.
+    static func holds(_ entries: [KernelEntry], _ rules: [EncodedRule]) -> Bool {
+        entries.count == rules.count && zip(entries, rules).allSatisfy { $0.isSame(as: $1) }
+    }
+}
+
+/// The rules the kernel holds in our chains and in the built-in chains, per table.
+public struct InstalledRules: Sendable {
+    public var family: IPFamily
+    /// Table → chain name → entries, for the built-in chains and the chains we own.
+    public var tables: [Table: [String: [KernelEntry]]] = [:]
+
+    public init(family: IPFamily) {
+        self.family = family
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import ServiceModel
+
+/// Why rules could not be encoded, read or applied. Every case names what failed, so a log
+/// line is enough to act on.
+public enum IptablesError: Error, CustomStringConvertible, Equatable {
+    /// A rule the kernel would refuse, found before anything was sent.
+    case unencodable(table: Table, chain: ChainName, rule: String, reason: String)
+    /// A libiptc call failed: the operation, the table and chain, errno and libiptc's text.
+    case kernel(operation: String, family: IPFamily, table: Table, chain: String?, errno: Int32, message: String)
+    /// The xtables lock was held by someone else for longer than we wait.
+    case lockTimeout(path: String, waitedMilliseconds: Int)
+    /// The xtables lock file could not be opened.
+    case lockFile(path: String, errno: Int32, message: String)
+    /// Another writer kept changing the table: every attempt met EAGAIN.
+    case tableBusy(family: IPFamily, table: Table, attempts: Int)
+    /// An iptables tool (restore, save, -C/-I) failed.
+    case tool(command: String, status: Int32, output: String)
+
+    public var description: String {
+        switch self {
+        case .unencodable(let table, let chain, let rule, let reason):
+            return "cannot encode rule in \(table) \(chain) (\(rule)): \(reason)"
+        case .kernel(let operation, let family, let table, let chain, let errno, let message):
+            let tool = family == .ipv6 ? "ip6tables" : "iptables"
+            let place = chain.map { " chain \($0)" } ?? ""
+            return "\(tool) \(table)\(place): \(operation) failed: \(message) (errno \(errno))"
+        case .lockTimeout(let path, let waited):
+            return "another program has held the xtables lock \(path) for \(waited) ms; giving up"
+        case .lockFile(let path, let errno, let message):
+            return "cannot open the xtables lock \(path): \(message) (errno \(errno))"
+        case .tableBusy(let family, let table, let attempts):
+            return "\(family == .ipv6 ? "ip6tables" : "iptables") \(table): the table changed under us \(attempts) times in a row (EAGAIN); nothing was applied"
+        case .tool(let command, let status, let output):
+            return "\(command) exited with status \(status): \(output.trimmingCharacters(in: .whitespacesAndNewlines))"
+        }
+    }
+}
