@@ -3,107 +3,78 @@ import Foundation
 import IptablesBackend
 import ServiceModel
 
-/// `--ip-family ipv4|ipv6` (Kubernetes' spelling, IPv4/IPv6, is accepted too).
-extension IPFamily: ExpressibleByArgument {
-    public init?(argument: String) {
-        switch argument.lowercased() {
-        case "ipv4", "4": self = .ipv4
-        case "ipv6", "6": self = .ipv6
-        default: return nil
-        }
-    }
-
-    public static var allValueStrings: [String] { ["ipv4", "ipv6"] }
-}
-
-/// `kproxy-iptables sync`: plan the rules for the node and, with `--dry-run`, print them.
+/// `kproxy-iptables sync`: plan the node's rules and apply them (or, with `--dry-run`, print them).
 struct Sync: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Plan the node's iptables rules from the manifests.",
+        abstract: "Plan the node's iptables rules from the manifests and apply them.",
         discussion: """
             Plans the rules kube-proxy's iptables mode would write for one node: every Service \
             port's capture rules and KUBE-SVC/SVL/EXT/FW/SEP chains, the masquerade chains and \
-            the filter chains, for one IP family.
+            the filter chains, for one IP family, and applies them: table by table (filter, then \
+            nat), each in one atomic commit under the xtables lock, touching only our chains and \
+            our jumps from the built-in chains. Chains whose rules are already right are left \
+            alone; when nothing differs, nothing is committed.
 
-            With --dry-run the full iptables-restore text is printed to standard output (filter, \
-            then nat), ready for `iptables-restore --test`. Services are written sorted by \
-            namespace, name and port, so the same input always gives the same bytes.
+            With --dry-run the full iptables-restore text is printed to standard output instead \
+            (filter, then nat), ready for `iptables-restore --test`. Services are written sorted \
+            by namespace, name and port, so the same input always gives the same bytes.
+
+            With --watch it keeps running: when an input file changes it plans again and applies \
+            only the chains that changed (at most once per --min-sync-period), and every \
+            --sync-period it compares every chain with the kernel and repairs any drift.
 
             The node is the Node object named by --hostname-override, else by the \
             configuration's hostnameOverride, else by this machine's hostname. --node-ip gives \
             its IPs when the manifests hold no such Node (or overrides the Node's).
 
-            Invalid manifests or configuration print every problem to standard error, no \
-            rules, and exit with status 2.
+            Invalid manifests or configuration print every problem to standard error, apply no \
+            rules, and exit with status 2. A kernel failure exits with status 1, leaving each \
+            table either as it was or wholly updated.
             """
     )
 
     @OptionGroup var input: InputOptions
+    @OptionGroup var node: NodeOptions
 
     @Flag(help: "Print the iptables-restore text instead of applying it.")
     var dryRun = false
 
-    @Option(help: ArgumentHelp("The node to plan for (default: the configuration's hostnameOverride, else the hostname).",
-                               valueName: "name"))
-    var hostnameOverride: String?
-
-    @Option(help: ArgumentHelp("An IP of the node, used when the manifests hold no Node for it; repeat for dual-stack.",
-                               valueName: "ip"))
-    var nodeIP: [String] = []
-
     @OptionGroup var backend: BackendOptions
 
-    @Option(help: ArgumentHelp("The IP family to plan: ipv4 or ipv6 (default: the family of the node's first IP).",
-                               valueName: "family"))
-    var ipFamily: IPFamily?
+    @Flag(help: "Keep running: apply again whenever an input file changes.")
+    var watch = false
+
+    @Option(help: ArgumentHelp("With --watch: the shortest time between two syncs, in seconds (default: the configuration's minSyncPeriod).",
+                               valueName: "seconds"))
+    var minSyncPeriod: Double?
+
+    @Option(help: ArgumentHelp("With --watch: how often to compare every chain with the kernel, in seconds (default: the configuration's syncPeriod).",
+                               valueName: "seconds"))
+    var syncPeriod: Double?
 
     func validate() throws {
-        for text in nodeIP where IPAddress(text) == nil {
-            throw ValidationError("--node-ip \(text) is not an IP address.")
-        }
+        if dryRun && watch { throw ValidationError("--dry-run and --watch cannot be used together.") }
+        if let minSyncPeriod, minSyncPeriod < 0 { throw ValidationError("--min-sync-period must not be negative.") }
+        if let syncPeriod, syncPeriod <= 0 { throw ValidationError("--sync-period must be positive.") }
     }
 
     func run() throws {
-        let loaded = try input.load(hostnameOverride: hostnameOverride, fallbackNodeName: Self.hostname())
-        let node = try resolveNode(named: loaded.nodeName ?? Self.hostname(), in: loaded)
-        let family = ipFamily ?? node.addresses.first?.family ?? .ipv4
-        let planner = RulePlanner(settings: ProxySettings(configuration: loaded.configuration, node: node, family: family))
-        let ruleset = planner.plan(loaded.catalog)
+        let plan = try node.plan(input)
         if dryRun {
             var renderer = RestoreRenderer()
-            renderer.render(ruleset)
+            renderer.render(plan.ruleset)
             FileHandle.standardOutput.write(Data(renderer.bytes))
             return
         }
-        let applier = try backend.applier(family: family)
-        do {
-            let report = try applier.apply(ruleset, changes: nil)
-            printError("kproxy-iptables: \(report)")
-        } catch {
-            printError("kproxy-iptables: \(error)")
-            throw ExitCode(1)
+        let applier = try backend.applier(family: plan.ruleset.family)
+        let report = try reportingKernelErrors { () throws(IptablesError) in try applier.apply(plan.ruleset, changes: nil) }
+        printError("kproxy-iptables: \(report)")
+        if watch {
+            let configuration = plan.input.configuration
+            var watcher = SyncWatcher(input: input, node: node, applier: applier, applied: plan.ruleset,
+                                      minInterval: minSyncPeriod.map { Duration.milliseconds(Int($0 * 1000)) } ?? configuration.minSyncPeriod,
+                                      fullInterval: syncPeriod.map { Duration.milliseconds(Int($0 * 1000)) } ?? configuration.syncPeriod)
+            try watcher.run()
         }
-    }
-
-    private func resolveNode(named name: String, in loaded: LoadedInput) throws -> ProxyNode {
-        let addresses = nodeIP.compactMap { IPAddress($0) }
-        if let node = loaded.node {
-            var proxyNode = ProxyNode(node)
-            if !addresses.isEmpty { proxyNode.addresses = addresses }
-            return proxyNode
-        }
-        guard !addresses.isEmpty else {
-            let known = loaded.manifests.nodes.map(\.name).sorted()
-            let names = known.isEmpty ? "the manifests hold no Node" : "Nodes found: " + known.joined(separator: ", ")
-            printError("kproxy-iptables: no Node named \"\(name)\" in the manifests (\(names)); "
-                       + "add it, name another with --hostname-override, or give its IPs with --node-ip")
-            throw ExitCode(2)
-        }
-        return ProxyNode(name: name, addresses: addresses)
-    }
-
-    /// This machine's hostname, lower-cased, as kube-proxy takes it when nothing overrides it.
-    static func hostname() -> String {
-        ProcessInfo.processInfo.hostName.lowercased()
     }
 }

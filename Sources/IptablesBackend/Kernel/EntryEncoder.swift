@@ -31,10 +31,14 @@ public struct EntryEncoder {
     public mutating func encode(_ rule: Rule, table: Table, chain: ChainName) throws(IptablesError) {
         writer.reset()
         writer.zeros(headerSize)
-        var proto: L4Protocol?
         var destinationPort: Int?
+        var hasProtocol = false
         for match in rule.matches {
             if case .destinationPort(let port) = match { destinationPort = port }
+            if case .protocol = match { hasProtocol = true }
+        }
+        if destinationPort != nil && !hasProtocol {
+            throw .unencodable(table: table, chain: chain, rule: RestoreRenderer.text(rule), reason: "--dport needs a protocol match")
         }
         for match in rule.matches {
             switch match {
@@ -47,14 +51,10 @@ public struct EntryEncoder {
             case .inInterface(let name, let negated):
                 setInInterface(name, negated: negated)
             case .protocol(let value):
-                proto = value
                 setProtocol(value)
                 ExtensionEncoding.portMatch(value, destinationPort: destinationPort, into: &writer)
             case .destinationPort:
-                if proto == nil && !rule.matches.contains(where: { if case .protocol = $0 { true } else { false } }) {
-                    throw .unencodable(table: table, chain: chain, rule: RestoreRenderer.text(rule),
-                                       reason: "--dport needs a protocol match")
-                }
+                break  // written into the protocol's match
             case .comment(let text):
                 guard text.utf8.count < 256, !text.utf8.contains(0) else {
                     throw .unencodable(table: table, chain: chain, rule: RestoreRenderer.text(rule),
@@ -140,11 +140,7 @@ public struct EntryEncoder {
     }
 
     private mutating func setProtocol(_ value: L4Protocol) {
-        let number: UInt16 = switch value {
-        case .tcp: 6
-        case .udp: 17
-        case .sctp: 132
-        }
+        let number = value.kernelNumber
         if family == .ipv4 {
             writer.set(number, at: 80)
         } else {

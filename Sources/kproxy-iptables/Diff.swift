@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import IptablesBackend
+import ServiceModel
+
+/// `kproxy-iptables diff`: what differs between the planned rules and the kernel's.
+struct Diff: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show how the kernel's rules differ from the planned ones.",
+        discussion: """
+            Plans the node's rules as `sync` would and compares them, rule by rule and byte for \
+            byte, with what the kernel holds in our chains and in the built-in chains' jumps. \
+            Prints nothing when they agree; otherwise one block per chain, like `git diff`: `-` \
+            lines are in the kernel only, `+` lines in the plan only. Changes nothing.
+
+            Reads the tables through libiptc (legacy iptables).
+            """
+    )
+
+    @OptionGroup var input: InputOptions
+    @OptionGroup var node: NodeOptions
+
+    func run() throws {
+        let plan = try node.plan(input)
+        let difference = try reportingKernelErrors { () throws(IptablesError) in
+            let installed = try LibiptcApplier().installed(family: plan.ruleset.family)
+            return try KernelDiff(installed: installed, desired: plan.ruleset)
+        }
+        FileHandle.standardOutput.write(Data(difference.text.utf8))
+    }
+}
+
+/// `kproxy-iptables cleanup`: remove everything we own from the kernel.
+struct Cleanup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Remove our chains and jumps from the kernel.",
+        discussion: """
+            Deletes every chain kproxy-iptables (or kube-proxy's iptables mode) owns — the KUBE-* \
+            chains it writes, the per-service KUBE-SVC/SVL/EXT/FW/SEP chains and the canary — and \
+            the rules in the built-in chains that jump to them, in the filter and nat tables, for \
+            both IP families unless --ip-family picks one. Other chains and rules are not touched.
+            """
+    )
+
+    @Option(help: ArgumentHelp("Clean only this family: ipv4 or ipv6.", valueName: "family"))
+    var ipFamily: IPFamily?
+
+    @OptionGroup var backend: BackendOptions
+
+    func run() throws {
+        for family in ipFamily.map({ [$0] }) ?? [.ipv4, .ipv6] {
+            let applier = try backend.applier(family: family)
+            let report = try reportingKernelErrors { () throws(IptablesError) in try applier.cleanup(family: family) }
+            printError("kproxy-iptables: cleanup \(family == .ipv6 ? "ip6tables" : "iptables"): "
+                       + report.tables.map { "\($0.table): \($0.deleted.count) chains, \($0.insertedJumps.count) jumps removed" }
+                       .joined(separator: "; "))
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import ArgumentParser
+import Foundation
+import IptablesBackend
+import ServiceModel
+
+/// `--ip-family ipv4|ipv6` (Kubernetes' spelling, IPv4/IPv6, is accepted too).
+extension IPFamily: ExpressibleByArgument {
+    public init?(argument: String) {
+        switch argument.lowercased() {
+        case "ipv4", "4": self = .ipv4
+        case "ipv6", "6": self = .ipv6
+        default: return nil
+        }
+    }
+
+    public static var allValueStrings: [String] { ["ipv4", "ipv6"] }
+}
+
+/// Which node and IP family to plan for.
+struct NodeOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The node to plan for (default: the configuration's hostnameOverride, else the hostname).",
+                               valueName: "name"))
+    var hostnameOverride: String?
+
+    @Option(help: ArgumentHelp("An IP of the node, used when the manifests hold no Node for it; repeat for dual-stack.",
+                               valueName: "ip"))
+    var nodeIP: [String] = []
+
+    @Option(help: ArgumentHelp("The IP family to plan: ipv4 or ipv6 (default: the family of the node's first IP).",
+                               valueName: "family"))
+    var ipFamily: IPFamily?
+
+    func validate() throws {
+        for text in nodeIP where IPAddress(text) == nil {
+            throw ValidationError("--node-ip \(text) is not an IP address.")
+        }
+    }
+
+    /// A plan of the rules for the node, from loaded input.
+    struct Plan {
+        var input: LoadedInput
+        var ruleset: Ruleset
+    }
+
+    /// Loads `input` and plans; invalid input or a missing node print why and exit 2.
+    func plan(_ input: InputOptions) throws -> Plan {
+        let loaded = try input.load(hostnameOverride: hostnameOverride, fallbackNodeName: Self.hostname())
+        let node = try resolveNode(named: loaded.nodeName ?? Self.hostname(), in: loaded)
+        let family = ipFamily ?? node.addresses.first?.family ?? .ipv4
+        let planner = RulePlanner(settings: ProxySettings(configuration: loaded.configuration, node: node, family: family))
+        return Plan(input: loaded, ruleset: planner.plan(loaded.catalog))
+    }
+
+    private func resolveNode(named name: String, in loaded: LoadedInput) throws -> ProxyNode {
+        let addresses = nodeIP.compactMap { IPAddress($0) }
+        if let node = loaded.node {
+            var proxyNode = ProxyNode(node)
+            if !addresses.isEmpty { proxyNode.addresses = addresses }
+            return proxyNode
+        }
+        guard !addresses.isEmpty else {
+            let known = loaded.manifests.nodes.map(\.name).sorted()
+            let names = known.isEmpty ? "the manifests hold no Node" : "Nodes found: " + known.joined(separator: ", ")
+            printError("kproxy-iptables: no Node named \"\(name)\" in the manifests (\(names)); "
+                       + "add it, name another with --hostname-override, or give its IPs with --node-ip")
+            throw ExitCode(2)
+        }
+        return ProxyNode(name: name, addresses: addresses)
+    }
+
+    /// This machine's hostname, lower-cased, as kube-proxy takes it when nothing overrides it.
+    static func hostname() -> String {
+        ProcessInfo.processInfo.hostName.lowercased()
+    }
+}
+
+/// Runs `body`, turning an ``IptablesError`` into a message and exit status 1.
+func reportingKernelErrors<Result>(_ body: () throws(IptablesError) -> Result) throws -> Result {
+    do {
+        return try body()
+    } catch {
+        printError("kproxy-iptables: \(error)")
+        throw ExitCode(1)
+    }
+}
