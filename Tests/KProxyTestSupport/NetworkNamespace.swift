@@ -36,8 +36,17 @@ public struct NetworkNamespace: Sendable {
     }
 
     /// Runs `arguments` inside the namespace, with `input` on standard input.
-    public func run(_ arguments: [String], input: String? = nil) throws -> Command.Output {
-        try Command.run(["ip", "netns", "exec", name] + arguments, input: input)
+    public func run(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> Command.Output {
+        try Command.run(["ip", "netns", "exec", name] + arguments, input: input, environment: environment)
+    }
+
+    /// Creates `count` namespaces, runs `body` with them, and deletes them all afterwards.
+    public static func with<Result>(count: Int, _ body: ([NetworkNamespace]) throws -> Result) throws -> Result {
+        func nest(_ made: [NetworkNamespace]) throws -> Result {
+            if made.count == count { return try body(made) }
+            return try with { try nest(made + [$0]) }
+        }
+        return try nest([])
     }
 
     /// The absolute path of `tool` on PATH (or in the sbin directories), if installed.
@@ -72,11 +81,14 @@ public enum Command {
     }
 
     /// Runs `arguments` (the first found on PATH or in the sbin directories).
-    public static func run(_ arguments: [String], input: String? = nil) throws -> Output {
+    public static func run(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> Output {
         let process = Process()
         let tool = arguments[0].hasPrefix("/") ? arguments[0] : (NetworkNamespace.which(arguments[0]) ?? arguments[0])
         process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = Array(arguments.dropFirst())
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let stdin = Pipe()
         let stdout = Pipe()
         let stderr = Pipe()

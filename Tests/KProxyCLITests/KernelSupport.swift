@@ -1,0 +1,33 @@
+import Foundation
+import KProxyTestSupport
+import Testing
+
+/// Kernel tests need root, `ip` and the legacy iptables tools.
+let kernelUnavailable: String? = NetworkNamespace.unavailableReason
+    ?? (NetworkNamespace.which("iptables-legacy-save") == nil ? "needs iptables-legacy (apt install iptables)" : nil)
+
+/// A private xtables lock for this test run, so the tests neither wait for nor block the
+/// host's own iptables users (the lock file is shared across namespaces).
+let privateLock = FileManager.default.temporaryDirectory.appendingPathComponent("kproxy-test-\(getpid()).xtables.lock").path
+
+/// Runs the CLI inside `namespace` with the private lock.
+func cli(_ arguments: [String], in namespace: NetworkNamespace) throws -> Command.Output {
+    try namespace.run([executable] + arguments, environment: ["XTABLES_LOCKFILE": privateLock])
+}
+
+/// `iptables-legacy-save` (or ip6tables) of `namespace` without its comment lines.
+func legacySave(_ namespace: NetworkNamespace, ipv6: Bool = false, table: String? = nil) throws -> String {
+    let tool = ipv6 ? "ip6tables-legacy-save" : "iptables-legacy-save"
+    let output = try namespace.run([tool] + (table.map { ["-t", $0] } ?? []), environment: ["XTABLES_LOCKFILE": privateLock]).check()
+    return output.stdout.split(separator: "\n").filter { !$0.hasPrefix("#") }.joined(separator: "\n")
+}
+
+/// A temporary directory of manifest files, removed by `body`'s end.
+func withManifests<Result>(_ files: [String: String], _ body: (String) throws -> Result) throws -> Result {
+    let directory = try temporaryDirectory()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    for (name, text) in files {
+        try text.write(toFile: directory.appendingPathComponent(name).path, atomically: true, encoding: .utf8)
+    }
+    return try body(directory.path)
+}
