@@ -41,6 +41,9 @@ struct Sync: ParsableCommand {
 
     @OptionGroup var backend: BackendOptions
 
+    @Flag(name: .shortAndLong, help: "Log every chain written or deleted.")
+    var verbose = false
+
     @Flag(help: "Keep running: apply again whenever an input file changes.")
     var watch = false
 
@@ -68,13 +71,24 @@ struct Sync: ParsableCommand {
         }
         let applier = try backend.applier(family: plan.ruleset.family)
         let report = try reportingKernelErrors { () throws(IptablesError) in try applier.apply(plan.ruleset, changes: nil) }
-        printError("kproxy-iptables: \(report)")
+        log(report, verbose: verbose)
         if watch {
             let configuration = plan.input.configuration
-            var watcher = SyncWatcher(input: input, node: node, applier: applier, applied: plan.ruleset,
+            var watcher = SyncWatcher(input: input, node: node, applier: applier, applied: plan.ruleset, verbose: verbose,
                                       minInterval: minSyncPeriod.map { Duration.milliseconds(Int($0 * 1000)) } ?? configuration.minSyncPeriod,
                                       fullInterval: syncPeriod.map { Duration.milliseconds(Int($0 * 1000)) } ?? configuration.syncPeriod)
             try watcher.run()
         }
+    }
+}
+
+/// Logs what a sync did: one line, and with `verbose` one line per chain.
+func log(_ report: SyncReport, verbose: Bool) {
+    printError("kproxy-iptables: \(report)")
+    guard verbose else { return }
+    for table in report.tables {
+        for chain in table.written { printError("kproxy-iptables:   \(table.table) write \(chain)") }
+        for chain in table.deleted { printError("kproxy-iptables:   \(table.table) delete \(chain)") }
+        for jump in table.insertedJumps { printError("kproxy-iptables:   \(table.table) insert jump \(jump)") }
     }
 }

@@ -11,6 +11,7 @@ struct SyncWatcher {
     var node: NodeOptions
     var applier: any RulesetApplier
     var applied: Ruleset
+    var verbose: Bool
     var minInterval: Duration
     var fullInterval: Duration
 
@@ -66,7 +67,7 @@ struct SyncWatcher {
             if let changes, changes.isEmpty { continue }
             do {
                 let report = try applier.apply(desired, changes: changes)
-                printError("kproxy-iptables: \(report)")
+                log(report, verbose: verbose)
                 applied = desired
                 if fullDue { lastFull = now }
             } catch {

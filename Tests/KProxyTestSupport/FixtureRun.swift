@@ -43,6 +43,16 @@ public struct FixtureRun: Sendable, CustomTestStringConvertible {
         return runs
     }()
 
+    /// The family this run plans: `family`, else that of the first IP of the configuration's node.
+    public func plannedFamily() throws -> IPFamily {
+        if let family { return family }
+        let configuration = try ManifestLoader.loadConfiguration(path: packagePath(self.configuration))
+        let manifests = try ManifestLoader.load(paths: [packagePath(manifest)])
+        let node = configuration.hostnameOverride.flatMap(manifests.node(named:))
+        let first = node?.nodeIPs.first
+        return first?.family ?? .ipv4
+    }
+
     /// The CLI arguments of `sync --dry-run` for this run.
     public var syncArguments: [String] {
         ["sync", "--dry-run", "--config", configuration, "-f", manifest] + (family == .ipv6 ? ["--ip-family", "ipv6"] : [])

@@ -72,7 +72,7 @@ public struct EntryEncoder {
             case .statistic(let probability):
                 ExtensionEncoding.statistic(probability, into: &writer)
             case .recent(let name, let action):
-                ExtensionEncoding.recent(name: name.description, action, family: family, into: &writer)
+                ExtensionEncoding.recent(name: name.description, action, into: &writer)
             }
         }
         let targetOffset = writer.count

@@ -88,7 +88,7 @@ enum ExtensionEncoding {
     }
 
     /// xt_recent_mtinfo_v1: `--rcheck --seconds N --reap` or `--set`, source side, full mask.
-    static func recent(name: String, _ action: RecentAction, family: IPFamily, into writer: inout ByteWriter) {
+    static func recent(name: String, _ action: RecentAction, into writer: inout ByteWriter) {
         let start = header(name: "recent", revision: 1, into: &writer)
         switch action {
         case .set:
@@ -100,9 +100,8 @@ enum ExtensionEncoding {
         writer.cString(name, size: 200)
         writer.u8(0)                       // side: XT_RECENT_SOURCE
         writer.u8(0)                       // padding before the mask
-        let ones = family == .ipv4 ? 4 : 16
-        writer.bytes.append(contentsOf: repeatElement(0xFF, count: ones))
-        writer.zeros(16 - ones)
+        // Without --mask, iptables fills all 16 bytes of the mask, for IPv4 too.
+        writer.bytes.append(contentsOf: repeatElement(0xFF, count: 16))
         finish(start, into: &writer)
     }
 

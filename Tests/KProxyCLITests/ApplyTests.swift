@@ -1,0 +1,214 @@
+import Foundation
+import KProxyTestSupport
+import Testing
+
+/// `sync`, `diff` and `cleanup` against the kernel, each test in namespaces of its own.
+@Suite(.enabled(if: kernelUnavailable == nil, "\(kernelUnavailable ?? "")"))
+struct ApplyTests {
+    static let builtinChains: Set<String> = ["INPUT", "FORWARD", "OUTPUT", "PREROUTING", "POSTROUTING"]
+
+    /// Save text without our canary and without rules in built-in chains.
+    static func ourChains(_ save: String) -> String {
+        save.split(separator: "\n").filter { line in
+            !line.contains("KPROXY-CANARY") && !builtinChains.contains { line.hasPrefix("-A \($0) ") }
+        }.joined(separator: "\n")
+    }
+
+    @Test(arguments: FixtureRun.all)
+    func libiptcGivesTheSameTablesAsLegacyRestore(_ run: FixtureRun) throws {
+        let ipv6 = try run.plannedFamily() == .ipv6
+        let family = ["--ip-family", ipv6 ? "ipv6" : "ipv4"]
+        try NetworkNamespace.with(count: 2) { namespaces in
+            let (viaLibiptc, viaRestore) = (namespaces[0], namespaces[1])
+            let synced = try cli(["sync", "--backend", "libiptc", "--config", packagePath(run.configuration),
+                                  "-f", packagePath(run.manifest)] + family, in: viaLibiptc)
+            try #require(synced.status == 0, "\(synced.stderr)")
+            let text = try run0(run.syncArguments)
+            let restored = try viaRestore.run([ipv6 ? "ip6tables-legacy-restore" : "iptables-legacy-restore"], input: text,
+                                              environment: ["XTABLES_LOCKFILE": privateLock])
+            try #require(restored.status == 0, "\(restored.stderr)")
+            #expect(Self.ourChains(try legacySave(viaLibiptc, ipv6: ipv6)) == (try legacySave(viaRestore, ipv6: ipv6)))
+            // Byte for byte: our own diff reads the restored tables through libiptc and finds
+            // every planned rule; only the jumps from built-in chains (not in restore text) lack.
+            let difference = try cli(["diff", "--config", packagePath(run.configuration), "-f", packagePath(run.manifest)] + family,
+                                     in: viaRestore)
+            #expect(difference.status == 0, "\(difference.stderr)")
+            let blocks = difference.stdout.split(separator: "\n").filter { $0.hasPrefix("@@ ") }
+            #expect(!blocks.isEmpty)
+            for block in blocks {
+                #expect(Self.builtinChains.contains(String(block.split(separator: " ")[2])), "differs: \(block)")
+            }
+        }
+    }
+
+    /// The CLI's dry-run text for `arguments` (run in the package root).
+    func run0(_ arguments: some Sequence<String>) throws -> String {
+        let result = try run(Array(arguments))
+        try #require(result.status == 0, "\(result.stderr)")
+        return result.stdout
+    }
+
+    static func sequence(_ step: Int) -> [String] {
+        ["--config", packagePath("Fixtures/cases/sequence-add-endpoint/kube-proxy.yaml"),
+         "-f", packagePath("Fixtures/cases/sequence-add-endpoint/cluster.step\(step).yaml")]
+    }
+
+    @Test func aSecondSyncCommitsNothing() throws {
+        try NetworkNamespace.with { namespace in
+            let first = try cli(["sync", "--backend", "libiptc"] + Self.sequence(1), in: namespace)
+            try #require(first.status == 0, "\(first.stderr)")
+            let second = try cli(["sync", "--backend", "libiptc"] + Self.sequence(1), in: namespace)
+            #expect(second.stderr.contains("iptables full sync: filter: unchanged; nat: unchanged"), "\(second.stderr)")
+        }
+    }
+
+    @Test func anEndpointChangeRewritesOnlyItsServicesChains() throws {
+        try NetworkNamespace.with { namespace in
+            try #require(try cli(["sync", "--backend", "libiptc"] + Self.sequence(1), in: namespace).status == 0)
+            let second = try cli(["sync", "--backend", "libiptc", "--verbose"] + Self.sequence(2), in: namespace)
+            #expect(second.status == 0)
+            let actions = Set(second.stderr.split(separator: "\n").filter { $0.hasPrefix("kproxy-iptables:   ") })
+            #expect(actions == [
+                "kproxy-iptables:   nat write KUBE-SEP-6UEKWZ53R7GPISS2",
+                "kproxy-iptables:   nat write KUBE-SVC-I6F7J7E256H6PY43",
+            ], "\(second.stderr)")
+            #expect(second.stderr.contains("filter: unchanged"))
+        }
+    }
+
+    @Test func invalidInputAppliesNothing() throws {
+        try NetworkNamespace.with { namespace in
+            try #require(try cli(["sync", "--backend", "libiptc"] + Self.sequence(1), in: namespace).status == 0)
+            let before = try legacySave(namespace)
+            let bad = "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: prod}\nspec:\n  ports:\n  - {port: 70000}\n"
+            try withManifests(["bad.yaml": bad]) { directory in
+                let result = try cli(["sync", "--backend", "libiptc", "-f", packagePath("Fixtures/cases/sequence-add-endpoint/cluster.step2.yaml"),
+                                      "-f", directory, "--config", packagePath("Fixtures/cases/sequence-add-endpoint/kube-proxy.yaml")],
+                                     in: namespace)
+                #expect(result.status == 2)
+                #expect(result.stderr.contains("spec.ports[0].port: Invalid value: 70000"))
+            }
+            #expect(try legacySave(namespace) == before)
+        }
+    }
+
+    /// Another tool's chain and rules, in nat and filter.
+    static func addOthersRules(_ namespace: NetworkNamespace) throws {
+        for command in [["-A", "INPUT", "-s", "198.51.100.7", "-j", "DROP"], ["-N", "OTHER-TOOL"],
+                        ["-A", "OTHER-TOOL", "-p", "tcp", "--dport", "22", "-j", "ACCEPT"], ["-A", "FORWARD", "-j", "OTHER-TOOL"],
+                        ["-t", "nat", "-N", "OTHER-NAT"], ["-t", "nat", "-A", "PREROUTING", "-p", "udp", "--dport", "999", "-j", "OTHER-NAT"]] {
+            try namespace.run(["iptables-legacy", "-w"] + command, environment: ["XTABLES_LOCKFILE": privateLock]).check()
+        }
+    }
+
+    @Test func cleanupLeavesTheTablesAsTheyWere() throws {
+        try NetworkNamespace.with { namespace in
+            try Self.addOthersRules(namespace)
+            let before = try legacySave(namespace)
+            let synced = try cli(["sync", "--backend", "libiptc", "-f", packagePath("Fixtures/cases/overall-mixed")], in: namespace)
+            try #require(synced.status == 0, "\(synced.stderr)")
+            #expect(try legacySave(namespace) != before)
+            let cleaned = try cli(["cleanup", "--backend", "libiptc"], in: namespace)
+            #expect(cleaned.status == 0, "\(cleaned.stderr)")
+            #expect(try legacySave(namespace) == before)
+        }
+    }
+
+    @Test func diffShowsExactlyTheDriftAndSyncRepairsIt() throws {
+        try NetworkNamespace.with { namespace in
+            let input = ["-f", packagePath("Fixtures/cases/overall-mixed")]
+            try #require(try cli(["sync", "--backend", "libiptc"] + input, in: namespace).status == 0)
+            #expect(try cli(["diff"] + input, in: namespace).stdout == "")
+            // Someone deletes the second rule of a service chain.
+            let golden = try String(contentsOfFile: packagePath("Fixtures/golden/sync/overall-mixed.iptables"), encoding: .utf8)
+            let chainRules = golden.split(separator: "\n").filter { $0.hasPrefix("-A KUBE-SVC-") }
+            let chain = String(chainRules[0].split(separator: " ")[1])
+            let victim = try #require(golden.split(separator: "\n").filter { $0.hasPrefix("-A \(chain) ") }.dropFirst().first)
+            try namespace.run(["iptables-legacy", "-w", "-t", "nat", "-D", chain, "2"], environment: ["XTABLES_LOCKFILE": privateLock]).check()
+            let drift = try cli(["diff"] + input, in: namespace)
+            #expect(drift.stdout == "--- kernel (iptables)\n+++ planned\n@@ nat \(chain) @@\n+\(victim)\n")
+            let repaired = try cli(["sync", "--backend", "libiptc", "--verbose"] + input, in: namespace)
+            #expect(repaired.stderr.contains("nat write \(chain)\n"))
+            #expect(try cli(["diff"] + input, in: namespace).stdout == "")
+        }
+    }
+
+    @Test func coexistsWithAnotherIptablesWriter() throws {
+        try NetworkNamespace.with { namespace in
+            try Self.addOthersRules(namespace)
+            // The other writer: adds and deletes a rule of its own in a loop, waiting for the lock.
+            let loop = Process()
+            loop.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            loop.arguments = ["netns", "exec", namespace.name, "bash", "-c", """
+                while true; do
+                  iptables-legacy -w -A INPUT -s 192.0.2.1 -j ACCEPT
+                  iptables-legacy -w -t nat -A OTHER-NAT -s 192.0.2.1 -j RETURN
+                  iptables-legacy -w -D INPUT -s 192.0.2.1 -j ACCEPT
+                  iptables-legacy -w -t nat -D OTHER-NAT -s 192.0.2.1 -j RETURN
+                done
+                """]
+            loop.environment = ["XTABLES_LOCKFILE": privateLock, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]
+            loop.standardOutput = FileHandle.nullDevice
+            loop.standardError = FileHandle.nullDevice
+            try loop.run()
+            // SIGKILL: the child inherits the test thread's blocked signals, so SIGTERM would wait.
+            defer {
+                kill(loop.processIdentifier, SIGKILL)
+                loop.waitUntilExit()
+            }
+            var failures: [String] = []
+            for index in 0..<50 {
+                let result = try cli(["sync", "--backend", "libiptc"] + Self.sequence(index % 2 + 1), in: namespace)
+                if result.status != 0 { failures.append(result.stderr) }
+            }
+            kill(loop.processIdentifier, SIGKILL)
+            loop.waitUntilExit()
+            #expect(failures.isEmpty, "\(failures.prefix(3))")
+            let save = try legacySave(namespace)
+            for rule in ["-A INPUT -s 198.51.100.7/32 -j DROP", "-A OTHER-TOOL -p tcp -m tcp --dport 22 -j ACCEPT",
+                         "-A FORWARD -j OTHER-TOOL", "-A PREROUTING -p udp -m udp --dport 999 -j OTHER-NAT"] {
+                #expect(save.contains(rule + "\n"), "lost: \(rule)")
+            }
+            #expect(try cli(["diff"] + Self.sequence(2), in: namespace).stdout == "")
+        }
+    }
+
+    @Test func aKilledSyncLeavesEachTableWhollyOldOrWhollyNew() throws {
+        let old = Self.sequence(1)
+        let new = ["--config", packagePath("Fixtures/cases/large-cluster/kube-proxy.yaml"),
+                   "-f", packagePath("Fixtures/cases/large-cluster/cluster.yaml"), "--hostname-override",
+                   "node-a", "--node-ip", "10.0.0.1"]
+        try NetworkNamespace.with { namespace in
+            func tables() throws -> [String] { try ["filter", "nat"].map { try legacySave(namespace, table: $0) } }
+            try #require(try cli(["sync", "--backend", "libiptc"] + new, in: namespace).status == 0)
+            let newTables = try tables()
+            try #require(try cli(["sync", "--backend", "libiptc"] + old, in: namespace).status == 0)
+            let oldTables = try tables()
+            // How long a sync to the new state takes, so the kills land all over it.
+            let clock = ContinuousClock()
+            let started = clock.now
+            try #require(try cli(["sync", "--backend", "libiptc"] + new, in: namespace).status == 0)
+            let span = max(clock.now - started, .milliseconds(20))
+            var outcomes: [String: Int] = [:]
+            for _ in 0..<50 {
+                try #require(try cli(["sync", "--backend", "libiptc"] + old, in: namespace).status == 0)
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+                process.arguments = ["netns", "exec", namespace.name, executable, "sync", "--backend", "libiptc"] + new
+                process.environment = ["XTABLES_LOCKFILE": privateLock]
+                process.standardError = FileHandle.nullDevice
+                try process.run()
+                let delay = Double.random(in: 0...1) * Double(span.components.attoseconds / 1_000_000_000_000 + span.components.seconds * 1_000_000)
+                usleep(UInt32(delay))
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                for (index, now) in try tables().enumerated() {
+                    let state = now == oldTables[index] ? "old" : now == newTables[index] ? "new" : "mixed"
+                    outcomes["\(index == 0 ? "filter" : "nat") \(state)", default: 0] += 1
+                }
+            }
+            #expect(outcomes.keys.allSatisfy { !$0.hasSuffix("mixed") }, "\(outcomes)")
+            #expect(outcomes["nat old", default: 0] > 0 || outcomes["nat new", default: 0] > 0)
+        }
+    }
+}
