@@ -30,40 +30,83 @@ public struct IptablesTool: Sendable {
         public var stderr: String
     }
 
-    /// Runs `arguments` (the tool's name first), feeding `input` on standard input.
+    /// Runs `arguments` (the tool's name first), feeding `input` on standard input. Spawned
+    /// with posix_spawn and reaped with waitpid, with standard input written and standard
+    /// error read on their own threads, so no pipe can fill up and stall either side.
     public static func run(_ arguments: [String], input: [UInt8]? = nil) throws(IptablesError) -> Output {
-        let process = Process()
         let directories = ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
             + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
         guard let path = directories.map({ "\($0)/\(arguments[0])" }).first(where: FileManager.default.isExecutableFile) else {
             throw .tool(command: arguments[0], status: 127, output: "not installed (apt install iptables)")
         }
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = Array(arguments.dropFirst())
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
+        var stdinPipe: [Int32] = [0, 0], stdoutPipe: [Int32] = [0, 0], stderrPipe: [Int32] = [0, 0]
+        guard pipe(&stdinPipe) == 0, pipe(&stdoutPipe) == 0, pipe(&stderrPipe) == 0 else {
+            throw .tool(command: arguments[0], status: 127, output: "pipe: \(String(cString: strerror(errno)))")
+        }
+        for descriptor in stdinPipe + stdoutPipe + stderrPipe { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
+        posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
+        var pid: pid_t = 0
+        let argv = arguments.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let spawned = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+        close(stdinPipe[0]); close(stdoutPipe[1]); close(stderrPipe[1])
+        guard spawned == 0 else {
+            close(stdinPipe[1]); close(stdoutPipe[0]); close(stderrPipe[0])
+            throw .tool(command: arguments[0], status: 127, output: "spawn: \(String(cString: strerror(spawned)))")
+        }
         signal(SIGPIPE, SIG_IGN)
-        do {
-            try process.run()
-        } catch {
-            throw .tool(command: arguments.joined(separator: " "), status: 127, output: "\(error)")
-        }
         let group = DispatchGroup()
-        let errors = ErrorBox()
+        let errors = ByteBox()
+        let writeEnd = stdinPipe[1], errorEnd = stderrPipe[0]
         DispatchQueue.global().async(group: group) {
-            if let input { try? stdin.fileHandleForWriting.write(contentsOf: input) }
-            try? stdin.fileHandleForWriting.close()
+            if let input {
+                input.withUnsafeBytes { raw in
+                    var offset = 0
+                    while offset < raw.count {
+                        let written = write(writeEnd, raw.baseAddress! + offset, raw.count - offset)
+                        if written < 0 { if errno == EINTR { continue } else { break } }
+                        offset += written
+                    }
+                }
+            }
+            close(writeEnd)
         }
         DispatchQueue.global().async(group: group) {
-            errors.set(stderr.fileHandleForReading.readDataToEndOfFile())
+            errors.set(Self.readAll(errorEnd))
+            close(errorEnd)
         }
-        let out = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let out = Self.readAll(stdoutPipe[0])
+        close(stdoutPipe[0])
         group.wait()
-        return Output(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        let exitStatus = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
+        return Output(status: exitStatus, stdout: String(decoding: out, as: UTF8.self),
                       stderr: String(decoding: errors.get(), as: UTF8.self))
+    }
+
+    private static func readAll(_ descriptor: Int32) -> [UInt8] {
+        var result: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = read(descriptor, &buffer, buffer.count)
+            if count < 0 { if errno == EINTR { continue } else { break } }
+            if count == 0 { break }
+            result += buffer[0..<count]
+        }
+        return result
     }
 
     /// Runs the tool and throws unless it exits 0.
@@ -77,11 +120,11 @@ public struct IptablesTool: Sendable {
     }
 }
 
-private final class ErrorBox: @unchecked Sendable {
+private final class ByteBox: @unchecked Sendable {
     private let lock = NSLock()
-    private var data = Data()
-    func set(_ value: Data) { lock.lock(); data = value; lock.unlock() }
-    func get() -> Data { lock.lock(); defer { lock.unlock() }; return data }
+    private var bytes: [UInt8] = []
+    func set(_ value: [UInt8]) { lock.lock(); bytes = value; lock.unlock() }
+    func get() -> [UInt8] { lock.lock(); defer { lock.unlock() }; return bytes }
 }
 
 /// Which iptables the host uses, found the way Kubernetes' iptables wrappers find it:

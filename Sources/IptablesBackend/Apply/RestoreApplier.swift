@@ -3,9 +3,10 @@ import ServiceModel
 
 /// Applies rulesets with `iptables-restore --noflush` (nft hosts: `iptables-nft-restore`),
 /// sending only the chains to write: each is declared (which flushes or creates it) and
-/// filled, stale chains are flushed and deleted, and missing jumps are inserted, all in one
-/// restore input that commits each table as a whole. Other chains and other tools' rules are
-/// never named, so `--noflush` leaves them alone.
+/// filled, stale chains are flushed and deleted, and missing jumps are inserted. Other chains
+/// and other tools' rules are never named, so `--noflush` leaves them alone. Everything
+/// packets can see changes in one input per sync, committed table by table; only chains
+/// nothing jumps to yet go ahead in batches (see ``restoreInputs(_:changes:saved:)``).
 public struct RestoreApplier: RulesetApplier {
     public var mode: IptablesTool.Mode
 
@@ -16,7 +17,8 @@ public struct RestoreApplier: RulesetApplier {
     /// What the tables hold now, as `iptables-save` prints it.
     struct SavedTable {
         var chains: Set<String> = []
-        var builtinRules: [String: [String]] = [:]
+        /// Each chain's rules as `iptables-save` prints them, without `-A CHAIN `.
+        var rules: [String: [String]] = [:]
 
         init(_ text: String) {
             for line in text.split(separator: "\n") {
@@ -25,7 +27,7 @@ public struct RestoreApplier: RulesetApplier {
                 } else if line.hasPrefix("-A ") {
                     let rest = line.dropFirst(3)
                     let chain = String(rest.prefix { $0 != " " })
-                    builtinRules[chain, default: []].append(String(rest.dropFirst(chain.count + 1)))
+                    rules[chain, default: []].append(String(rest.dropFirst(chain.count + 1)))
                 }
             }
         }
@@ -35,20 +37,34 @@ public struct RestoreApplier: RulesetApplier {
         SavedTable(try IptablesTool.check([tool.name("save"), "-t", table.rawValue]).stdout)
     }
 
-    /// The restore input for `desired`: the full text when `changes` is nil or a table's
-    /// canary is gone, otherwise only the changed chains.
-    func restoreInput(_ desired: Ruleset, changes: RulesetChanges?, saved: [Table: SavedTable]) -> (text: String, reports: [TableReport]) {
-        var text = ""
+    /// Chains new to the kernel are sent ahead in batches of at most this many: nothing
+    /// jumps to them until the last restore, so the batches are invisible to packets, and
+    /// iptables-nft-restore --noflush slows down with the square of the chains in one input.
+    public static let batchSize = 300
+
+    /// The restore inputs for `desired`, in order: batches of new chains (deepest jump
+    /// targets first), then one input with everything that changes what packets see —
+    /// rewritten and deleted chains, jumps from the built-in chains, the canary — so that
+    /// part is atomic per table. Without `changes`, or when a table's canary is gone, every
+    /// planned chain is written.
+    func restoreInputs(_ desired: Ruleset, changes: RulesetChanges?, saved: [Table: SavedTable]) -> (inputs: [String], reports: [TableReport]) {
+        var batches: [String] = []
+        var final = ""
         var reports: [TableReport] = []
         let jumps = BuiltinJump.needed(by: desired)
         for table in desired.tables.sorted(by: { $0.table.applyOrder < $1.table.applyOrder }) {
             let current = saved[table.table] ?? SavedTable("")
             var report = TableReport(table: table.table)
+            report.attempts = 1
             let full = changes == nil || !current.chains.contains(ChainName.canary.description)
             let written: [Chain]
             let deleted: [String]
             if full {
-                written = table.chains
+                // Only chains whose installed rules differ from the plan, read in save form.
+                written = table.chains.filter { chain in
+                    !current.chains.contains(chain.name.description)
+                        || (current.rules[chain.name.description] ?? []) != chain.rules.map { SaveFormRenderer.text($0, family: desired.family) }
+                }
                 let wanted = Set(table.chains.map(\.name.description))
                 deleted = current.chains.filter { ChainName.isServiceChain($0) && !wanted.contains($0) }.sorted()
             } else {
@@ -56,44 +72,69 @@ public struct RestoreApplier: RulesetApplier {
                 written = table.chains.filter { names.contains($0.name) }
                 deleted = changes![table.table].deleted.map(\.description).filter(current.chains.contains)
             }
-            var body = ""
-            var declared: [String] = written.map(\.name.description) + deleted
-            if !current.chains.contains(ChainName.canary.description) { declared.append(ChainName.canary.description) }
-            for name in declared.sorted() {
-                body += ":\(name) - [0:0]\n"
-                if !current.chains.contains(name) && !deleted.contains(name) { report.created.append(name) }
+            let fresh = Self.dependencyOrder(written.filter { !current.chains.contains($0.name.description) })
+            let rewritten = written.filter { current.chains.contains($0.name.description) }
+            for start in stride(from: 0, to: fresh.count, by: Self.batchSize) {
+                var body = ""
+                let batch = fresh[start..<min(fresh.count, start + Self.batchSize)]
+                for chain in batch { body += ":\(chain.name) - [0:0]\n" }
+                for chain in batch {
+                    for rule in chain.rules { body += "-A \(chain.name) \(RestoreRenderer.text(rule))\n" }
+                    report.created.append(chain.name.description)
+                    report.written.append(chain.name.description)
+                }
+                batches.append("*\(table.table.rawValue)\n" + body + "COMMIT\n")
             }
-            for chain in written {
-                let name = chain.name.description
-                for rule in chain.rules { body += "-A \(name) \(RestoreRenderer.text(rule))\n" }
-                report.written.append(name)
+            var body = ""
+            var declared = rewritten.map(\.name.description) + deleted
+            if !current.chains.contains(ChainName.canary.description) {
+                declared.append(ChainName.canary.description)
+                report.created.append(ChainName.canary.description)
+            }
+            for name in declared.sorted() { body += ":\(name) - [0:0]\n" }
+            for chain in rewritten {
+                for rule in chain.rules { body += "-A \(chain.name) \(RestoreRenderer.text(rule))\n" }
+                report.written.append(chain.name.description)
             }
             for name in deleted {
                 body += "-X \(name)\n"
                 report.deleted.append(name)
             }
             for jump in jumps where jump.table == table.table {
-                let rule = RestoreRenderer.text(jump.rule)
-                if !(current.builtinRules[jump.chain] ?? []).contains(rule) {
-                    body += "-I \(jump.chain) 1 \(rule)\n"
+                if !(current.rules[jump.chain] ?? []).contains(SaveFormRenderer.text(jump.rule, family: desired.family)) {
+                    body += "-I \(jump.chain) 1 \(RestoreRenderer.text(jump.rule))\n"
                     report.insertedJumps.append("\(jump.chain) -> \(jump.rule.target?.jumpedChain?.description ?? "")")
                 }
             }
-            report.committed = !body.isEmpty
-            report.attempts = 1
-            if report.committed { text += "*\(table.table.rawValue)\n" + body + "COMMIT\n" }
+            if !body.isEmpty { final += "*\(table.table.rawValue)\n" + body + "COMMIT\n" }
+            report.committed = !body.isEmpty || !fresh.isEmpty
             reports.append(report)
         }
-        return (text, reports)
+        return (batches + (final.isEmpty ? [] : [final]), reports)
+    }
+
+    /// `chains` ordered so every chain comes after the chains among them it jumps to.
+    static func dependencyOrder(_ chains: [Chain]) -> [Chain] {
+        let byName = Dictionary(uniqueKeysWithValues: chains.map { ($0.name, $0) })
+        var depth: [ChainName: Int] = [:]
+        func depthOf(_ name: ChainName, _ visiting: Set<ChainName>) -> Int {
+            if let known = depth[name] { return known }
+            guard let chain = byName[name], !visiting.contains(name) else { return 0 }
+            let targets = chain.rules.compactMap { $0.target?.jumpedChain }.filter { byName[$0] != nil && $0 != name }
+            let value = 1 + (targets.map { depthOf($0, visiting.union([name])) }.max() ?? -1)
+            depth[name] = value
+            return value
+        }
+        return chains.map { ($0, depthOf($0.name, [])) }.sorted { ($0.1, $0.0.name) < ($1.1, $1.0.name) }.map(\.0)
     }
 
     public func apply(_ desired: Ruleset, changes: RulesetChanges?) throws(IptablesError) -> SyncReport {
         let tool = IptablesTool(mode: mode, family: desired.family)
         var current: [Table: SavedTable] = [:]
         for table in desired.tables { current[table.table] = try saved(tool, table.table) }
-        let (text, reports) = restoreInput(desired, changes: changes, saved: current)
-        if !text.isEmpty {
-            try IptablesTool.check([tool.name("restore"), "--noflush", "-w", "5"], input: Array(text.utf8))
+        let (inputs, reports) = restoreInputs(desired, changes: changes, saved: current)
+        for input in inputs {
+            try IptablesTool.check([tool.name("restore"), "--noflush", "-w", "5"], input: Array(input.utf8))
         }
         return SyncReport(family: desired.family, tables: reports, full: changes == nil)
     }
@@ -106,7 +147,7 @@ public struct RestoreApplier: RulesetApplier {
             let current = try saved(tool, table)
             var report = TableReport(table: table)
             var body = ""
-            for (chain, rules) in current.builtinRules.sorted(by: { $0.key < $1.key }) where !ChainName.isOwned(chain) {
+            for (chain, rules) in current.rules.sorted(by: { $0.key < $1.key }) where !ChainName.isOwned(chain) {
                 for rule in rules {
                     guard let target = rule.components(separatedBy: " -j ").last, ChainName.isOwned(target) else { continue }
                     body += "-D \(chain) \(rule)\n"
