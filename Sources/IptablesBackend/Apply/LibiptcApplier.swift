@@ -42,17 +42,15 @@ public struct LibiptcApplier: RulesetApplier {
             encodedJumps[jump] = try encoder.encoded(jump.rule, table: jump.table, chain: .canary)
         }
         var reports: [TableReport] = []
-        var full = changes == nil
         for table in desired.tables.sorted(by: { $0.table.applyOrder < $1.table.applyOrder }) {
             let chains = encodedChains[table.table] ?? [:]
             let tableJumps = jumps.filter { $0.table == table.table }.map { ($0, encodedJumps[$0]!) }
             let report = try withRetries(family: desired.family, table: table.table) { (kernel: inout LibiptcTable) throws(IptablesError) in
                 try Self.stage(table, encoded: chains, jumps: tableJumps, changes: changes?[table.table], into: &kernel)
             }
-            if changes != nil, report.written.count > (changes?[table.table].written.count ?? 0) { full = true }
             reports.append(report)
         }
-        return SyncReport(family: desired.family, tables: reports, full: full)
+        return SyncReport(family: desired.family, tables: reports)
     }
 
     public func cleanup(family: IPFamily) throws(IptablesError) -> SyncReport {
@@ -80,7 +78,7 @@ public struct LibiptcApplier: RulesetApplier {
                 return report
             })
         }
-        return SyncReport(family: family, tables: reports, full: true)
+        return SyncReport(family: family, tables: reports)
     }
 
     public func installed(family: IPFamily) throws(IptablesError) -> InstalledRules {
@@ -128,6 +126,7 @@ public struct LibiptcApplier: RulesetApplier {
         var report = TableReport(table: desired.table)
         let existing = Set(kernel.chainNames())
         let full = changes == nil || !existing.contains(ChainName.canary.description)
+        report.full = full
         var toWrite: [ChainName] = []
         var toDelete: [String] = []
         if full {

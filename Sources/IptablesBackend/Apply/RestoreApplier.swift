@@ -37,6 +37,25 @@ public struct RestoreApplier: RulesetApplier {
         SavedTable(try IptablesTool.check([tool.name("save"), "-t", table.rawValue]).stdout)
     }
 
+    /// What a partial sync needs to know, without reading the whole table (which
+    /// `iptables-nft-save` takes seconds to print at a thousand services): whether the
+    /// canary is there, which chains to delete still exist, and the built-in chains' rules.
+    /// `nil` when the canary is gone and the table needs a full sync.
+    func partialSnapshot(_ tool: IptablesTool, _ table: Table, changes: RulesetChanges.TableChanges) throws(IptablesError) -> SavedTable? {
+        func list(_ chain: String) throws(IptablesError) -> String? {
+            let output = try IptablesTool.run([tool.name(), "-w", "5", "-t", table.rawValue, "-S", chain])
+            return output.status == 0 ? output.stdout : nil
+        }
+        guard try list(ChainName.canary.description) != nil else { return nil }
+        var text = ":\(ChainName.canary) - [0:0]\n"
+        for chain in changes.written { text += ":\(chain) - [0:0]\n" }
+        for chain in changes.deleted where try list(chain.description) != nil { text += ":\(chain) - [0:0]\n" }
+        for chain in table == .nat ? ["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"] : ["INPUT", "FORWARD", "OUTPUT"] {
+            text += try list(chain) ?? ""
+        }
+        return SavedTable(text)
+    }
+
     /// Chains new to the kernel are sent ahead in batches of at most this many: nothing
     /// jumps to them until the last restore, so the batches are invisible to packets, and
     /// iptables-nft-restore --noflush slows down with the square of the chains in one input.
@@ -57,6 +76,7 @@ public struct RestoreApplier: RulesetApplier {
             var report = TableReport(table: table.table)
             report.attempts = 1
             let full = changes == nil || !current.chains.contains(ChainName.canary.description)
+            report.full = full
             let written: [Chain]
             let deleted: [String]
             if full {
@@ -131,12 +151,18 @@ public struct RestoreApplier: RulesetApplier {
     public func apply(_ desired: Ruleset, changes: RulesetChanges?) throws(IptablesError) -> SyncReport {
         let tool = IptablesTool(mode: mode, family: desired.family)
         var current: [Table: SavedTable] = [:]
-        for table in desired.tables { current[table.table] = try saved(tool, table.table) }
+        for table in desired.tables {
+            if let changes, let snapshot = try partialSnapshot(tool, table.table, changes: changes[table.table]) {
+                current[table.table] = snapshot
+            } else {
+                current[table.table] = try saved(tool, table.table)
+            }
+        }
         let (inputs, reports) = restoreInputs(desired, changes: changes, saved: current)
         for input in inputs {
             try IptablesTool.check([tool.name("restore"), "--noflush", "-w", "5"], input: Array(input.utf8))
         }
-        return SyncReport(family: desired.family, tables: reports, full: changes == nil)
+        return SyncReport(family: desired.family, tables: reports)
     }
 
     public func cleanup(family: IPFamily) throws(IptablesError) -> SyncReport {
@@ -167,7 +193,7 @@ public struct RestoreApplier: RulesetApplier {
         if !text.isEmpty {
             try IptablesTool.check([tool.name("restore"), "--noflush", "-w", "5"], input: Array(text.utf8))
         }
-        return SyncReport(family: family, tables: reports, full: true)
+        return SyncReport(family: family, tables: reports)
     }
 
     public func installed(family: IPFamily) throws(IptablesError) -> InstalledRules {

@@ -13,6 +13,9 @@ public struct TableReport: Hashable, Sendable, CustomStringConvertible {
     public var insertedJumps: [String] = []
     /// Whether the table was sent to the kernel; false when nothing differed.
     public var committed = false
+    /// Whether every chain was compared with the kernel (no plan of changes was given, or
+    /// the table's canary was missing).
+    public var full = false
     /// How many times the table was read and the changes staged (more than one after EAGAIN).
     public var attempts = 0
 
@@ -34,9 +37,8 @@ public struct TableReport: Hashable, Sendable, CustomStringConvertible {
 public struct SyncReport: Hashable, Sendable, CustomStringConvertible {
     public var family: IPFamily
     public var tables: [TableReport]
-    /// Whether every chain was compared with the kernel (a full sync) rather than only the
-    /// chains the plan named.
-    public var full: Bool
+    /// Whether any table was synced in full rather than only the chains the plan named.
+    public var full: Bool { tables.contains { $0.full } }
 
     public var committed: Bool { tables.contains { $0.committed } }
 

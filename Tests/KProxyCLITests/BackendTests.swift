@@ -1,0 +1,106 @@
+import Foundation
+import KProxyTestSupport
+import Testing
+
+/// The iptables-restore backend (nft hosts), backend detection and `sync --watch`.
+@Suite(.enabled(if: kernelUnavailable == nil && NetworkNamespace.which("iptables-nft-restore") != nil,
+                "\(kernelUnavailable ?? "needs iptables-nft (apt install iptables)")"))
+struct BackendTests {
+    static let cases = ["overall-mixed", "session-affinity", "loadbalancer-source-ranges", "ports-and-protocols", "large-cluster"]
+
+    @Test(arguments: cases)
+    func restoreBackendWritesWhatRestoreOfTheTextWrites(_ name: String) throws {
+        try NetworkNamespace.with(count: 2) { namespaces in
+            let input = ["-f", packagePath("Fixtures/cases/\(name)")]
+            let synced = try cli(["sync", "--backend", "restore"] + input, in: namespaces[0])
+            try #require(synced.status == 0, "\(synced.stderr)")
+            let text = try run(["sync", "--dry-run"] + input).stdout
+            try namespaces[1].run(["iptables-nft-restore"], input: text).check()
+            let ours = try namespaces[0].run(["iptables-nft-save"]).check().stdout
+            let theirs = try namespaces[1].run(["iptables-nft-save"]).check().stdout
+            let strip = { (save: String) in
+                save.split(separator: "\n").filter { line in
+                    !line.hasPrefix("#") && !line.contains("KPROXY-CANARY")
+                        && !["INPUT", "FORWARD", "OUTPUT", "PREROUTING", "POSTROUTING"].contains { line.hasPrefix("-A \($0) ") }
+                }.sorted()
+            }
+            #expect(strip(ours) == strip(theirs))
+            // The save form of every planned rule matches, so nothing is rewritten next time.
+            let again = try cli(["sync", "--backend", "restore"] + input, in: namespaces[0])
+            #expect(again.stderr.contains("full sync: filter: unchanged; nat: unchanged"), "\(again.stderr)")
+        }
+    }
+
+    @Test func restoreBackendCleansUpOnlyWhatItOwns() throws {
+        try NetworkNamespace.with { namespace in
+            for command in [["-A", "INPUT", "-s", "198.51.100.7", "-j", "DROP"], ["-t", "nat", "-N", "OTHER-NAT"],
+                            ["-t", "nat", "-A", "PREROUTING", "-p", "udp", "--dport", "999", "-j", "OTHER-NAT"]] {
+                try namespace.run(["iptables-nft"] + command).check()
+            }
+            let before = try namespace.run(["iptables-nft-save"]).check().stdout.split(separator: "\n").filter { !$0.hasPrefix("#") }
+            let synced = try cli(["sync", "--backend", "restore", "-f", packagePath("Fixtures/cases/overall-mixed")], in: namespace)
+            try #require(synced.status == 0, "\(synced.stderr)")
+            let cleaned = try cli(["cleanup", "--backend", "restore", "--ip-family", "ipv4"], in: namespace)
+            #expect(cleaned.status == 0, "\(cleaned.stderr)")
+            let after = try namespace.run(["iptables-nft-save"]).check().stdout.split(separator: "\n").filter { !$0.hasPrefix("#") }
+            #expect(after == before)
+        }
+    }
+
+    @Test(arguments: [("iptables-legacy", "backend libiptc"), ("iptables-nft", "backend restore")])
+    func autoPicksTheSideThatHoldsRules(tool: String, chosen: String) throws {
+        try NetworkNamespace.with { namespace in
+            try namespace.run([tool, "-A", "INPUT", "-s", "198.51.100.7", "-j", "DROP"], environment: ["XTABLES_LOCKFILE": privateLock]).check()
+            let synced = try cli(["sync", "-f", packagePath("Fixtures/cases/kube-dns")], in: namespace)
+            #expect(synced.status == 0, "\(synced.stderr)")
+            #expect(synced.stderr.contains("kproxy-iptables: \(chosen) (1 rules in the"), "\(synced.stderr)")
+        }
+    }
+
+    @Test func watchAppliesChangesAndRecoversAFlushedTable() throws {
+        let fixture = "Fixtures/cases/sequence-add-endpoint"
+        try NetworkNamespace.with { namespace in
+            let directory = try temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let cluster = directory.appendingPathComponent("cluster.yaml").path
+            try FileManager.default.copyItem(atPath: packagePath("\(fixture)/cluster.step1.yaml"), toPath: cluster)
+            let log = directory.appendingPathComponent("log").path
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            process.arguments = ["netns", "exec", namespace.name, executable, "sync", "--watch", "--verbose", "--backend", "libiptc",
+                                 "--min-sync-period", "0", "--sync-period", "3600",
+                                 "--config", packagePath("\(fixture)/kube-proxy.yaml"), "-f", cluster]
+            process.environment = ["XTABLES_LOCKFILE": privateLock]
+            process.standardError = FileHandle(forWritingAtPath: log)
+            try process.run()
+            defer {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+            func waitFor(_ text: String, count: Int = 1) -> Bool {
+                for _ in 0..<100 {
+                    let seen = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+                    if seen.components(separatedBy: text).count - 1 >= count { return true }
+                    usleep(100_000)
+                }
+                return false
+            }
+            let diffArguments = ["diff", "--config", packagePath("\(fixture)/kube-proxy.yaml"), "-f", cluster]
+            try #require(waitFor("watching"), "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+            // An endpoint added: a partial sync writes that service's two chains.
+            try FileManager.default.removeItem(atPath: cluster)
+            try FileManager.default.copyItem(atPath: packagePath("\(fixture)/cluster.step2.yaml"), toPath: cluster)
+            #expect(waitFor("iptables partial sync"), "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+            #expect(try cli(diffArguments, in: namespace).stdout == "")
+            // Someone flushes and deletes everything in nat; the canary is gone, so the next
+            // change brings a full sync that restores every chain.
+            try namespace.run(["iptables-legacy", "-w", "-t", "nat", "-F"], environment: ["XTABLES_LOCKFILE": privateLock]).check()
+            try namespace.run(["iptables-legacy", "-w", "-t", "nat", "-X"], environment: ["XTABLES_LOCKFILE": privateLock]).check()
+            try FileManager.default.removeItem(atPath: cluster)
+            try FileManager.default.copyItem(atPath: packagePath("\(fixture)/cluster.step1.yaml"), toPath: cluster)
+            #expect(waitFor("iptables full sync", count: 2), "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+            #expect(try cli(diffArguments, in: namespace).stdout == "")
+        }
+    }
+}
