@@ -13,7 +13,9 @@ struct KProxyIptables: ParsableCommand {
             the Node it runs on and a KubeProxyConfiguration, exactly as `kubectl get -o yaml` \
             prints them, checks them with Kubernetes' rules and joins every Service port with \
             its endpoints. From that it plans the rules kube-proxy's iptables mode writes for \
-            the node: `sync --dry-run` prints them as iptables-restore text.
+            the node: `sync` applies them (only what changed, each table atomically), \
+            `sync --dry-run` prints them as iptables-restore text, `diff` shows how the kernel \
+            differs, `cleanup` removes them.
 
             Input files are YAML or JSON: single objects, multi-document streams, `kind: List` \
             objects, or directories of such files (their .yaml, .yml and .json files). Objects \

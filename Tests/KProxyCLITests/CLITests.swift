@@ -110,7 +110,7 @@ let fixtureCases: [String] = {
     @Test func helpReadsLikeAManualPage() throws {
         let root = try run(["--help"])
         #expect(root.status == 0)
-        for section in ["OVERVIEW:", "USAGE:", "EXIT STATUS", "SUBCOMMANDS:", "validate", "sync", "bench"] {
+        for section in ["OVERVIEW:", "USAGE:", "EXIT STATUS", "SUBCOMMANDS:", "validate", "sync", "diff", "cleanup", "bench"] {
             #expect(root.stdout.contains(section), "\(section)")
         }
         let validate = try run(["validate", "--help"])

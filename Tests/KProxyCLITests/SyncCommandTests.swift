@@ -101,17 +101,17 @@ func temporaryDirectory() throws -> URL {
         #expect(result.stderr.hasSuffix("1 problem found; nothing was used.\n"))
     }
 
-    @Test func applyingIsRefusedUntilItExists() throws {
-        let result = try run(Array(Self.trafficPolicy.filter { $0 != "--dry-run" }))
+    @Test func dryRunAndWatchDoNotMix() throws {
+        let result = try run(Self.trafficPolicy + ["--watch"])
         #expect(result.status == 64)
-        #expect(result.stdout == "")
-        #expect(result.stderr.contains("use --dry-run"))
+        #expect(result.stderr.contains("--dry-run and --watch cannot be used together."))
     }
 
     @Test func helpExplainsTheCommand() throws {
         let result = try run(["sync", "--help"])
         #expect(result.status == 0)
-        for text in ["--dry-run", "--hostname-override <name>", "--node-ip <ip>", "--ip-family <family>", "exit with status 2"] {
+        for text in ["--dry-run", "--hostname-override <name>", "--node-ip <ip>", "--ip-family <family>", "exit with status 2",
+                     "--backend <backend>", "--watch", "--verbose"] {
             #expect(result.stdout.contains(text), "\(text)")
         }
     }

@@ -175,7 +175,8 @@ public struct RestoreApplier: RulesetApplier {
             var body = ""
             for (chain, rules) in current.rules.sorted(by: { $0.key < $1.key }) where !ChainName.isOwned(chain) {
                 for rule in rules {
-                    guard let target = rule.components(separatedBy: " -j ").last, ChainName.isOwned(target) else { continue }
+                    guard let target = (" " + rule).components(separatedBy: " -j ").last?.split(separator: " ").first.map(String.init),
+                          ChainName.isOwned(target) else { continue }
                     body += "-D \(chain) \(rule)\n"
                     report.insertedJumps.append("-\(chain) -> \(target)")
                 }
