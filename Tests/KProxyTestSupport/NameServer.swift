@@ -124,32 +124,36 @@ public enum Socket {
         setsockopt(descriptor, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     }
 
+    /// A socket connected to `ip:port` (TCP, or UDP), with send and receive timeouts.
+    private static func connected(_ ip: String, _ port: UInt16, udp: Bool, timeout: Double) throws(SocketError) -> Int32 {
+        let descriptor = socket(AF_INET, Int32(udp ? SOCK_DGRAM.rawValue : SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw SocketError("socket", errno) }
+        setTimeout(descriptor, timeout)
+        var address = address(ip, port)
+        let result = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard result == 0 else {
+            let code = errno
+            close(descriptor)
+            throw SocketError("connect \(ip):\(port)", code)
+        }
+        return descriptor
+    }
+
     /// Connects over TCP (from the calling thread's namespace) and returns the server's
     /// one-line reply, e.g. `pod-a 10.244.1.1`.
     public static func ask(_ ip: String, _ port: UInt16, timeout: Double = 2) throws(SocketError) -> String {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw SocketError("socket", errno) }
+        let descriptor = try connected(ip, port, udp: false, timeout: timeout)
         defer { close(descriptor) }
-        setTimeout(descriptor, timeout)
-        var address = address(ip, port)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw SocketError("connect \(ip):\(port)", errno) }
         return try readLine(descriptor, "\(ip):\(port)")
     }
 
     /// Sends one UDP datagram from a fresh socket and returns the reply.
     public static func askUDP(_ ip: String, _ port: UInt16, timeout: Double = 2) throws(SocketError) -> String {
-        let descriptor = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        guard descriptor >= 0 else { throw SocketError("socket", errno) }
+        let descriptor = try connected(ip, port, udp: true, timeout: timeout)
         defer { close(descriptor) }
-        setTimeout(descriptor, timeout)
-        var address = address(ip, port)
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0, send(descriptor, "?", 1, 0) == 1 else { throw SocketError("send \(ip):\(port)", errno) }
+        guard send(descriptor, "?", 1, 0) == 1 else { throw SocketError("send \(ip):\(port)", errno) }
         return try readLine(descriptor, "\(ip):\(port)/udp")
     }
 
