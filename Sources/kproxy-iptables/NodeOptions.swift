@@ -39,6 +39,7 @@ struct NodeOptions: ParsableArguments {
     /// A plan of the rules for the node, from loaded input.
     struct Plan {
         var input: LoadedInput
+        var settings: ProxySettings
         var ruleset: Ruleset
     }
 
@@ -47,8 +48,8 @@ struct NodeOptions: ParsableArguments {
         let loaded = try input.load(hostnameOverride: hostnameOverride, fallbackNodeName: Self.hostname())
         let node = try resolveNode(named: loaded.nodeName ?? Self.hostname(), in: loaded)
         let family = ipFamily ?? node.addresses.first?.family ?? .ipv4
-        let planner = RulePlanner(settings: ProxySettings(configuration: loaded.configuration, node: node, family: family))
-        return Plan(input: loaded, ruleset: planner.plan(loaded.catalog))
+        let settings = ProxySettings(configuration: loaded.configuration, node: node, family: family)
+        return Plan(input: loaded, settings: settings, ruleset: RulePlanner(settings: settings).plan(loaded.catalog))
     }
 
     private func resolveNode(named name: String, in loaded: LoadedInput) throws -> ProxyNode {

@@ -1,0 +1,166 @@
+import ArgumentParser
+import Foundation
+import IptablesBackend
+import ServiceModel
+
+/// `kproxy-iptables trace`: what the node does to one packet.
+struct Trace: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Explain what the node's rules do to a packet.",
+        discussion: """
+            Walks a packet through the planned rules (or, with --live, the kernel's) in \
+            netfilter's order — nat PREROUTING or OUTPUT, filter INPUT/FORWARD/OUTPUT, nat \
+            POSTROUTING — and prints every place it can end up with its probability: \
+            `DNAT 10.244.2.7:53 p=0.3333 masquerade=no`, `REJECT`, `DROP`, `ACCEPT unchanged`. \
+            With --verbose it also prints each rule the packet matched, with its chain, position \
+            and comment. --output json prints one object with "outcomes" and "path".
+
+            The packet enters from a pod (the default when --from is inside the local-traffic \
+            detector's range), from the node itself (--from-node), or from outside \
+            (--from-outside, the default otherwise); --interface names the interface it arrives \
+            on. --remembered IP:PORT says the client was sent to that endpoint before (ClientIP \
+            affinity).
+            """
+    )
+
+    enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
+    @OptionGroup var input: InputOptions
+    @OptionGroup var node: NodeOptions
+
+    @Option(help: ArgumentHelp("The packet's source address.", valueName: "ip"))
+    var from: String
+
+    @Option(help: ArgumentHelp("The destination: IP:PORT, [IPv6]:PORT, with /tcp (default), /udp or /sctp.",
+                               valueName: "ip:port[/proto]"))
+    var to: String
+
+    @Flag(help: "The packet comes from a pod on this node.")
+    var fromPod = false
+
+    @Flag(help: "The packet is sent by the node itself.")
+    var fromNode = false
+
+    @Flag(help: "The packet arrives from outside the node.")
+    var fromOutside = false
+
+    @Option(help: ArgumentHelp("The interface the packet arrives on.", valueName: "name"))
+    var interface: String?
+
+    @Option(help: ArgumentHelp("The endpoint this client was sent to before (ClientIP affinity).", valueName: "ip:port"))
+    var remembered: String?
+
+    @Flag(help: "Trace through the kernel's current tables instead of the planned rules.")
+    var live = false
+
+    @Flag(name: .shortAndLong, help: "Print every rule the packet matched.")
+    var verbose = false
+
+    @Option(help: "text or json.")
+    var output: OutputFormat = .text
+
+    /// `10.96.0.10:53/udp` or `[fd00::a]:53`.
+    static func parseDestination(_ text: String) -> (IPAddress, Int, L4Protocol)? {
+        var rest = Substring(text)
+        var proto = L4Protocol.tcp
+        if let slash = rest.lastIndex(of: "/") {
+            guard let parsed = L4Protocol.allCases.first(where: { $0.iptablesName == rest[rest.index(after: slash)...].lowercased() }) else { return nil }
+            proto = parsed
+            rest = rest[..<slash]
+        }
+        guard let colon = rest.lastIndex(of: ":"), let port = Int(rest[rest.index(after: colon)...]), (1...65535).contains(port) else { return nil }
+        var host = rest[..<colon]
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = host.dropFirst().dropLast() }
+        guard let address = IPAddress(host) else { return nil }
+        return (address, port, proto)
+    }
+
+    func validate() throws {
+        guard IPAddress(from) != nil else { throw ValidationError("--from \(from) is not an IP address.") }
+        guard let (destination, _, _) = Self.parseDestination(to) else {
+            throw ValidationError("--to \(to) is not IP:PORT[/tcp|udp|sctp].")
+        }
+        guard IPAddress(from)!.family == destination.family else { throw ValidationError("--from and --to are of different IP families.") }
+        if [fromPod, fromNode, fromOutside].filter({ $0 }).count > 1 {
+            throw ValidationError("Give at most one of --from-pod, --from-node and --from-outside.")
+        }
+        if let remembered, Self.parseDestination(remembered) == nil {
+            throw ValidationError("--remembered \(remembered) is not IP:PORT.")
+        }
+    }
+
+    func run() throws {
+        var nodeOptions = node
+        let source = IPAddress(from)!
+        let (destination, port, proto) = Self.parseDestination(to)!
+        if nodeOptions.ipFamily == nil { nodeOptions.ipFamily = destination.family }
+        let plan = try nodeOptions.plan(input)
+        let settings = plan.settings
+        var ruleset = plan.ruleset
+        var builtins: [Table: [String: [Rule]]]?
+        if live {
+            (ruleset, builtins) = try reportingKernelErrors { () throws(IptablesError) in
+                try LiveRules.read(family: ruleset.family)
+            }
+        }
+        let entry: TracedPacket.Entry
+        let detector = settings.localTrafficDetector
+        let podInterface: String = switch detector?.ifLocal {
+        case .inInterface(let name, _)?: name.hasSuffix("+") ? String(name.dropLast()) + "0" : name
+        default: "cni0"
+        }
+        let inPodRange: Bool = switch detector?.ifLocal {
+        case .source(let range, _)?: range.prefix.contains(source)
+        default: false
+        }
+        if fromNode {
+            entry = .local
+        } else if fromPod || (!fromOutside && inPodRange) {
+            entry = .interface(interface ?? podInterface)
+        } else {
+            entry = .interface(interface ?? "eth0")
+        }
+        var rememberedIn: Set<ChainName> = []
+        if let remembered, let (address, endpointPort, _) = Self.parseDestination(remembered) {
+            rememberedIn = Self.recentLists(for: address, port: endpointPort, in: ruleset)
+        }
+        let packet = TracedPacket(source: source, destination: destination, protocol: proto, destinationPort: port,
+                                  entry: entry, rememberedIn: rememberedIn)
+        let tracer = PacketTracer(ruleset: ruleset, localAddresses: settings.node.addresses, builtinRules: builtins)
+        let result = tracer.trace(packet)
+        switch output {
+        case .json:
+            let object: [String: Any] = [
+                "packet": packet.description,
+                "outcomes": result.outcomes.map { outcome -> [String: Any] in
+                    ["verdict": outcome.verdict.rawValue, "destination": outcome.destination ?? NSNull(),
+                     "probability": outcome.probability, "masquerade": outcome.masquerade]
+                },
+                "path": result.path.map { step -> [String: Any] in
+                    ["table": step.table.rawValue, "chain": step.chain, "position": step.position, "rule": step.rule,
+                     "comment": step.comment ?? NSNull()]
+                },
+            ]
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+        case .text:
+            print(packet.description + ":")
+            for outcome in result.outcomes { print("  " + outcome.description) }
+            if verbose {
+                print("rules matched:")
+                for step in result.path { print("  \(step.table) \(step.chain) #\(step.position): \(step.rule)") }
+            }
+        }
+    }
+
+    /// The `-m recent` lists of the endpoint chains that DNAT to `address:port`.
+    static func recentLists(for address: IPAddress, port: Int, in ruleset: Ruleset) -> Set<ChainName> {
+        var lists: Set<ChainName> = []
+        for chain in ruleset[.nat]?.chains ?? [] where chain.rules.contains(where: { $0.target == .dnat(address, port: port) }) {
+            lists.insert(chain.name)
+        }
+        return lists
+    }
+}
