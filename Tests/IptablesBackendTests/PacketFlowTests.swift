@@ -242,6 +242,14 @@ extension String {
             - {addresses: [10.244.2.30], conditions: {ready: true}, nodeName: node-b, zone: zone-b, hints: {forZones: [{name: zone-b}]}}
             """)
 
+    static let nodeHinted = PacketFlowTests.svc("near", "clusterIP: 172.30.0.31\ntrafficDistribution: PreferSameNode\n"
+                                                   + PacketFlowTests.ports(80, 8080), endpoints: [])
+        .replacingOccurrences(of: "endpoints: []", with: """
+            endpoints:
+            - {addresses: [10.244.1.31], conditions: {ready: true}, nodeName: node-a, zone: zone-a, hints: {forZones: [{name: zone-a}], forNodes: [{name: node-a}]}}
+            - {addresses: [10.244.2.31], conditions: {ready: true}, nodeName: node-b, zone: zone-a, hints: {forZones: [{name: zone-a}], forNodes: [{name: node-b}]}}
+            """)
+
     static let ipv6 = serviceYAML("six", spec: "clusterIP: fd00:30::a\nipFamilies: [IPv6]\ntype: NodePort\n" + PacketFlowTests.ports(80, 8080, nodePort: 30060))
         + "\n" + sliceYAML("six", addressType: "IPv6", endpoints: ["fd00:10:244:1::5@node-a", "fd00:10:244:2::5@node-b"], portName: "p")
         + "\n" + serviceYAML("sixempty", spec: "clusterIP: fd00:30::b\nipFamilies: [IPv6]\n" + PacketFlowTests.ports(80, 8080))
@@ -274,6 +282,12 @@ extension String {
              from: "127.0.0.1", to: "127.0.0.1:30011", entry: .local, expected: ["ACCEPT unchanged p=1.0000"]),
         Flow(behaviour: "zone hints: this zone's endpoint", configuration: config(), yaml: hinted,
              from: "10.244.1.50", to: "172.30.0.30:80", entry: .interface("cni0"), expected: PacketFlowTests.dnat(["10.244.1.30:8080"])),
+        Flow(behaviour: "trafficDistribution PreferSameNode: the node's own endpoint", configuration: config(), yaml: nodeHinted,
+             from: "10.244.1.50", to: "172.30.0.31:80", entry: .interface("cni0"), expected: PacketFlowTests.dnat(["10.244.1.31:8080"])),
+        Flow(behaviour: "another masquerade bit still masquerades", configuration: KubeProxyConfiguration(clusterCIDRs: testClusterCIDRs, masqueradeBit: 3),
+             from: "10.0.0.1", to: "172.30.0.10:80", entry: .local, expected: PacketFlowTests.dnat(web, masquerade: true)),
+        Flow(behaviour: "martian packets to 127.0.0.0/8 from outside are dropped (KUBE-FIREWALL)", configuration: config(),
+             from: "192.168.7.7", to: "127.0.0.1:22", entry: .interface("eth0"), expected: ["DROP p=1.0000"]),
         Flow(behaviour: "IPv6 cluster IP", configuration: config(), yaml: ipv6, family: .ipv6,
              from: "fd00:10:244:1::50", to: "[fd00:30::a]:80", entry: .interface("cni0"),
              expected: PacketFlowTests.dnat(["[fd00:10:244:1::5]:8080", "[fd00:10:244:2::5]:8080"])),

@@ -116,3 +116,38 @@ func temporaryDirectory() throws -> URL {
         }
     }
 }
+
+@Suite struct TraceCommandTests {
+    @Test func tracesAPacketAsJSON() throws {
+        let result = try run(["trace", "-f", "Fixtures/cases/overall-mixed", "--from", "10.244.1.5", "--to", "10.96.200.11:80",
+                              "--output", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let outcomes = try #require(object["outcomes"] as? [[String: Any]])
+        #expect(outcomes.count == 3)
+        #expect(abs(outcomes.compactMap { $0["probability"] as? Double }.reduce(0, +) - 1) < 1e-9)
+        #expect(outcomes.allSatisfy { $0["verdict"] as? String == "DNAT" && $0["masquerade"] as? Bool == false })
+        #expect((object["path"] as? [[String: Any]])?.isEmpty == false)
+    }
+
+    @Test func tracesAsText() throws {
+        let result = try run(["trace", "-f", "Fixtures/cases/overall-mixed", "--from", "10.244.1.5", "--to", "10.96.200.13:443", "-v"])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.hasPrefix("tcp 10.244.1.5 -> 10.96.200.13:443 in on cni0:\n  REJECT p=1.0000\nrules matched:\n"))
+        #expect(result.stdout.contains("filter KUBE-SERVICES #1: -m comment --comment \"prod/payments:https has no endpoints\""))
+    }
+
+    @Test func badPacketsAreUsageErrors() throws {
+        #expect(try run(["trace", "-f", "Fixtures/cases/kube-dns", "--from", "10.244.1.5", "--to", "10.96.0.10"]).status == 64)
+        #expect(try run(["trace", "-f", "Fixtures/cases/kube-dns", "--from", "nowhere", "--to", "10.96.0.10:53/udp"]).status == 64)
+        #expect(try run(["trace", "-f", "Fixtures/cases/kube-dns", "--from", "fd00::1", "--to", "10.96.0.10:53/udp"]).status == 64)
+    }
+
+    @Test func verifyPassesOnEveryCase() throws {
+        for name in fixtureCases {
+            let result = try run(["verify", "-f", "Fixtures/cases/\(name)/cluster.yaml", "--config", "Fixtures/cases/\(name)/kube-proxy.yaml"])
+            #expect(result.status == 0, "\(name): \(result.stdout)\(result.stderr)")
+            #expect(result.stdout.hasSuffix("every one ends where the model says.\n"))
+        }
+    }
+}

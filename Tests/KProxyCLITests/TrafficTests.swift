@@ -180,4 +180,42 @@ struct TrafficTests {
             #expect(Set(counts.keys) == ["pod-0", "pod-2"], "\(counts)")
         }
     }
+
+    /// `trace --live` reads the kernel's tables and says what the real packets above do.
+    @Test func liveTraceAgreesWithRealPackets() throws {
+        try Self.withNode { network, directory in
+            func trace(_ arguments: [String]) throws -> [[String: Any]] {
+                let result = try cli(["trace", "--live", "--output", "json", "-f", directory] + arguments, in: network.node)
+                try #require(result.status == 0, "\(result.stderr)")
+                let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+                return try #require(object?["outcomes"] as? [[String: Any]])
+            }
+            func destinations(_ outcomes: [[String: Any]]) -> Set<String> {
+                Set(outcomes.compactMap { $0["destination"] as? String })
+            }
+            let podIPs = (0..<3).map { "\(PodNetwork.podIP($0)):8080" }
+            // Cluster IP from the client pod: all three, a third each; the real tally reached all three.
+            let cluster = try trace(["--from", PodNetwork.podIP(3), "--to", "10.96.0.10:80"])
+            #expect(destinations(cluster) == Set(podIPs))
+            #expect(cluster.allSatisfy { abs(($0["probability"] as? Double ?? 0) - 1.0 / 3) < 1e-6 })
+            let reached = try Self.tally(90, from: network.pods[3]) { try Socket.ask("10.96.0.10", 80) }
+            #expect(Set(reached.keys).count == 3)
+            // eTP Local NodePort from outside: pod-0 only, client IP kept (no masquerade).
+            let local = try trace(["--from", PodNetwork.outsideIP, "--to", "\(PodNetwork.nodeIP):30081", "--from-outside", "--interface", "veth-out"])
+            #expect(destinations(local) == ["\(PodNetwork.podIP(0)):8080"])
+            #expect(local.first?["masquerade"] as? Bool == false)
+            let reply = try network.outside.inside { try Socket.ask(PodNetwork.nodeIP, 30081) }
+            #expect(reply == "pod-0 \(PodNetwork.outsideIP)")
+            // No endpoints: REJECT, and the real connection is refused.
+            let empty = try trace(["--from", PodNetwork.podIP(3), "--to", "10.96.0.13:80"])
+            #expect(empty.map { $0["verdict"] as? String } == ["REJECT"])
+            let refused: Bool = try network.pods[3].inside {
+                do { _ = try Socket.ask("10.96.0.13", 80, timeout: 5); return false } catch let error as SocketError { return error.isRefused }
+            }
+            #expect(refused)
+            // The kernel's rules pass the model check too.
+            let verified = try cli(["verify", "--live", "-f", directory], in: network.node)
+            #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+        }
+    }
 }
