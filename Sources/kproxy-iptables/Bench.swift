@@ -1,18 +1,22 @@
 import ArgumentParser
 import Foundation
+import IptablesBackend
 import ServiceModel
 
 /// `kproxy-iptables bench`: figures on a generated cluster.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure reading and joining a generated cluster.",
+        abstract: "Measure reading, joining and planning a generated cluster.",
         discussion: """
             Generates a cluster of SERVICES Services with ENDPOINTS endpoints each (a mix of \
             ClusterIP, NodePort and LoadBalancer services with one to three ports, written as \
             `kubectl get -o yaml` prints them) into a temporary file, then reads it RUNS times. \
             Prints medians: decodeMs (reading, decoding and validating every object), joinMs \
-            (joining service ports with their endpoints), and peakRSSMB, the most memory the \
-            process held while reading. Build with `-c release` for meaningful figures.
+            (joining service ports with their endpoints), planFullMs and renderFullMs (the full \
+            ruleset and its iptables-restore text), planIncrementalMs (planning a one-endpoint \
+            change: today a new plan and its diff), rules and bytes of the full text, and \
+            peakRSSMB, the most memory the process held. The apply figures are not measured by \
+            this version and print as null. Build with `-c release` for meaningful figures.
             """
     )
 
@@ -55,6 +59,12 @@ struct Bench: ParsableCommand {
 
         var decodeTimes: [Double] = []
         var joinTimes: [Double] = []
+        var planTimes: [Double] = []
+        var renderTimes: [Double] = []
+        var incrementalTimes: [Double] = []
+        var ruleCount = 0
+        var textBytes = 0
+        var renderer = RestoreRenderer()
         var peak = 0.0
         var objects = 0
         var joinedEndpoints = 0
@@ -68,6 +78,29 @@ struct Bench: ParsableCommand {
             let catalog = ServiceCatalog(services: manifests.services, endpointSlices: manifests.endpointSlices,
                                          localNodeName: "worker-1")
             let joined = clock.now
+            // The full plan and its text, then a one-endpoint change planned as a sync does
+            // today: a new plan and its diff against the last.
+            let node = ProxyNode(manifests.node(named: "worker-1") ?? Node(metadata: ObjectMeta(name: "worker-1")))
+            let settings = ProxySettings(configuration: KubeProxyConfiguration(clusterCIDRs: [IPPrefix("10.244.0.0/16")!]),
+                                         node: node, family: .ipv4)
+            let planner = RulePlanner(settings: settings)
+            let planStart = clock.now
+            let ruleset = planner.plan(catalog)
+            let planned = clock.now
+            renderer.render(ruleset)
+            let rendered = clock.now
+            var slices = manifests.endpointSlices
+            if let index = slices.firstIndex(where: { !$0.endpoints.isEmpty }) { slices[index].endpoints.removeFirst() }
+            let changed = ServiceCatalog(services: manifests.services, endpointSlices: slices, localNodeName: "worker-1")
+            let incrementalStart = clock.now
+            let changes = planner.plan(changed).diff(from: ruleset)
+            let incrementalEnd = clock.now
+            precondition(!changes.isEmpty || slices.allSatisfy { $0.endpoints.isEmpty })
+            planTimes.append((planned - planStart).milliseconds)
+            renderTimes.append((rendered - planned).milliseconds)
+            incrementalTimes.append((incrementalEnd - incrementalStart).milliseconds)
+            ruleCount = ruleset.ruleCount
+            textBytes = renderer.bytes.count
             decodeTimes.append((decoded - start).milliseconds)
             joinTimes.append((joined - decoded).milliseconds)
             peak = max(peak, ProcessMemory.peakResidentMegabytes())
@@ -83,6 +116,17 @@ struct Bench: ParsableCommand {
             ("runs", String(runs)),
             ("decodeMs", format(median(decodeTimes))),
             ("joinMs", format(median(joinTimes))),
+            ("planFullMs", format(median(planTimes))),
+            ("renderFullMs", format(median(renderTimes))),
+            ("planIncrementalMs", format(median(incrementalTimes))),
+            ("rules", String(ruleCount)),
+            ("bytes", String(textBytes)),
+            ("applyFullLibiptcMs", "null"),
+            ("applyFullLegacyRestoreMs", "null"),
+            ("applyFullNftRestoreMs", "null"),
+            ("applyDeltaLibiptcMs", "null"),
+            ("applyDeltaLegacyRestoreMs", "null"),
+            ("applyDeltaNftRestoreMs", "null"),
             ("peakRSSMB", format(peak)),
         ]
         switch output {

@@ -134,9 +134,15 @@ let fixtureCases: [String] = {
         let figures = try #require(object)
         #expect(figures["objects"] as? Int == 101)
         #expect(figures["services"] as? Int == 50)
-        for key in ["decodeMs", "joinMs", "peakRSSMB", "yamlBytes", "joinedEndpoints"] {
+        for key in ["decodeMs", "joinMs", "planFullMs", "renderFullMs", "planIncrementalMs", "rules", "bytes", "peakRSSMB",
+                    "yamlBytes", "joinedEndpoints"] {
             #expect(figures[key] is NSNumber, "\(key)")
         }
+        for key in ["applyFullLibiptcMs", "applyFullLegacyRestoreMs", "applyFullNftRestoreMs", "applyDeltaLibiptcMs",
+                    "applyDeltaLegacyRestoreMs", "applyDeltaNftRestoreMs"] {
+            #expect(figures[key] is NSNull, "\(key) is not measured yet")
+        }
+        #expect((figures["rules"] as? Int ?? 0) > 50)
         #expect(result.stderr.contains("bench: run 1 of 1"))
     }
 }
