@@ -7,7 +7,7 @@ import ServiceModel
 /// ```swift
 /// let planner = RulePlanner(settings: ProxySettings(configuration: config, node: node, family: .ipv4))
 /// let ruleset = planner.plan(ServiceCatalog(services: …, endpointSlices: …, localNodeName: node.name))
-/// print(RestoreRenderer().render(ruleset))
+/// print(RestoreRenderer.text(ruleset))
 /// ```
 public struct RulePlanner: Sendable {
     /// Above this many endpoints kube-proxy drops the comments of endpoint rules.
