@@ -61,32 +61,16 @@ struct Trace: ParsableCommand {
     @Option(help: "text or json.")
     var output: OutputFormat = .text
 
-    /// `10.96.0.10:53/udp` or `[fd00::a]:53`.
-    static func parseDestination(_ text: String) -> (IPAddress, Int, L4Protocol)? {
-        var rest = Substring(text)
-        var proto = L4Protocol.tcp
-        if let slash = rest.lastIndex(of: "/") {
-            guard let parsed = L4Protocol.allCases.first(where: { $0.iptablesName == rest[rest.index(after: slash)...].lowercased() }) else { return nil }
-            proto = parsed
-            rest = rest[..<slash]
-        }
-        guard let colon = rest.lastIndex(of: ":"), let port = Int(rest[rest.index(after: colon)...]), (1...65535).contains(port) else { return nil }
-        var host = rest[..<colon]
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = host.dropFirst().dropLast() }
-        guard let address = IPAddress(host) else { return nil }
-        return (address, port, proto)
-    }
-
     func validate() throws {
         guard IPAddress(from) != nil else { throw ValidationError("--from \(from) is not an IP address.") }
-        guard let (destination, _, _) = Self.parseDestination(to) else {
+        guard let (destination, _, _) = TracedPacket.parseDestination(to) else {
             throw ValidationError("--to \(to) is not IP:PORT[/tcp|udp|sctp].")
         }
         guard IPAddress(from)!.family == destination.family else { throw ValidationError("--from and --to are of different IP families.") }
         if [fromPod, fromNode, fromOutside].filter({ $0 }).count > 1 {
             throw ValidationError("Give at most one of --from-pod, --from-node and --from-outside.")
         }
-        if let remembered, Self.parseDestination(remembered) == nil {
+        if let remembered, TracedPacket.parseDestination(remembered) == nil {
             throw ValidationError("--remembered \(remembered) is not IP:PORT.")
         }
     }
@@ -94,7 +78,7 @@ struct Trace: ParsableCommand {
     func run() throws {
         var nodeOptions = node
         let source = IPAddress(from)!
-        let (destination, port, proto) = Self.parseDestination(to)!
+        let (destination, port, proto) = TracedPacket.parseDestination(to)!
         if nodeOptions.ipFamily == nil { nodeOptions.ipFamily = destination.family }
         let plan = try nodeOptions.plan(input)
         let settings = plan.settings
@@ -107,24 +91,16 @@ struct Trace: ParsableCommand {
         }
         let entry: TracedPacket.Entry
         let detector = settings.localTrafficDetector
-        let podInterface: String = switch detector?.ifLocal {
-        case .inInterface(let name, _)?: name.hasSuffix("+") ? String(name.dropLast()) + "0" : name
-        default: "cni0"
-        }
-        let inPodRange: Bool = switch detector?.ifLocal {
-        case .source(let range, _)?: range.prefix.contains(source)
-        default: false
-        }
         if fromNode {
             entry = .local
-        } else if fromPod || (!fromOutside && inPodRange) {
-            entry = .interface(interface ?? podInterface)
+        } else if fromPod || (!fromOutside && detector?.isPodAddress(source) == true) {
+            entry = interface.map { .interface($0) } ?? .pod(detector: detector)
         } else {
             entry = .interface(interface ?? "eth0")
         }
         var rememberedIn: Set<ChainName> = []
-        if let remembered, let (address, endpointPort, _) = Self.parseDestination(remembered) {
-            rememberedIn = Self.recentLists(for: address, port: endpointPort, in: ruleset)
+        if let remembered, let (address, endpointPort, _) = TracedPacket.parseDestination(remembered) {
+            rememberedIn = ruleset.recentLists(forEndpoint: address, port: endpointPort)
         }
         let packet = TracedPacket(source: source, destination: destination, protocol: proto, destinationPort: port,
                                   entry: entry, rememberedIn: rememberedIn)
@@ -153,14 +129,5 @@ struct Trace: ParsableCommand {
                 for step in result.path { print("  \(step.table) \(step.chain) #\(step.position): \(step.rule)") }
             }
         }
-    }
-
-    /// The `-m recent` lists of the endpoint chains that DNAT to `address:port`.
-    static func recentLists(for address: IPAddress, port: Int, in ruleset: Ruleset) -> Set<ChainName> {
-        var lists: Set<ChainName> = []
-        for chain in ruleset[.nat]?.chains ?? [] where chain.rules.contains(where: { $0.target == .dnat(address, port: port) }) {
-            lists.insert(chain.name)
-        }
-        return lists
     }
 }

@@ -163,40 +163,27 @@ import Testing
              expected: dnat(["10.244.2.25:8080"])),
     ]
 
-    static var tracer: PacketTracer {
-        get throws {
-            let ruleset = try planned(cluster)
-            return PacketTracer(ruleset: ruleset, localAddresses: testNode.addresses)
-        }
-    }
-
-    static func outcomes(_ flow: Flow, tracer: PacketTracer, ruleset: Ruleset) -> [String] {
-        var remembered: Set<ChainName> = []
-        if let endpoint = flow.remembered {
-            let parts = endpoint.split(separator: ":")
-            let target = Target.dnat(IPAddress(parts[0])!, port: Int(parts[1])!)
-            remembered = Set(ruleset[.nat]!.chains.filter { $0.rules.contains { $0.target == target } }.map(\.name))
-        }
-        let parts = flow.to.split(separator: ":")
-        let packet = TracedPacket(source: IPAddress(flow.from)!, destination: IPAddress(parts[0])!, protocol: flow.proto,
-                                  destinationPort: Int(parts[1])!, entry: flow.entry, rememberedIn: remembered)
-        return tracer.trace(packet).outcomes.map(\.description)
+    /// The flow's packet; a remembered endpoint puts the client in that endpoint's recent lists.
+    static func packet(_ flow: Flow, ruleset: Ruleset) -> TracedPacket {
+        let destination = TracedPacket.parseDestination(flow.to)!
+        let remembered = flow.remembered.flatMap { TracedPacket.parseDestination($0) }
+            .map { ruleset.recentLists(forEndpoint: $0.address, port: $0.port) } ?? []
+        return TracedPacket(source: IPAddress(flow.from)!, destination: destination.address, protocol: flow.proto,
+                            destinationPort: destination.port, entry: flow.entry, rememberedIn: remembered)
     }
 
     @Test(arguments: flows)
     func flowEndsWhereTheModelSays(_ flow: Flow) throws {
         let ruleset = try planned(Self.cluster)
         let tracer = PacketTracer(ruleset: ruleset, localAddresses: testNode.addresses)
-        #expect(Self.outcomes(flow, tracer: tracer, ruleset: ruleset) == flow.expected)
+        #expect(tracer.trace(Self.packet(flow, ruleset: ruleset)).outcomes.map(\.description) == flow.expected)
     }
 
     @Test func probabilitiesOfEveryFlowSumToOne() throws {
         let ruleset = try planned(Self.cluster)
         let tracer = PacketTracer(ruleset: ruleset, localAddresses: testNode.addresses)
         for flow in Self.flows {
-            let parts = flow.to.split(separator: ":")
-            let result = tracer.trace(TracedPacket(source: IPAddress(flow.from)!, destination: IPAddress(parts[0])!, protocol: flow.proto,
-                                                   destinationPort: Int(parts[1])!, entry: flow.entry))
+            let result = tracer.trace(Self.packet(flow, ruleset: ruleset))
             #expect(abs(result.outcomes.reduce(0) { $0 + $1.probability } - 1) < 1e-9, "\(flow.testDescription)")
         }
     }
@@ -304,22 +291,13 @@ extension String {
     func flowEndsWhereTheModelSays(_ flow: Flow) throws {
         let ruleset = try planned(flow.yaml, configuration: flow.configuration, family: flow.family)
         let tracer = PacketTracer(ruleset: ruleset, localAddresses: testNode.addresses)
-        let destination = Trace.split(flow.to)
-        let packet = TracedPacket(source: IPAddress(flow.from)!, destination: destination.0, destinationPort: destination.1, entry: flow.entry)
+        let destination = TracedPacket.parseDestination(flow.to)!
+        let packet = TracedPacket(source: IPAddress(flow.from)!, destination: destination.address, destinationPort: destination.port,
+                                  entry: flow.entry)
         #expect(tracer.trace(packet).outcomes.map(\.description) == flow.expected)
     }
 
     @Test func thereAreAtLeastSixtyFlows() {
         #expect(PacketFlowTests.flows.count + Self.flows.count >= 60)
-    }
-}
-
-enum Trace {
-    /// `10.0.0.1:80` or `[fd00::1]:80`.
-    static func split(_ text: String) -> (IPAddress, Int) {
-        let colon = text.lastIndex(of: ":")!
-        var host = text[..<colon]
-        if host.hasPrefix("[") { host = host.dropFirst().dropLast() }
-        return (IPAddress(host)!, Int(text[text.index(after: colon)...])!)
     }
 }

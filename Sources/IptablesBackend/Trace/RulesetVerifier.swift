@@ -34,10 +34,7 @@ public struct RulesetVerifier: Sendable {
         var flows = 0
         let podSource = Self.host(in: settings.node.podCIDRs.first { $0.family == family }
                                   ?? IPPrefix(family == .ipv4 ? "10.244.0.0/16" : "fd00:10:244::/48")!, offset: 250)
-        let podEntry: TracedPacket.Entry = switch settings.localTrafficDetector?.ifLocal {
-        case .inInterface(let name, _)?: .interface(name.hasSuffix("+") ? String(name.dropLast()) + "0" : name)
-        default: .interface("cni0")
-        }
+        let podEntry = TracedPacket.Entry.pod(detector: settings.localTrafficDetector)
         let outside = TracedPacket.Entry.interface("eth0")
         for port in catalog.servicePorts {
             let service = port.service
