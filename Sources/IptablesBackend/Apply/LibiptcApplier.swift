@@ -39,7 +39,7 @@ public struct LibiptcApplier: RulesetApplier {
         }
         var encodedJumps: [BuiltinJump: EncodedRule] = [:]
         for jump in jumps {
-            encodedJumps[jump] = try encoder.encoded(jump.rule, table: jump.table, chain: .canary)
+            encodedJumps[jump] = try encoder.encoded(jump.rule, table: jump.table, chain: jump.chainName)
         }
         var reports: [TableReport] = []
         for table in desired.tables.sorted(by: { $0.table.applyOrder < $1.table.applyOrder }) {

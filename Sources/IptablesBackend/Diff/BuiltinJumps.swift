@@ -10,6 +10,9 @@ public struct BuiltinJump: Hashable, Sendable {
     public var chain: String
     public var rule: Rule
 
+    /// The built-in chain as a chain name, for encoding and messages.
+    public var chainName: ChainName { ChainName(trusted: chain) }
+
     /// The jumps a ruleset needs, in kube-proxy's ensure order: each is inserted at the top
     /// if missing, so the last one ends up first on a fresh host.
     public static func needed(by ruleset: Ruleset) -> [BuiltinJump] {

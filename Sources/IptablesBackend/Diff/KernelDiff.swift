@@ -53,7 +53,7 @@ public struct KernelDiff: Sendable {
                                               lines: entries.map { "--A \(name) \(decoder.describe($0))" }))
             }
             for jump in BuiltinJump.needed(by: desired) where jump.table == table.table {
-                let rule = try encoder.encoded(jump.rule, table: jump.table, chain: .canary)
+                let rule = try encoder.encoded(jump.rule, table: jump.table, chain: jump.chainName)
                 if !(kernel[jump.chain] ?? []).contains(where: { $0.isSame(as: rule) }) {
                     chains.append(ChainDifference(table: table.table, chain: jump.chain, state: .changed,
                                                   lines: ["+-A \(jump.chain) \(RestoreRenderer.text(jump.rule))"]))
