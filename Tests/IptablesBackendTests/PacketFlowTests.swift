@@ -222,20 +222,22 @@ extension String {
                                localhostNodePorts: localhost, nodePortAddresses: nodePorts)
     }
 
-    static let hinted = PacketFlowTests.svc("zoned", "clusterIP: 172.30.0.30\n" + PacketFlowTests.ports(80, 8080), endpoints: [])
-        .replacingOccurrences(of: "endpoints: []", with: """
-            endpoints:
-            - {addresses: [10.244.1.30], conditions: {ready: true}, nodeName: node-a, zone: zone-a, hints: {forZones: [{name: zone-a}]}}
-            - {addresses: [10.244.2.30], conditions: {ready: true}, nodeName: node-b, zone: zone-b, hints: {forZones: [{name: zone-b}]}}
-            """)
+    /// A Service whose EndpointSlice lists `endpoints`, each a flow-style YAML mapping (for
+    /// hints, which `sliceYAML` does not write).
+    static func service(_ name: String, _ spec: String, endpoints: [String]) -> String {
+        PacketFlowTests.svc(name, spec + "\n" + PacketFlowTests.ports(80, 8080), endpoints: [])
+            .replacingOccurrences(of: "endpoints: []", with: "endpoints:\n" + endpoints.map { "- " + $0 }.joined(separator: "\n"))
+    }
 
-    static let nodeHinted = PacketFlowTests.svc("near", "clusterIP: 172.30.0.31\ntrafficDistribution: PreferSameNode\n"
-                                                   + PacketFlowTests.ports(80, 8080), endpoints: [])
-        .replacingOccurrences(of: "endpoints: []", with: """
-            endpoints:
-            - {addresses: [10.244.1.31], conditions: {ready: true}, nodeName: node-a, zone: zone-a, hints: {forZones: [{name: zone-a}], forNodes: [{name: node-a}]}}
-            - {addresses: [10.244.2.31], conditions: {ready: true}, nodeName: node-b, zone: zone-a, hints: {forZones: [{name: zone-a}], forNodes: [{name: node-b}]}}
-            """)
+    static let hinted = service("zoned", "clusterIP: 172.30.0.30", endpoints: [
+        "{addresses: [10.244.1.30], conditions: {ready: true}, nodeName: node-a, zone: zone-a, hints: {forZones: [{name: zone-a}]}}",
+        "{addresses: [10.244.2.30], conditions: {ready: true}, nodeName: node-b, zone: zone-b, hints: {forZones: [{name: zone-b}]}}",
+    ])
+
+    static let nodeHinted = service("near", "clusterIP: 172.30.0.31\ntrafficDistribution: PreferSameNode", endpoints: [
+        "{addresses: [10.244.1.31], conditions: {ready: true}, nodeName: node-a, zone: zone-a, hints: {forZones: [{name: zone-a}], forNodes: [{name: node-a}]}}",
+        "{addresses: [10.244.2.31], conditions: {ready: true}, nodeName: node-b, zone: zone-a, hints: {forZones: [{name: zone-a}], forNodes: [{name: node-b}]}}",
+    ])
 
     static let ipv6 = serviceYAML("six", spec: "clusterIP: fd00:30::a\nipFamilies: [IPv6]\ntype: NodePort\n" + PacketFlowTests.ports(80, 8080, nodePort: 30060))
         + "\n" + sliceYAML("six", addressType: "IPv6", endpoints: ["fd00:10:244:1::5@node-a", "fd00:10:244:2::5@node-b"], portName: "p")
