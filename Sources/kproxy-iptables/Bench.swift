@@ -31,6 +31,9 @@ struct Bench: ParsableCommand {
     @Option(help: "Endpoints per Service.")
     var endpoints = 10
 
+    @Option(help: "mixed (ClusterIP, NodePort and LoadBalancer, one to three ports) or clusterip (one-port ClusterIP services only).")
+    var shape: SyntheticCluster.Shape = .mixed
+
     @Option(help: "How many times to measure; the median is reported.")
     var runs = 3
 
@@ -53,7 +56,7 @@ struct Bench: ParsableCommand {
             throw BenchError("cannot write \(path)")
         }
         progress("generating \(services) services × \(endpoints) endpoints into \(path)")
-        SyntheticCluster(services: services, endpointsPerService: endpoints).write(to: handle)
+        SyntheticCluster(services: services, endpointsPerService: endpoints, shape: shape).write(to: handle)
         try handle.close()
         defer { if keep == nil { try? FileManager.default.removeItem(atPath: path) } }
         let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
@@ -115,6 +118,7 @@ struct Bench: ParsableCommand {
         let figures: [(String, String)] = [
             ("services", String(services)),
             ("endpointsPerService", String(endpoints)),
+            ("shape", "\"\(shape.rawValue)\""),
             ("objects", String(objects)),
             ("yamlBytes", String(bytes)),
             ("joinedEndpoints", String(joinedEndpoints)),
@@ -190,3 +194,4 @@ enum ProcessMemory {
         return 0
     }
 }
+extension SyntheticCluster.Shape: ExpressibleByArgument {}

@@ -21,4 +21,23 @@ enum Base32 {
         }
         return String(decoding: output, as: UTF8.self)
     }
+
+    /// Writes the first `characters` characters of the encoding of `bytes` into `output`,
+    /// which must have room for them; `bytes` must hold at least `5 * characters / 8`
+    /// bytes (rounded up).
+    static func encodePrefix(_ bytes: UnsafeRawBufferPointer, characters: Int,
+                             into output: UnsafeMutableBufferPointer<UInt8>) {
+        var buffer: UInt64 = 0
+        var bits = 0
+        var byteIndex = 0
+        for index in 0..<characters {
+            if bits < 5 {
+                buffer = buffer << 8 | UInt64(bytes[byteIndex])
+                byteIndex += 1
+                bits += 8
+            }
+            bits -= 5
+            output[index] = alphabet[Int(buffer >> UInt64(bits) & 0x1F)]
+        }
+    }
 }

@@ -27,35 +27,63 @@ public struct ChainName: Hashable, Sendable, Comparable, CustomStringConvertible
 
     /// The KUBE-SVC chain of a service port: dispatch to all (cluster-policy) endpoints.
     public static func service(_ name: ServicePortName) -> ChainName {
-        ChainName(trusted: "KUBE-SVC-" + hash(name))
+        hashed("KUBE-SVC-", name)
     }
 
     /// The KUBE-SVL chain of a service port: dispatch to node-local endpoints.
     public static func serviceLocal(_ name: ServicePortName) -> ChainName {
-        ChainName(trusted: "KUBE-SVL-" + hash(name))
+        hashed("KUBE-SVL-", name)
     }
 
     /// The KUBE-EXT chain of a service port: handling of traffic to external destinations.
     public static func external(_ name: ServicePortName) -> ChainName {
-        ChainName(trusted: "KUBE-EXT-" + hash(name))
+        hashed("KUBE-EXT-", name)
     }
 
     /// The KUBE-FW chain of a service port: the load balancer source-range allow-list.
     public static func firewall(_ name: ServicePortName) -> ChainName {
-        ChainName(trusted: "KUBE-FW-" + hash(name))
+        hashed("KUBE-FW-", name)
     }
 
     /// The KUBE-SEP chain of one endpoint of a service port; `endpoint` is `ip:port`
     /// (`[ip]:port` for IPv6).
     public static func endpoint(_ name: ServicePortName, _ endpoint: String) -> ChainName {
-        ChainName(trusted: "KUBE-SEP-" + hash(name, suffix: endpoint))
+        hashed("KUBE-SEP-", name, suffix: endpoint)
     }
+
+    /// The number of hash characters in a per-service chain name.
+    static let hashLength = 16
 
     /// The 16-character hash kube-proxy names a service port's chains with.
     static func hash(_ name: ServicePortName, suffix: String = "") -> String {
-        let input = name.description + name.protocol.iptablesName + suffix
-        let digest = SHA256.hash(data: Array(input.utf8))
-        return String(Base32.encode(digest).prefix(16))
+        hashed("", name, suffix: suffix).description
+    }
+
+    /// `prefix` followed by the hash, built in one buffer: planning hashes once per endpoint,
+    /// so this runs a hundred thousand times in a large cluster.
+    static func hashed(_ prefix: StaticString, _ name: ServicePortName, suffix: String = "") -> ChainName {
+        var input: [UInt8] = []
+        input.reserveCapacity(name.service.namespace.utf8.count + name.service.name.utf8.count
+            + name.port.utf8.count + suffix.utf8.count + 8)
+        input.append(contentsOf: name.service.namespace.utf8)
+        input.append(UInt8(ascii: "/"))
+        input.append(contentsOf: name.service.name.utf8)
+        if !name.port.isEmpty {
+            input.append(UInt8(ascii: ":"))
+            input.append(contentsOf: name.port.utf8)
+        }
+        input.append(contentsOf: name.protocol.iptablesName.utf8)
+        input.append(contentsOf: suffix.utf8)
+        let digest = SHA256.hash(data: input)
+        let text = String(unsafeUninitializedCapacity: prefix.utf8CodeUnitCount + hashLength) { buffer in
+            prefix.withUTF8Buffer { _ = buffer.initialize(from: $0) }
+            digest.withUnsafeBytes { bytes in
+                Base32.encodePrefix(bytes, characters: hashLength,
+                                    into: UnsafeMutableBufferPointer(rebasing: buffer[prefix.utf8CodeUnitCount...]))
+            }
+            return prefix.utf8CodeUnitCount + hashLength
+        }
+        return ChainName(trusted: text)
     }
 
     public static func < (lhs: ChainName, rhs: ChainName) -> Bool { lhs.description < rhs.description }

@@ -36,9 +36,12 @@ public struct RulePlanner: Sendable {
 
     /// Every service port's rules, in catalog order; ports without a cluster IP of the
     /// family are left out.
+    ///
+    /// Large catalogs are planned on every core: each port's rules depend on that port alone.
     public func servicePortRules(_ catalog: ServiceCatalog) -> [ServicePortRules] {
         let largeCluster = isLargeCluster(catalog)
-        return catalog.servicePorts.compactMap {
+        let settings = settings
+        return catalog.servicePorts.concurrentCompactMap {
             ServicePortRules.plan($0, settings: settings, largeCluster: largeCluster)
         }
     }
@@ -86,6 +89,8 @@ public struct RulePlanner: Sendable {
         var services = Chain(.services)
         var nodePorts = Chain(.nodePorts)
         var ownChains: [Chain] = []
+        ownChains.reserveCapacity(ports.reduce(0) { $0 + $1.chains.count })
+        services.rules.reserveCapacity(ports.reduce(4) { $0 + $1.natServices.count })
         for port in ports {
             services.rules += port.natServices
             nodePorts.rules += port.natNodePorts
@@ -100,7 +105,10 @@ public struct RulePlanner: Sendable {
                  .masquerade(randomFully: settings.host.masqueradeRandomFully)),
         ])
         let markMasquerade = Chain(.markMasquerade, [Rule([], .orMark(mark.value))])
-        return TableRules(.nat, chains: [services, nodePorts, postrouting, markMasquerade] + ownChains)
+        var chains = [services, nodePorts, postrouting, markMasquerade]
+        chains.reserveCapacity(chains.count + ownChains.count)
+        chains += ownChains
+        return TableRules(.nat, chains: chains)
     }
 
     /// The last rules of nat KUBE-SERVICES: traffic to a node address goes on to KUBE-NODEPORTS.

@@ -34,11 +34,30 @@ struct ServicePortChains {
     let firewall: ChainName
 
     init(_ name: ServicePortName) {
-        let hash = ChainName.hash(name)
-        service = ChainName(trusted: "KUBE-SVC-" + hash)
+        service = ChainName.service(name)
+        let hash = service.description.dropFirst("KUBE-SVC-".count)
         serviceLocal = ChainName(trusted: "KUBE-SVL-" + hash)
         external = ChainName(trusted: "KUBE-EXT-" + hash)
         firewall = ChainName(trusted: "KUBE-FW-" + hash)
+    }
+}
+
+/// The KUBE-SEP chain names of a port's reachable endpoints, hashed once each.
+struct EndpointChains {
+    let endpoints: [ServiceEndpoint]
+    let names: [ChainName]
+
+    init(_ port: ServicePortName, _ endpoints: [ServiceEndpoint]) {
+        self.endpoints = endpoints
+        names = endpoints.map { ChainName.endpoint(port, $0.description) }
+    }
+
+    /// The names of `subset`'s chains; `subset` holds reachable endpoints. The cluster set
+    /// is usually the reachable set itself, which needs no lookup.
+    func names(of subset: [ServiceEndpoint]) -> [ChainName] {
+        if subset == endpoints { return names }
+        let byEndpoint = Dictionary(uniqueKeysWithValues: zip(endpoints.map(\.description), names))
+        return subset.map { byEndpoint[$0.description]! }
     }
 }
 
@@ -207,19 +226,19 @@ extension ServicePortRules {
             rules.chains.append(firewall)
         }
 
-        let endpointChains = Dictionary(uniqueKeysWithValues: selection.reachable.map {
-            ($0.description, ChainName.endpoint(entry.name, $0.description))
-        })
+        let endpointChains = EndpointChains(entry.name, selection.reachable)
         let affinity: Int? = if case .clientIP(let seconds) = service.sessionAffinity { seconds } else { nil }
 
+        rules.chains.reserveCapacity(selection.reachable.count + 4)
         func dispatch(_ chain: ChainName, _ endpoints: [ServiceEndpoint]) -> Chain {
             var result = Chain(chain)
+            result.rules.reserveCapacity(endpoints.count * (affinity == nil ? 1 : 2) + 1)
             if chain == internalChain, let internalMasquerade {
                 result.rules.append(internalMasquerade)
             }
+            let targets = endpointChains.names(of: endpoints)
             if let affinity {
-                for endpoint in endpoints {
-                    let target = endpointChains[endpoint.description]!
+                for (endpoint, target) in zip(endpoints, targets) {
                     var matches: [Match] = largeCluster ? [] : [.comment("\(spn) -> \(endpoint)")]
                     matches.append(.recent(name: target, .check(seconds: affinity)))
                     result.rules.append(Rule(matches, .jump(target)))
@@ -230,7 +249,7 @@ extension ServicePortRules {
                 if index < endpoints.count - 1 {
                     matches.append(.statistic(Probability(oneIn: endpoints.count - index)))
                 }
-                result.rules.append(Rule(matches, .jump(endpointChains[endpoint.description]!)))
+                result.rules.append(Rule(matches, .jump(targets[index])))
             }
             return result
         }
@@ -241,8 +260,7 @@ extension ServicePortRules {
             rules.chains.append(dispatch(chains.serviceLocal, selection.local))
         }
 
-        for endpoint in selection.reachable {
-            let chain = endpointChains[endpoint.description]!
+        for (endpoint, chain) in zip(selection.reachable, endpointChains.names) {
             let comment: [Match] = largeCluster ? [] : [.comment(spn)]
             var dnat = comment
             if affinity != nil { dnat.append(.recent(name: chain, .set)) }

@@ -1,3 +1,4 @@
+import Dispatch
 import ServiceModel
 
 /// Writes a ruleset as iptables-restore input in kube-proxy's form: `*filter` then `*nat`,
@@ -46,14 +47,61 @@ public struct RestoreRenderer: Sendable {
         for chain in table.chains {
             put(":"); put(chain.name.description); put(" - [0:0]"); endLine()
         }
-        for chain in table.chains {
+        let runs = Self.runs(table.chains)
+        if runs.count > 1 {
+            writeConcurrently(table.chains, runs)
+        } else {
+            writeRules(table.chains[...])
+        }
+        put("COMMIT"); endLine()
+    }
+
+    private mutating func writeRules(_ chains: ArraySlice<Chain>) {
+        for chain in chains {
             for rule in chain.rules {
                 put("-A "); put(chain.name.description)
                 write(rule)
                 endLine()
             }
         }
-        put("COMMIT"); endLine()
+    }
+
+    /// Above this many rules a table's rule lines are written on every core, in runs of
+    /// whole chains, and joined in order.
+    public static let concurrentRuleThreshold = 20_000
+
+    /// Contiguous runs of chains with about the same number of rules, one per core; a
+    /// single run for small tables.
+    static func runs(_ chains: [Chain]) -> [Range<Int>] {
+        let total = chains.reduce(0) { $0 + $1.rules.count }
+        let count = ProcessInfoCores.active
+        guard total > concurrentRuleThreshold, count > 1 else { return [0..<chains.count] }
+        var runs: [Range<Int>] = []
+        var start = 0
+        var seen = 0
+        for (index, chain) in chains.enumerated() {
+            seen += chain.rules.count
+            if seen * count >= total * (runs.count + 1), runs.count < count - 1 {
+                runs.append(start..<index + 1)
+                start = index + 1
+            }
+        }
+        runs.append(start..<chains.count)
+        return runs
+    }
+
+    private mutating func writeConcurrently(_ chains: [Chain], _ runs: [Range<Int>]) {
+        var parts = [RestoreRenderer](repeating: RestoreRenderer(), count: runs.count)
+        parts.withUnsafeMutableBufferPointer { buffer in
+            nonisolated(unsafe) let slots = buffer
+            DispatchQueue.concurrentPerform(iterations: runs.count) { run in
+                slots[run].writeRules(chains[runs[run]])
+            }
+        }
+        for part in parts {
+            bytes.append(contentsOf: part.bytes)
+            lineCount += part.lineCount
+        }
     }
 
     mutating func write(_ rule: Rule) {
@@ -115,9 +163,9 @@ public struct RestoreRenderer: Sendable {
         case .dnat(let address, let port):
             put(" -j DNAT --to-destination ")
             if address.family == .ipv6 {
-                put("["); put(address.description); put("]")
+                put("["); put(address); put("]")
             } else {
-                put(address.description)
+                put(address)
             }
             put(":"); putDecimal(port)
         case .orMark(let bits): put(" -j MARK --or-mark "); putHex(bits)
@@ -139,8 +187,19 @@ public struct RestoreRenderer: Sendable {
 
     private mutating func put(_ address: AddressMatch) {
         switch address {
-        case .host(let ip): put(ip.description)
-        case .network(let prefix): put(prefix.address.description); put("/"); putDecimal(prefix.length)
+        case .host(let ip): put(ip)
+        case .network(let prefix): put(prefix.address); put("/"); putDecimal(prefix.length)
+        }
+    }
+
+    private mutating func put(_ address: IPAddress) {
+        guard case .v4(let v4) = address else {
+            put(address.description)
+            return
+        }
+        for shift in stride(from: 24, through: 0, by: -8) {
+            putDecimal(Int(v4.value >> UInt32(shift) & 0xFF))
+            if shift > 0 { bytes.append(UInt8(ascii: ".")) }
         }
     }
 

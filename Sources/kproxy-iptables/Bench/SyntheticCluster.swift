@@ -5,8 +5,18 @@ import Foundation
 /// EndpointSlice of `endpointsPerService` ready endpoints spread over three nodes, plus
 /// the Node `worker-1`. The same parameters always give the same bytes.
 struct SyntheticCluster {
+    /// Which services the generator writes.
+    enum Shape: String, CaseIterable {
+        /// ClusterIP, NodePort and LoadBalancer services with one to three ports.
+        case mixed
+        /// Only ClusterIP services with one port: the cluster kube-proxy's own scale
+        /// figures are given for (10,000 services × 10 endpoints is 320k rules).
+        case clusterIP = "clusterip"
+    }
+
     var services: Int
     var endpointsPerService: Int
+    var shape: Shape = .mixed
 
     /// Writes the stream to `handle` in chunks, so the generator holds little memory.
     func write(to handle: FileHandle) {
@@ -55,8 +65,9 @@ struct SyntheticCluster {
         let namespace = "ns\(index % 100)"
         let name = "svc\(index)"
         let clusterIP = "10.\(96 + index / 65536).\(index / 256 % 256).\(index % 256)"
-        let portCount = 1 + index % 3
-        let type = index % 10 == 0 ? "LoadBalancer" : (index % 5 == 0 ? "NodePort" : "ClusterIP")
+        let portCount = shape == .mixed ? 1 + index % 3 : 1
+        let type = shape == .clusterIP ? "ClusterIP"
+            : index % 10 == 0 ? "LoadBalancer" : (index % 5 == 0 ? "NodePort" : "ClusterIP")
         out += """
             ---
             apiVersion: v1
