@@ -7,22 +7,75 @@ import ServiceModel
 /// Per-service names are `KUBE-<kind>-` followed by the first 16 characters of
 /// base32(SHA-256(`<service port name><protocol>`)), e.g. `ns1/svc1:p80` + `tcp` gives
 /// `KUBE-SVC-XPGD46QRK7WJZT7O`; endpoint chains hash the endpoint's `ip:port` as well.
+///
+/// The name is held inline (iptables' 32-byte label, zero-padded), not as a `String`: a large
+/// ruleset has a hundred thousand chains and twice as many jumps, and names that need no
+/// allocation or reference counting make planning, comparing and writing them cheap.
 public struct ChainName: Hashable, Sendable, Comparable, CustomStringConvertible {
     /// iptables' longest chain name.
     public static let maxLength = 28
 
-    public let description: String
+    /// The name's bytes, zero-padded, as four little-endian words.
+    private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
     /// A chain name from its text; `nil` when it is empty, too long, or has characters
     /// iptables-restore would split on.
     public init?(_ text: String) {
         guard !text.isEmpty, text.utf8.count <= Self.maxLength,
               text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") }) else { return nil }
-        description = text
+        self.init(trusted: text)
     }
 
     init(trusted text: String) {
-        description = text
+        self.init(trustedBytes: text.utf8)
+    }
+
+    init(trustedBytes bytes: some Collection<UInt8>) {
+        precondition(bytes.count <= Self.maxLength, "chain name longer than \(Self.maxLength) bytes")
+        withUnsafeMutableBytes(of: &words) { storage in
+            for (index, byte) in bytes.enumerated() { storage[index] = byte }
+        }
+    }
+
+    /// The number of bytes in the name.
+    public var count: Int {
+        withUnsafeBytes(of: words) { storage in storage.firstIndex(of: 0) ?? Self.maxLength }
+    }
+
+    /// Calls `body` with the name's bytes (no terminating zero).
+    public func withUTF8<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        let count = count
+        return try withUnsafeBytes(of: words) { storage in
+            try body(UnsafeRawBufferPointer(rebasing: storage[..<count]))
+        }
+    }
+
+    public var description: String {
+        withUTF8 { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The same hash under another kind's prefix: `KUBE-SVC-X` → `KUBE-EXT-X`.
+    func replacingPrefix(_ old: StaticString, with new: StaticString) -> ChainName {
+        withUTF8 { bytes in
+            new.withUTF8Buffer { ChainName(trustedBytes: Array($0) + bytes.dropFirst(old.utf8CodeUnitCount)) }
+        }
+    }
+
+    /// Whether the name starts with `prefix`.
+    public func hasPrefix(_ prefix: String) -> Bool {
+        withUTF8 { $0.starts(with: prefix.utf8) }
+    }
+
+    public static func == (lhs: ChainName, rhs: ChainName) -> Bool {
+        lhs.words.0 == rhs.words.0 && lhs.words.1 == rhs.words.1 && lhs.words.2 == rhs.words.2
+            && lhs.words.3 == rhs.words.3
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(words.0)
+        hasher.combine(words.1)
+        hasher.combine(words.2)
+        hasher.combine(words.3)
     }
 
     /// The KUBE-SVC chain of a service port: dispatch to all (cluster-policy) endpoints.
@@ -75,16 +128,23 @@ public struct ChainName: Hashable, Sendable, Comparable, CustomStringConvertible
         input.append(contentsOf: name.protocol.iptablesName.utf8)
         input.append(contentsOf: suffix.utf8)
         let digest = SHA256.hash(data: input)
-        let text = String(unsafeUninitializedCapacity: prefix.utf8CodeUnitCount + hashLength) { buffer in
+        var name = ChainName(trustedBytes: EmptyCollection())
+        withUnsafeMutableBytes(of: &name.words) { storage in
+            let buffer = storage.bindMemory(to: UInt8.self)
             prefix.withUTF8Buffer { _ = buffer.initialize(from: $0) }
             digest.withUnsafeBytes { bytes in
                 Base32.encodePrefix(bytes, characters: hashLength,
                                     into: UnsafeMutableBufferPointer(rebasing: buffer[prefix.utf8CodeUnitCount...]))
             }
-            return prefix.utf8CodeUnitCount + hashLength
         }
-        return ChainName(trusted: text)
+        return name
     }
 
-    public static func < (lhs: ChainName, rhs: ChainName) -> Bool { lhs.description < rhs.description }
+    /// Byte order, which is text order for these ASCII names.
+    public static func < (lhs: ChainName, rhs: ChainName) -> Bool {
+        if lhs.words.0 != rhs.words.0 { return lhs.words.0.byteSwapped < rhs.words.0.byteSwapped }
+        if lhs.words.1 != rhs.words.1 { return lhs.words.1.byteSwapped < rhs.words.1.byteSwapped }
+        if lhs.words.2 != rhs.words.2 { return lhs.words.2.byteSwapped < rhs.words.2.byteSwapped }
+        return lhs.words.3.byteSwapped < rhs.words.3.byteSwapped
+    }
 }

@@ -35,10 +35,9 @@ struct ServicePortChains {
 
     init(_ name: ServicePortName) {
         service = ChainName.service(name)
-        let hash = service.description.dropFirst("KUBE-SVC-".count)
-        serviceLocal = ChainName(trusted: "KUBE-SVL-" + hash)
-        external = ChainName(trusted: "KUBE-EXT-" + hash)
-        firewall = ChainName(trusted: "KUBE-FW-" + hash)
+        serviceLocal = service.replacingPrefix("KUBE-SVC-", with: "KUBE-SVL-")
+        external = service.replacingPrefix("KUBE-SVC-", with: "KUBE-EXT-")
+        firewall = service.replacingPrefix("KUBE-SVC-", with: "KUBE-FW-")
     }
 }
 

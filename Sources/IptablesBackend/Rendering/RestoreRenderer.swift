@@ -45,7 +45,7 @@ public struct RestoreRenderer: Sendable {
     mutating func write(_ table: TableRules) {
         put("*"); put(table.table.rawValue); endLine()
         for chain in table.chains {
-            put(":"); put(chain.name.description); put(" - [0:0]"); endLine()
+            put(":"); put(chain.name); put(" - [0:0]"); endLine()
         }
         let runs = Self.runs(table.chains)
         if runs.count > 1 {
@@ -59,7 +59,7 @@ public struct RestoreRenderer: Sendable {
     private mutating func writeRules(_ chains: ArraySlice<Chain>) {
         for chain in chains {
             for rule in chain.rules {
-                put("-A "); put(chain.name.description)
+                put("-A "); put(chain.name)
                 write(rule)
                 endLine()
             }
@@ -143,7 +143,7 @@ public struct RestoreRenderer: Sendable {
         case .statistic(let probability):
             put(" -m statistic --mode random --probability "); put(probability.description)
         case .recent(let name, let action):
-            put(" -m recent --name "); put(name.description)
+            put(" -m recent --name "); put(name)
             switch action {
             case .set:
                 put(" --set")
@@ -155,7 +155,7 @@ public struct RestoreRenderer: Sendable {
 
     private mutating func write(_ target: Target) {
         switch target {
-        case .jump(let chain): put(" -j "); put(chain.description)
+        case .jump(let chain): put(" -j "); put(chain)
         case .accept: put(" -j ACCEPT")
         case .drop: put(" -j DROP")
         case .reject: put(" -j REJECT")
@@ -183,6 +183,10 @@ public struct RestoreRenderer: Sendable {
     private mutating func put(_ text: String) {
         var text = text
         text.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    private mutating func put(_ name: ChainName) {
+        name.withUTF8 { bytes.append(contentsOf: $0) }
     }
 
     private mutating func put(_ address: AddressMatch) {
@@ -214,8 +218,22 @@ public struct RestoreRenderer: Sendable {
             putDecimal(-value)
             return
         }
-        if value >= 10 { putDecimal(value / 10) }
-        bytes.append(UInt8(ascii: "0") + UInt8(value % 10))
+        if value < 10 {
+            bytes.append(UInt8(ascii: "0") + UInt8(value))
+            return
+        }
+        // Digits from the right into a small buffer, then in one append.
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var rest = value
+            var start = buffer.count
+            while rest > 0 {
+                start -= 1
+                buffer[start] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start...]))
+        }
     }
 
     /// `0x` and eight hex digits, as kube-proxy writes marks.
