@@ -49,7 +49,7 @@ let package = Package(
         // Shared by the test targets: fixture discovery, golden files, restore-text parsing.
         .target(
             name: "KProxyTestSupport",
-            dependencies: ["ServiceModel"],
+            dependencies: ["ServiceModel", "IptablesBackend"],
             path: "Tests/KProxyTestSupport"
         ),
         .testTarget(name: "ServiceModelTests", dependencies: ["ServiceModel", "KProxyTestSupport"]),

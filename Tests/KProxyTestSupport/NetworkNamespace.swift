@@ -4,12 +4,12 @@ import Synchronization
 import Glibc
 #endif
 
-/// A throwaway network namespace for tests that need the kernel: created with a unique name
+@_exported import struct IptablesBackend.NetworkNamespace
+
+/// Throwaway network namespaces for tests that need the kernel: created with a unique name
 /// (`kpx-test-<pid>-<n>`), every command run inside it with `ip netns exec`, deleted by
 /// ``with(_:)`` whether the body returns or throws. Nothing here touches the host's own tables.
-public struct NetworkNamespace: Sendable {
-    public let name: String
-
+extension NetworkNamespace {
     /// Why kernel tests cannot run here, or `nil` when they can: they need root and `ip`.
     public static let unavailableReason: String? = {
         if geteuid() != 0 { return "needs root to create network namespaces" }
@@ -20,19 +20,9 @@ public struct NetworkNamespace: Sendable {
     /// Whether kernel tests can run here; use with `.enabled(if:)`.
     public static var isAvailable: Bool { unavailableReason == nil }
 
-    private static let counter = Mutex(0)
-
     /// Creates a namespace, runs `body` with it, and deletes it afterwards.
     public static func with<Result>(_ body: (NetworkNamespace) throws -> Result) throws -> Result {
-        let number = counter.withLock { value -> Int in
-            value += 1
-            return value
-        }
-        let namespace = NetworkNamespace(name: "kpx-test-\(getpid())-\(number)")
-        try Command.run(["ip", "netns", "add", namespace.name]).check()
-        defer { _ = try? Command.run(["ip", "netns", "delete", namespace.name]) }
-        _ = try? namespace.run(["ip", "link", "set", "lo", "up"])
-        return try body(namespace)
+        try with(prefix: "kpx-test", body)
     }
 
     /// Runs `arguments` inside the namespace, with `input` on standard input.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import ServiceModel
 #if canImport(Glibc)
 import Glibc
@@ -28,12 +29,21 @@ public struct IptablesTool: Sendable {
         public var status: Int32
         public var stdout: String
         public var stderr: String
+        /// Whether the child was killed for running past the timeout.
+        public var timedOut = false
+        /// The child's peak resident memory, in KiB.
+        public var peakResidentKilobytes = 0
+        /// CPU time the child spent in user space and in the kernel.
+        public var userTime: Duration = .zero
+        public var systemTime: Duration = .zero
     }
 
     /// Runs `arguments` (the tool's name first), feeding `input` on standard input. Spawned
-    /// with posix_spawn and reaped with waitpid, with standard input written and standard
-    /// error read on their own threads, so no pipe can fill up and stall either side.
-    public static func run(_ arguments: [String], input: [UInt8]? = nil) throws(IptablesError) -> Output {
+    /// with posix_spawn and reaped with wait4 (for its resource use), with standard input
+    /// written and standard error read on their own threads, so no pipe can fill up and
+    /// stall either side. A child still running after `timeout` is killed.
+    public static func run(_ arguments: [String], input: [UInt8]? = nil,
+                           timeout: Duration? = nil) throws(IptablesError) -> Output {
         let directories = ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
             + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
         guard let path = directories.map({ "\($0)/\(arguments[0])" }).first(where: FileManager.default.isExecutableFile) else {
@@ -67,6 +77,19 @@ public struct IptablesTool: Sendable {
             throw .tool(command: arguments[0], status: 127, output: "spawn: \(String(cString: strerror(spawned)))")
         }
         signal(SIGPIPE, SIG_IGN)
+        let finished = Mutex(false)
+        let killed = Mutex(false)
+        if let timeout {
+            let (seconds, attoseconds) = timeout.components
+            let deadline = DispatchTime.now() + .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
+            DispatchQueue.global().asyncAfter(deadline: deadline) { [pid] in
+                finished.withLock { done in
+                    guard !done else { return }
+                    killed.withLock { $0 = true }
+                    kill(pid, SIGKILL)
+                }
+            }
+        }
         let group = DispatchGroup()
         let errors = ByteBox()
         let writeEnd = stdinPipe[1], errorEnd = stderrPipe[0]
@@ -91,10 +114,22 @@ public struct IptablesTool: Sendable {
         close(stdoutPipe[0])
         group.wait()
         var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        var usage = rusage()
+        // Wait for the exit without reaping, then mark it under the lock before reaping: the
+        // timeout signals only an unreaped child, never a pid the system has reused.
+        var info = siginfo_t()
+        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
+        finished.withLock { $0 = true }
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
         let exitStatus = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
         return Output(status: exitStatus, stdout: String(decoding: out, as: UTF8.self),
-                      stderr: String(decoding: errors.get(), as: UTF8.self))
+                      stderr: String(decoding: errors.get(), as: UTF8.self), timedOut: killed.withLock { $0 },
+                      peakResidentKilobytes: usage.ru_maxrss, userTime: Self.duration(usage.ru_utime),
+                      systemTime: Self.duration(usage.ru_stime))
+    }
+
+    private static func duration(_ time: timeval) -> Duration {
+        .seconds(time.tv_sec) + .microseconds(time.tv_usec)
     }
 
     private static func readAll(_ descriptor: Int32) -> [UInt8] {

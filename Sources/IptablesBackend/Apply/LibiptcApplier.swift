@@ -23,19 +23,18 @@ public struct LibiptcApplier: RulesetApplier {
     public func apply(_ desired: Ruleset, changes: RulesetChanges?) throws(IptablesError) -> SyncReport {
         let jumps = BuiltinJump.needed(by: desired)
         var encoder = EntryEncoder(family: desired.family)
-        // Encode everything first: a rule the kernel would refuse stops the sync before any
-        // table is touched.
-        var encodedChains: [Table: [ChainName: [EncodedRule]]] = [:]
+        // Encode first: a rule the kernel would refuse stops the sync before any table is
+        // touched. A full sync encodes every chain; a partial one the chains it writes, so
+        // its cost follows the change, not the cluster.
+        var encoded: [Table: EncodedChains] = [:]
         for table in desired.tables {
-            var chains: [ChainName: [EncodedRule]] = [:]
-            chains.reserveCapacity(table.chains.count)
-            for chain in table.chains {
-                var rules: [EncodedRule] = []
-                rules.reserveCapacity(chain.rules.count)
-                for rule in chain.rules { rules.append(try encoder.encoded(rule, table: table.table, chain: chain.name)) }
-                chains[chain.name] = rules
+            var chains = EncodedChains(table)
+            if let written = changes?[table.table].written {
+                for name in written { try chains.encode(name, with: &encoder) }
+            } else {
+                try chains.encodeAll(with: &encoder)
             }
-            encodedChains[table.table] = chains
+            encoded[table.table] = chains
         }
         var encodedJumps: [BuiltinJump: EncodedRule] = [:]
         for jump in jumps {
@@ -43,10 +42,11 @@ public struct LibiptcApplier: RulesetApplier {
         }
         var reports: [TableReport] = []
         for table in desired.tables.sorted(by: { $0.table.applyOrder < $1.table.applyOrder }) {
-            let chains = encodedChains[table.table] ?? [:]
+            var chains = encoded[table.table] ?? EncodedChains(table)
             let tableJumps = jumps.filter { $0.table == table.table }.map { ($0, encodedJumps[$0]!) }
             let report = try withRetries(family: desired.family, table: table.table) { (kernel: inout LibiptcTable) throws(IptablesError) in
-                try Self.stage(table, encoded: chains, jumps: tableJumps, changes: changes?[table.table], into: &kernel)
+                try Self.stage(table, encoded: &chains, encoder: &encoder, jumps: tableJumps,
+                               changes: changes?[table.table], into: &kernel)
             }
             reports.append(report)
         }
@@ -104,7 +104,11 @@ public struct LibiptcApplier: RulesetApplier {
         for attempt in 1...maxAttempts {
             let lock = try XtablesLock(path: lockPath, timeout: lockTimeout)
             do {
-                var report = try LibiptcTable.withTable(family: family, table: table, stage)
+                var report = try LibiptcTable.withTable(family: family, table: table) { (kernel: inout LibiptcTable) throws(IptablesError) in
+                    var report = try stage(&kernel)
+                    report.kernelDuration = kernel.readDuration + kernel.commitDuration
+                    return report
+                }
                 report.attempts = attempt
                 _ = consume lock
                 return report
@@ -121,37 +125,46 @@ public struct LibiptcApplier: RulesetApplier {
     }
 
     /// Stages one table's changes in `kernel` and commits them if anything differs.
-    static func stage(_ desired: TableRules, encoded: [ChainName: [EncodedRule]], jumps: [(BuiltinJump, EncodedRule)],
-                      changes: RulesetChanges.TableChanges?, into kernel: inout LibiptcTable) throws(IptablesError) -> TableReport {
+    ///
+    /// A partial sync (`changes` given, the canary in place) looks only at the chains it
+    /// writes or deletes; a full sync compares every chain and deletes stale ones.
+    static func stage(_ desired: TableRules, encoded: inout EncodedChains, encoder: inout EntryEncoder,
+                      jumps: [(BuiltinJump, EncodedRule)], changes: RulesetChanges.TableChanges?,
+                      into kernel: inout LibiptcTable) throws(IptablesError) -> TableReport {
         var report = TableReport(table: desired.table)
-        let existing = Set(kernel.chainNames())
-        let full = changes == nil || !existing.contains(ChainName.canary.description)
+        let canary = ChainName.canary.description
+        let full = changes == nil || !kernel.hasChain(canary)
         report.full = full
         var toWrite: [ChainName] = []
         var toDelete: [String] = []
         if full {
+            // The table was flushed behind our back, or no plan of changes was given.
+            try encoded.encodeAll(with: &encoder)
+            let existing = Set(kernel.chainNames())
             for chain in desired.chains {
                 let name = chain.name.description
-                let rules = encoded[chain.name] ?? []
-                if !existing.contains(name) || !Self.holds(kernel.entries(of: name), rules) { toWrite.append(chain.name) }
+                if !existing.contains(name) || !Self.holds(kernel.entries(of: name), encoded[chain.name]) {
+                    toWrite.append(chain.name)
+                }
             }
             let wanted = Set(desired.chains.map(\.name.description))
             toDelete = existing.filter { ChainName.isServiceChain($0) && !wanted.contains($0) }.sorted()
         } else if let changes {
             toWrite = changes.written
-            toDelete = changes.deleted.map(\.description).filter(existing.contains)
+            toDelete = changes.deleted.map(\.description).filter { kernel.hasChain($0) }
         }
         // Create what is missing, sorted, before any rule can jump to it.
-        var missing = toWrite.map(\.description).filter { !existing.contains($0) }
-        if !existing.contains(ChainName.canary.description) { missing.append(ChainName.canary.description) }
+        var missing = toWrite.map(\.description).filter { !kernel.hasChain($0) }
+        if !kernel.hasChain(canary) { missing.append(canary) }
         for name in missing.sorted() {
             try kernel.createChain(name)
             report.created.append(name)
         }
+        let created = Set(report.created)
         for chain in toWrite {
             let name = chain.description
-            if existing.contains(name) { try kernel.flushChain(name) }
-            for rule in encoded[chain] ?? [] { try kernel.append(rule.bytes, to: name) }
+            if !created.contains(name) { try kernel.flushChain(name) }
+            for rule in encoded[chain] { try kernel.append(rule.bytes, to: name) }
             report.written.append(name)
         }
         for name in toDelete { try kernel.flushChain(name) }
@@ -172,6 +185,46 @@ public struct LibiptcApplier: RulesetApplier {
     /// Whether the installed entries are exactly `rules`, in order.
     static func holds(_ entries: [KernelEntry], _ rules: [EncodedRule]) -> Bool {
         entries.count == rules.count && zip(entries, rules).allSatisfy { $0.isSame(as: $1) }
+    }
+}
+
+/// A table's chains as kernel entries, encoded on demand: all of them for a full sync, only
+/// the written ones for a partial sync.
+struct EncodedChains {
+    let table: TableRules
+    private var positions: [ChainName: Int] = [:]
+    private var rules: [ChainName: [EncodedRule]] = [:]
+    private var complete = false
+
+    init(_ table: TableRules) {
+        self.table = table
+    }
+
+    /// The encoded rules of a chain encoded before; empty for a chain the table lacks.
+    subscript(name: ChainName) -> [EncodedRule] { rules[name] ?? [] }
+
+    mutating func encode(_ name: ChainName, with encoder: inout EntryEncoder) throws(IptablesError) {
+        guard rules[name] == nil else { return }
+        if positions.isEmpty {
+            positions.reserveCapacity(table.chains.count)
+            for (position, chain) in table.chains.enumerated() { positions[chain.name] = position }
+        }
+        guard let position = positions[name] else { return }
+        try encode(table.chains[position], with: &encoder)
+    }
+
+    mutating func encodeAll(with encoder: inout EntryEncoder) throws(IptablesError) {
+        guard !complete else { return }
+        rules.reserveCapacity(table.chains.count)
+        for chain in table.chains where rules[chain.name] == nil { try encode(chain, with: &encoder) }
+        complete = true
+    }
+
+    private mutating func encode(_ chain: Chain, with encoder: inout EntryEncoder) throws(IptablesError) {
+        var encoded: [EncodedRule] = []
+        encoded.reserveCapacity(chain.rules.count)
+        for rule in chain.rules { encoded.append(try encoder.encoded(rule, table: table.table, chain: chain.name)) }
+        rules[chain.name] = encoded
     }
 }
 

@@ -18,6 +18,9 @@ public struct TableReport: Hashable, Sendable, CustomStringConvertible {
     public var full = false
     /// How many times the table was read and the changes staged (more than one after EAGAIN).
     public var attempts = 0
+    /// Time spent reading the table from the kernel and sending it back (libiptc's init and
+    /// commit, of the last attempt); the rest of an apply is our own work.
+    public var kernelDuration: Duration = .zero
 
     public init(table: Table) {
         self.table = table
@@ -41,6 +44,9 @@ public struct SyncReport: Hashable, Sendable, CustomStringConvertible {
     public var full: Bool { tables.contains { $0.full } }
 
     public var committed: Bool { tables.contains { $0.committed } }
+
+    /// Time spent in the kernel's table reads and replaces, over all tables.
+    public var kernelDuration: Duration { tables.reduce(.zero) { $0 + $1.kernelDuration } }
 
     public var description: String {
         "\(family == .ipv6 ? "ip6tables" : "iptables") \(full ? "full" : "partial") sync: "

@@ -17,6 +17,11 @@ public struct LibiptcTable: ~Copyable {
     public let table: Table
     private let handle: OpaquePointer
     private var v6: Int32 { family == .ipv6 ? 1 : 0 }
+    /// How long reading the table took: the kernel's copy and libiptc's parse of it.
+    public let readDuration: Duration
+    /// How long the last ``commit()`` took: libiptc's build of the table and the kernel's
+    /// replace.
+    public private(set) var commitDuration: Duration = .zero
 
     private static let serial = NSLock()
 
@@ -32,10 +37,12 @@ public struct LibiptcTable: ~Copyable {
     private init(family: IPFamily, table: Table) throws(IptablesError) {
         self.family = family
         self.table = table
+        let start = ContinuousClock.now
         guard let handle = kpx_init(family == .ipv6 ? 1 : 0, table.rawValue) else {
             throw Self.error("read the table", family: family, table: table, chain: nil)
         }
         self.handle = handle
+        readDuration = .now - start
     }
 
     deinit {
@@ -124,6 +131,8 @@ public struct LibiptcTable: ~Copyable {
     /// Sends the staged table to the kernel in one replace. Throws with `errno` EAGAIN when
     /// another writer changed the table since it was read.
     public mutating func commit() throws(IptablesError) {
+        let start = ContinuousClock.now
+        defer { commitDuration = .now - start }
         guard kpx_commit(v6, handle) != 0 else { throw fail("commit", nil) }
     }
 }

@@ -1,0 +1,132 @@
+import Foundation
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A named network namespace (`ip netns`): its own interfaces, routes and iptables tables.
+/// Benchmarks and tests apply rules inside throwaway ones, so the host's tables are never
+/// touched.
+///
+/// Code runs inside a namespace either as a child process (`ip netns exec`, see
+/// ``execute(_:input:timeout:)``) or on a thread that switched itself in (``inside(_:)``):
+/// `setns(2)` moves only the calling thread, so libiptc and sockets opened there belong to
+/// the namespace while the rest of the process stays where it was.
+public struct NetworkNamespace: Sendable, Hashable {
+    public let name: String
+
+    public init(name: String) {
+        self.name = name
+    }
+
+    private static let counter = Mutex(0)
+
+    /// Creates a namespace named `<prefix>-<pid>-<n>`, with its loopback interface up.
+    public static func create(prefix: String) throws(NamespaceError) -> NetworkNamespace {
+        let number = counter.withLock { value -> Int in
+            value += 1
+            return value
+        }
+        let namespace = NetworkNamespace(name: "\(prefix)-\(getpid())-\(number)")
+        try namespace.ip(["netns", "add", namespace.name])
+        do {
+            try namespace.ip(["-n", namespace.name, "link", "set", "lo", "up"])
+        } catch {
+            namespace.delete()
+            throw error
+        }
+        return namespace
+    }
+
+    /// Creates a namespace, runs `body` with it and deletes it, whether `body` returns or throws.
+    public static func with<Result>(prefix: String, _ body: (NetworkNamespace) throws -> Result) throws -> Result {
+        let namespace = try create(prefix: prefix)
+        defer { namespace.delete() }
+        return try body(namespace)
+    }
+
+    /// Deletes the namespace, and with it its interfaces and tables.
+    public func delete() {
+        _ = try? ip(["netns", "delete", name])
+    }
+
+    /// Runs `arguments` inside the namespace as a child process (`ip netns exec`).
+    public func execute(_ arguments: [String], input: [UInt8]? = nil,
+                    timeout: Duration? = nil) throws(IptablesError) -> IptablesTool.Output {
+        try IptablesTool.run(["ip", "netns", "exec", name] + arguments, input: input, timeout: timeout)
+    }
+
+    private func ip(_ arguments: [String]) throws(NamespaceError) {
+        let output: IptablesTool.Output
+        do {
+            output = try IptablesTool.run(["ip"] + arguments)
+        } catch {
+            throw NamespaceError(operation: "ip " + arguments.joined(separator: " "), namespace: name,
+                                 reason: error.description)
+        }
+        guard output.status == 0 else {
+            throw NamespaceError(operation: "ip " + arguments.joined(separator: " "), namespace: name,
+                                 reason: output.stderr.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+    }
+
+    private typealias SetNamespace = @convention(c) (Int32, Int32) -> Int32
+
+    /// `setns` from libc (Glibc's module does not export this GNU function).
+    private static let setNamespace: SetNamespace? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "setns") else { return nil }
+        return unsafeBitCast(symbol, to: SetNamespace.self)
+    }()
+
+    /// Moves the calling thread into this namespace, for good: call it only on a thread
+    /// made for the purpose.
+    public func enterOnThisThread() throws(NamespaceError) {
+        let descriptor = open("/run/netns/\(name)", O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw NamespaceError(operation: "open /run/netns/\(name)", namespace: name, reason: String(cString: strerror(errno)))
+        }
+        defer { close(descriptor) }
+        guard let setNamespace = Self.setNamespace, setNamespace(descriptor, 0x4000_0000 /* CLONE_NEWNET */) == 0 else {
+            throw NamespaceError(operation: "setns", namespace: name, reason: String(cString: strerror(errno)))
+        }
+    }
+
+    /// Runs `body` on a new thread inside the namespace and waits for its result.
+    public func inside<Result: Sendable>(_ body: @escaping @Sendable () throws -> Result) throws -> Result {
+        let box = Mutex<Swift.Result<Result, any Error>?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            do {
+                try self.enterOnThisThread()
+                let value = try body()
+                box.withLock { $0 = .success(value) }
+            } catch {
+                box.withLock { $0 = .failure(error) }
+            }
+            done.signal()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+        done.wait()
+        return try box.withLock { $0! }.get()
+    }
+
+    /// Starts `body` on a new thread inside the namespace and returns at once; `body` does
+    /// not run if the thread cannot enter the namespace.
+    public func spawn(_ body: @escaping @Sendable () -> Void) {
+        let thread = Thread {
+            guard (try? self.enterOnThisThread()) != nil else { return }
+            body()
+        }
+        thread.start()
+    }
+}
+
+/// A namespace could not be created, entered or used.
+public struct NamespaceError: Error, CustomStringConvertible {
+    public var operation: String
+    public var namespace: String
+    public var reason: String
+
+    public var description: String { "network namespace \(namespace): \(operation): \(reason)" }
+}
