@@ -6,18 +6,32 @@ import ServiceModel
 /// `kproxy-iptables bench`: figures on a generated cluster.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure reading, joining and planning a generated cluster.",
+        abstract: "Measure reading, planning and applying a generated cluster.",
         discussion: """
-            Generates a cluster of SERVICES Services with ENDPOINTS endpoints each (a mix of \
-            ClusterIP, NodePort and LoadBalancer services with one to three ports, written as \
-            `kubectl get -o yaml` prints them) into a temporary file, then reads it RUNS times. \
-            Prints medians: decodeMs (reading, decoding and validating every object), joinMs \
-            (joining service ports with their endpoints), planFullMs and renderFullMs (the full \
-            ruleset and its iptables-restore text), planIncrementalMs (planning a one-endpoint \
-            change with the incremental planner, which plans only that service again), rules and \
-            bytes of the full text, and \
-            peakRSSMB, the most memory the process held. The apply figures are not measured by \
-            this version and print as null. Build with `-c release` for meaningful figures.
+            Generates a cluster of SERVICES Services with ENDPOINTS endpoints each (--shape \
+            mixed: ClusterIP, NodePort and LoadBalancer services with one to three ports; \
+            --shape clusterip: one-port ClusterIP services, kube-proxy's reference cluster), \
+            written as `kubectl get -o yaml` prints them, into a temporary file, then \
+            measures RUNS times and prints medians:
+
+            decodeMs (reading, decoding and validating every object), joinMs (joining \
+            service ports with their endpoints), planFullMs and renderFullMs (the full \
+            ruleset and its iptables-restore text), planIncrementalMs (planning a \
+            one-endpoint change with the incremental planner, which plans only that service \
+            again), rules and bytes of the full text, and peakRSSMB, the most memory the \
+            process held while reading and planning.
+
+            With --apply (root only) the plan is applied in throwaway network namespaces, \
+            each way in the same run: through libiptc, through iptables-legacy-restore and \
+            through iptables-nft-restore (measured once, given up after --nft-timeout) of \
+            the restore text. applyFull*Ms is a first apply into empty tables, \
+            applyResync*Ms the same apply over the installed rules (a periodic full sync), \
+            applyDelta*Ms the one-endpoint change (libiptc: our partial sync; the restore \
+            tools: kube-proxy's partial-sync input with --noflush). \
+            applyDeltaLibiptcUserSpaceMs is the part of the libiptc delta spent outside the \
+            kernel's table read and replace. Without --apply those figures are null.
+
+            Build with `-c release` for meaningful figures. Progress goes to standard error.
             """
     )
 
@@ -37,6 +51,12 @@ struct Bench: ParsableCommand {
     @Option(help: "How many times to measure; the median is reported.")
     var runs = 3
 
+    @Flag(help: "Also apply the plan in throwaway network namespaces (needs root).")
+    var apply = false
+
+    @Option(help: ArgumentHelp("Give iptables-nft-restore this long for the full ruleset.", valueName: "seconds"))
+    var nftTimeout = 300
+
     @Option(help: "table or json.")
     var output: OutputFormat = .table
 
@@ -44,8 +64,11 @@ struct Bench: ParsableCommand {
     var keep: String?
 
     func validate() throws {
-        guard services > 0, endpoints >= 0, runs > 0 else {
-            throw ValidationError("--services and --runs must be positive, --endpoints not negative.")
+        guard services > 0, endpoints >= 0, runs > 0, nftTimeout > 0 else {
+            throw ValidationError("--services, --runs and --nft-timeout must be positive, --endpoints not negative.")
+        }
+        if apply, let reason = ApplyBenchmark.unavailableReason {
+            throw ValidationError(reason)
         }
     }
 
@@ -55,143 +78,61 @@ struct Bench: ParsableCommand {
               let handle = FileHandle(forWritingAtPath: path) else {
             throw BenchError("cannot write \(path)")
         }
-        progress("generating \(services) services × \(endpoints) endpoints into \(path)")
+        benchProgress("generating \(services) services × \(endpoints) endpoints (\(shape.rawValue)) into \(path)")
         SyntheticCluster(services: services, endpointsPerService: endpoints, shape: shape).write(to: handle)
         try handle.close()
         defer { if keep == nil { try? FileManager.default.removeItem(atPath: path) } }
-        let bytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        let yamlBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
 
-        var decodeTimes: [Double] = []
-        var joinTimes: [Double] = []
-        var planTimes: [Double] = []
-        var renderTimes: [Double] = []
-        var incrementalTimes: [Double] = []
-        var ruleCount = 0
-        var textBytes = 0
-        var renderer = RestoreRenderer()
-        var peak = 0.0
-        var objects = 0
-        var joinedEndpoints = 0
-        let clock = ContinuousClock()
-        for run in 1...runs {
-            progress("run \(run) of \(runs)")
-            ProcessMemory.resetPeak()
-            let start = clock.now
-            let manifests = try ManifestLoader.load(paths: [path])
-            let decoded = clock.now
-            let catalog = ServiceCatalog(services: manifests.services, endpointSlices: manifests.endpointSlices,
-                                         localNodeName: "worker-1")
-            let joined = clock.now
-            // The full plan and its text, then a one-endpoint change planned as a sync does
-            // today: a new plan and its diff against the last.
-            let node = ProxyNode(manifests.node(named: "worker-1") ?? Node(metadata: ObjectMeta(name: "worker-1")))
-            let settings = ProxySettings(configuration: KubeProxyConfiguration(clusterCIDRs: [IPPrefix("10.244.0.0/16")!]),
-                                         node: node, family: .ipv4)
-            let planner = RulePlanner(settings: settings)
-            let planStart = clock.now
-            let ruleset = planner.plan(catalog)
-            let planned = clock.now
-            renderer.render(ruleset)
-            let rendered = clock.now
-            var slices = manifests.endpointSlices
-            let sliceIndex = slices.firstIndex { !$0.endpoints.isEmpty } ?? 0
-            if !slices.isEmpty { slices[sliceIndex].endpoints.removeFirst() }
-            let changed = ServiceCatalog(services: manifests.services, endpointSlices: slices, localNodeName: "worker-1")
-            let changedService = slices.isEmpty ? nil : slices[sliceIndex].serviceName
-            let touched = changed.servicePorts.filter { $0.name.service == changedService }
-            var incremental = IncrementalPlanner(planner: planner, catalog: catalog)
-            let incrementalStart = clock.now
-            let changes = incremental.update(touched)
-            let incrementalEnd = clock.now
-            precondition(!changes.isEmpty, "the one-endpoint change planned no change")
-            planTimes.append((planned - planStart).milliseconds)
-            renderTimes.append((rendered - planned).milliseconds)
-            incrementalTimes.append((incrementalEnd - incrementalStart).milliseconds)
-            ruleCount = ruleset.ruleCount
-            textBytes = renderer.bytes.count
-            decodeTimes.append((decoded - start).milliseconds)
-            joinTimes.append((joined - decoded).milliseconds)
-            peak = max(peak, ProcessMemory.peakResidentMegabytes())
-            objects = manifests.countsByKind.values.reduce(0, +)
-            joinedEndpoints = catalog.endpointCount
+        let planning = try PlanBenchmark(path: path).measure(runs: runs)
+        var figures = BenchFigures()
+        figures.add("services", .integer(services))
+        figures.add("endpointsPerService", .integer(endpoints))
+        figures.add("shape", .text(shape.rawValue))
+        figures.add("objects", .integer(planning.objects))
+        figures.add("yamlBytes", .integer(yamlBytes))
+        figures.add("joinedEndpoints", .integer(planning.joinedEndpoints))
+        figures.add("runs", .integer(runs))
+        figures.add("decodeMs", median: planning.decode)
+        figures.add("joinMs", median: planning.join)
+        figures.add("planFullMs", median: planning.plan)
+        figures.add("renderFullMs", median: planning.render)
+        figures.add("planIncrementalMs", median: planning.incremental)
+        figures.add("rules", .integer(planning.rules))
+        figures.add("bytes", .integer(planning.bytes))
+
+        var applied = ApplyBenchmark.Result()
+        if apply {
+            let benchmark = ApplyBenchmark(full: planning.full, changed: planning.changed, changes: planning.changes,
+                                           fullText: planning.fullText, deltaText: planning.deltaText,
+                                           nftTimeout: .seconds(nftTimeout))
+            applied = try benchmark.measure(runs: runs)
+            for note in [applied.libiptc.note, applied.legacy.note, applied.nft.note].compactMap({ $0 }) {
+                benchProgress(note)
+            }
         }
-        let figures: [(String, String)] = [
-            ("services", String(services)),
-            ("endpointsPerService", String(endpoints)),
-            ("shape", "\"\(shape.rawValue)\""),
-            ("objects", String(objects)),
-            ("yamlBytes", String(bytes)),
-            ("joinedEndpoints", String(joinedEndpoints)),
-            ("runs", String(runs)),
-            ("decodeMs", format(median(decodeTimes))),
-            ("joinMs", format(median(joinTimes))),
-            ("planFullMs", format(median(planTimes))),
-            ("renderFullMs", format(median(renderTimes))),
-            ("planIncrementalMs", format(median(incrementalTimes))),
-            ("rules", String(ruleCount)),
-            ("bytes", String(textBytes)),
-            ("applyFullLibiptcMs", "null"),
-            ("applyFullLegacyRestoreMs", "null"),
-            ("applyFullNftRestoreMs", "null"),
-            ("applyDeltaLibiptcMs", "null"),
-            ("applyDeltaLegacyRestoreMs", "null"),
-            ("applyDeltaNftRestoreMs", "null"),
-            ("peakRSSMB", format(peak)),
-        ]
-        switch output {
-        case .json:
-            print("{" + figures.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
-        case .table:
-            let width = figures.map(\.0.count).max() ?? 0
-            for (name, value) in figures { print(name.padding(width) + "  " + value) }
-        }
-    }
-
-    private func progress(_ message: String) {
-        FileHandle.standardError.write(Data("bench: \(message)\n".utf8))
-    }
-
-    private func median(_ values: [Double]) -> Double {
-        let sorted = values.sorted()
-        return sorted.count % 2 == 1 ? sorted[sorted.count / 2]
-            : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-    }
-
-    private func format(_ value: Double) -> String {
-        String(Double(Int((value * 10).rounded())) / 10)
+        figures.add("applyFullLibiptcMs", median: applied.libiptc.full)
+        figures.add("applyFullLegacyRestoreMs", median: applied.legacy.full)
+        figures.add("applyFullNftRestoreMs", median: applied.nft.full)
+        figures.add("applyFullLibiptcKernelMs", median: applied.libiptc.fullKernel)
+        figures.add("applyResyncLibiptcMs", median: applied.libiptc.resync)
+        figures.add("applyResyncLegacyRestoreMs", median: applied.legacy.resync)
+        figures.add("applyResyncNftRestoreMs", median: applied.nft.resync)
+        figures.add("applyDeltaLibiptcMs", median: applied.libiptc.delta)
+        figures.add("applyDeltaLegacyRestoreMs", median: applied.legacy.delta)
+        figures.add("applyDeltaNftRestoreMs", median: applied.nft.delta)
+        figures.add("applyDeltaLibiptcUserSpaceMs", median: applied.libiptc.deltaUserSpace)
+        figures.add("applyFullLibiptcPeakRSSMB", .number(applied.libiptc.peakMegabytes))
+        figures.add("applyFullLegacyRestorePeakRSSMB", .number(applied.legacy.peakMegabytes))
+        figures.add("applyFullNftRestorePeakRSSMB", .number(applied.nft.peakMegabytes))
+        figures.add("peakRSSMB", .number(planning.peakMegabytes))
+        print(output == .json ? figures.json : figures.table)
     }
 }
+
+extension SyntheticCluster.Shape: ExpressibleByArgument {}
 
 struct BenchError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
 }
-
-extension Duration {
-    var milliseconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
-    }
-}
-
-/// The process's resident memory, from /proc.
-enum ProcessMemory {
-    /// Resets the kernel's peak-RSS mark (VmHWM), so the next reading covers what follows.
-    static func resetPeak() {
-        if let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") {
-            handle.write(Data("5".utf8))
-            try? handle.close()
-        }
-    }
-
-    /// VmHWM in MiB.
-    static func peakResidentMegabytes() -> Double {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            let kilobytes = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
-            return kilobytes / 1024
-        }
-        return 0
-    }
-}
-extension SyntheticCluster.Shape: ExpressibleByArgument {}

@@ -138,11 +138,33 @@ let fixtureCases: [String] = {
                     "yamlBytes", "joinedEndpoints"] {
             #expect(figures[key] is NSNumber, "\(key)")
         }
-        for key in ["applyFullLibiptcMs", "applyFullLegacyRestoreMs", "applyFullNftRestoreMs", "applyDeltaLibiptcMs",
-                    "applyDeltaLegacyRestoreMs", "applyDeltaNftRestoreMs"] {
-            #expect(figures[key] is NSNull, "\(key) is not measured yet")
+        for key in Self.applyKeys {
+            #expect(figures[key] is NSNull, "\(key) is measured only with --apply")
         }
         #expect((figures["rules"] as? Int ?? 0) > 50)
-        #expect(result.stderr.contains("bench: run 1 of 1"))
+        #expect(result.stderr.contains("bench: planning run 1 of 1"))
+    }
+
+    static let applyKeys = [
+        "applyFullLibiptcMs", "applyFullLegacyRestoreMs", "applyFullNftRestoreMs", "applyDeltaLibiptcMs",
+        "applyDeltaLegacyRestoreMs", "applyDeltaNftRestoreMs", "applyResyncLibiptcMs", "applyResyncLegacyRestoreMs",
+        "applyResyncNftRestoreMs", "applyFullLibiptcKernelMs", "applyDeltaLibiptcUserSpaceMs",
+        "applyFullLibiptcPeakRSSMB", "applyFullLegacyRestorePeakRSSMB", "applyFullNftRestorePeakRSSMB",
+    ]
+
+    @Test(.enabled(if: NetworkNamespace.isAvailable, "needs root and ip to create network namespaces"))
+    func applyMeasuresEveryWayInNamespacesItDeletes() throws {
+        let result = try run(["bench", "--services", "60", "--endpoints", "3", "--runs", "2", "--apply", "--output", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let figures = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        for key in Self.applyKeys {
+            #expect(figures[key] is NSNumber && !(figures[key] is NSNull), "\(key) was not measured")
+        }
+        let full = try #require(figures["applyFullLibiptcMs"] as? Double)
+        let kernel = try #require(figures["applyFullLibiptcKernelMs"] as? Double)
+        #expect(kernel > 0 && kernel < full)
+        #expect(result.stderr.contains("apply run 2 of 2: libiptc"))
+        let namespaces = try Command.run(["ip", "netns", "list"]).check().stdout
+        #expect(!namespaces.contains("kpx-bench-"), "left behind: \(namespaces)")
     }
 }

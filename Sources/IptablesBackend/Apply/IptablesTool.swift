@@ -31,7 +31,9 @@ public struct IptablesTool: Sendable {
         public var stderr: String
         /// Whether the child was killed for running past the timeout.
         public var timedOut = false
-        /// The child's peak resident memory, in KiB.
+        /// The child's peak resident memory in KiB, sampled from /proc every 20 ms while it
+        /// runs (wait4's figure would include this process's memory: posix_spawn shares it
+        /// with the child until the child execs).
         public var peakResidentKilobytes = 0
         /// CPU time the child spent in user space and in the kernel.
         public var userTime: Duration = .zero
@@ -91,6 +93,13 @@ public struct IptablesTool: Sendable {
             }
         }
         let group = DispatchGroup()
+        let peak = Mutex(0)
+        DispatchQueue.global().async(group: group) { [pid] in
+            while !finished.withLock({ $0 }) {
+                if let kilobytes = Self.peakResidentKilobytes(of: pid) { peak.withLock { $0 = max($0, kilobytes) } }
+                usleep(20_000)
+            }
+        }
         let errors = ByteBox()
         let writeEnd = stdinPipe[1], errorEnd = stderrPipe[0]
         DispatchQueue.global().async(group: group) {
@@ -112,7 +121,6 @@ public struct IptablesTool: Sendable {
         }
         let out = Self.readAll(stdoutPipe[0])
         close(stdoutPipe[0])
-        group.wait()
         var status: Int32 = 0
         var usage = rusage()
         // Wait for the exit without reaping, then mark it under the lock before reaping: the
@@ -120,12 +128,20 @@ public struct IptablesTool: Sendable {
         var info = siginfo_t()
         while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
         finished.withLock { $0 = true }
+        group.wait()
         while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
         let exitStatus = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
         return Output(status: exitStatus, stdout: String(decoding: out, as: UTF8.self),
                       stderr: String(decoding: errors.get(), as: UTF8.self), timedOut: killed.withLock { $0 },
-                      peakResidentKilobytes: usage.ru_maxrss, userTime: Self.duration(usage.ru_utime),
+                      peakResidentKilobytes: peak.withLock { $0 }, userTime: Self.duration(usage.ru_utime),
                       systemTime: Self.duration(usage.ru_stime))
+    }
+
+    /// VmHWM of a running process, in KiB.
+    private static func peakResidentKilobytes(of pid: pid_t) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return nil }
+        return line.split(separator: " ").compactMap { Int($0) }.first
     }
 
     private static func duration(_ time: timeval) -> Duration {

@@ -42,6 +42,12 @@ public struct LibiptcApplier: RulesetApplier {
         }
         var reports: [TableReport] = []
         for table in desired.tables.sorted(by: { $0.table.applyOrder < $1.table.applyOrder }) {
+            // A partial sync does not read a table it has nothing to write to: reading and
+            // replacing a large table is most of a sync's cost.
+            if let changes, changes[table.table].isEmpty {
+                reports.append(TableReport(table: table.table))
+                continue
+            }
             var chains = encoded[table.table] ?? EncodedChains(table)
             let tableJumps = jumps.filter { $0.table == table.table }.map { ($0, encodedJumps[$0]!) }
             let report = try withRetries(family: desired.family, table: table.table) { (kernel: inout LibiptcTable) throws(IptablesError) in

@@ -59,7 +59,8 @@ public protocol RulesetApplier: Sendable {
     /// Makes the kernel hold `desired`. With `changes`, only those chains are written (a
     /// partial sync); without, every chain is compared with the kernel and the differing
     /// ones written, and stale per-service chains deleted (a full sync). A table whose
-    /// canary is missing is always synced in full.
+    /// canary is missing is always synced in full. A partial sync may leave tables without
+    /// changes unread; the next full sync checks them.
     func apply(_ desired: Ruleset, changes: RulesetChanges?) throws(IptablesError) -> SyncReport
 
     /// Removes every chain we own and our jumps from the built-in chains; nothing else.

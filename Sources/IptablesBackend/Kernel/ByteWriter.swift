@@ -23,8 +23,15 @@ struct ByteWriter {
 
     mutating func u16BigEndian(_ value: UInt16) { u16(value.bigEndian) }
 
+    private static let zeroBlock = [UInt8](repeating: 0, count: 512)
+
     mutating func zeros(_ count: Int) {
-        bytes.append(contentsOf: repeatElement(0, count: count))
+        var remaining = count
+        while remaining > 0 {
+            let chunk = Swift.min(remaining, Self.zeroBlock.count)
+            bytes.append(contentsOf: Self.zeroBlock[0..<chunk])
+            remaining -= chunk
+        }
     }
 
     /// `text` NUL-padded to `size` bytes; it must be shorter than `size`.
@@ -43,6 +50,13 @@ struct ByteWriter {
         case .v6(let v6):
             withUnsafeBytes(of: v6.high.bigEndian) { bytes.append(contentsOf: $0) }
             withUnsafeBytes(of: v6.low.bigEndian) { bytes.append(contentsOf: $0) }
+        }
+    }
+
+    /// Overwrites `value` at `offset` in network order.
+    mutating func setBigEndian(_ value: UInt32, at offset: Int) {
+        withUnsafeBytes(of: value.bigEndian) { raw in
+            for index in 0..<4 { bytes[offset + index] = raw[index] }
         }
     }
 

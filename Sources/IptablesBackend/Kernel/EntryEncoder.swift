@@ -121,6 +121,13 @@ public struct EntryEncoder {
         let width = family == .ipv4 ? 4 : 16
         let addressOffset = source ? 0 : width
         let maskOffset = 2 * width + addressOffset
+        if case .v4(let v4) = prefix.address {
+            let mask: UInt32 = prefix.length == 0 ? 0 : UInt32.max << UInt32(32 - prefix.length)
+            writer.setBigEndian(v4.value & mask, at: addressOffset)
+            writer.setBigEndian(mask, at: maskOffset)
+            if negated { setInverse(source ? 0x08 : 0x10) }
+            return
+        }
         let mask = prefix.maskBytes
         let address = zip(prefix.addressBytes, mask).map { $0 & $1 }
         writer.set(address, at: addressOffset)

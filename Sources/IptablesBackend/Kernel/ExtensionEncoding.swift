@@ -175,7 +175,13 @@ extension Probability {
     /// The kernel's fixed-point form, from the ten-decimal text (as iptables computes it
     /// from the same text): round-half-away(p × 2³¹).
     public var kernelValue: UInt32 {
-        let parsed = Double(description) ?? value
+        denominator < Self.kernelValues.count ? Self.kernelValues[denominator] : Self.kernelValue(of: description)
+    }
+
+    private static let kernelValues: [UInt32] = (0...1024).map { $0 == 0 ? 0 : kernelValue(of: Probability(oneIn: $0).description) }
+
+    private static func kernelValue(of text: String) -> UInt32 {
+        let parsed = Double(text) ?? 0
         return UInt32(min(Double(UInt32.max), (parsed * 2_147_483_648).rounded(.toNearestOrAwayFromZero)))
     }
 }

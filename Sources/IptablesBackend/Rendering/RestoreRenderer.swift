@@ -25,6 +25,29 @@ public struct RestoreRenderer: Sendable {
         }
     }
 
+    /// Renders the `iptables-restore --noflush` input that turns the installed rules of an
+    /// earlier plan into `ruleset`, in kube-proxy's partial-sync form: per table, each
+    /// changed or stale chain declared (which flushes it, or creates it), the changed
+    /// chains' rules, and `-X` for the stale ones. Tables without changes are left out.
+    public mutating func render(_ ruleset: Ruleset, changes: RulesetChanges) {
+        bytes.removeAll(keepingCapacity: true)
+        lineCount = 0
+        for table in ruleset.tables {
+            let tableChanges = changes[table.table]
+            guard !tableChanges.isEmpty else { continue }
+            let written = Set(tableChanges.written)
+            put("*"); put(table.table.rawValue); endLine()
+            for name in (tableChanges.written + tableChanges.deleted).sorted() {
+                put(":"); put(name); put(" - [0:0]"); endLine()
+            }
+            writeRules(table.chains.filter { written.contains($0.name) }[...])
+            for name in tableChanges.deleted {
+                put("-X "); put(name); endLine()
+            }
+            put("COMMIT"); endLine()
+        }
+    }
+
     /// The text of a ruleset.
     public static func text(_ ruleset: Ruleset) -> String {
         var renderer = RestoreRenderer()
