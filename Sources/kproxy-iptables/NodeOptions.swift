@@ -30,6 +30,13 @@ struct NodeOptions: ParsableArguments {
                                valueName: "family"))
     var ipFamily: IPFamily?
 
+    @Option(help: ArgumentHelp("""
+        How KUBE-SERVICES finds a packet's service: linear (kube-proxy's layout, one rule per \
+        service IP and port) or tree (split by destination prefix into small chains, so a new \
+        connection meets O(log services) rules).
+        """, valueName: "layout"))
+    var serviceDispatch: ServiceDispatch = .linear
+
     func validate() throws {
         for text in nodeIP where IPAddress(text) == nil {
             throw ValidationError("--node-ip \(text) is not an IP address.")
@@ -48,7 +55,8 @@ struct NodeOptions: ParsableArguments {
         let loaded = try input.load(hostnameOverride: hostnameOverride, fallbackNodeName: Self.hostname())
         let node = try resolveNode(named: loaded.nodeName ?? Self.hostname(), in: loaded)
         let family = ipFamily ?? node.addresses.first?.family ?? .ipv4
-        let settings = ProxySettings(configuration: loaded.configuration, node: node, family: family)
+        var settings = ProxySettings(configuration: loaded.configuration, node: node, family: family)
+        settings.serviceDispatch = serviceDispatch
         return Plan(input: loaded, settings: settings, ruleset: RulePlanner(settings: settings).plan(loaded.catalog))
     }
 
@@ -84,3 +92,5 @@ func reportingKernelErrors<Result>(_ body: () throws(IptablesError) -> Result) t
         throw ExitCode(1)
     }
 }
+
+extension ServiceDispatch: ExpressibleByArgument {}

@@ -13,7 +13,9 @@ struct Trace: ParsableCommand {
             POSTROUTING — and prints every place it can end up with its probability: \
             `DNAT 10.244.2.7:53 p=0.3333 masquerade=no`, `REJECT`, `DROP`, `ACCEPT unchanged`. \
             With --verbose it also prints each rule the packet matched, with its chain, position \
-            and comment. --output json prints one object with "outcomes" and "path".
+            and comment, and how many rules it was checked against. --output json prints one \
+            object with "outcomes", "path" and "rulesEvaluated" (rules checked, averaged over \
+            the packet's branches).
 
             The packet enters from a pod (the default when --from is inside the local-traffic \
             detector's range), from the node itself (--from-node), or from outside \
@@ -114,6 +116,7 @@ struct Trace: ParsableCommand {
                     ["verdict": outcome.verdict.rawValue, "destination": outcome.destination ?? NSNull(),
                      "probability": outcome.probability, "masquerade": outcome.masquerade]
                 },
+                "rulesEvaluated": result.rulesEvaluated,
                 "path": result.path.map { step -> [String: Any] in
                     ["table": step.table.rawValue, "chain": step.chain, "position": step.position, "rule": step.rule,
                      "comment": step.comment ?? NSNull()]
@@ -125,6 +128,7 @@ struct Trace: ParsableCommand {
             print(packet.description + ":")
             for outcome in result.outcomes { print("  " + outcome.description) }
             if verbose {
+                print("rules evaluated: " + String(format: "%.1f", result.rulesEvaluated))
                 print("rules matched:")
                 for step in result.path { print("  \(step.table) \(step.chain) #\(step.position): \(step.rule)") }
             }

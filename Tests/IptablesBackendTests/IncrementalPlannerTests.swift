@@ -13,12 +13,14 @@ import Testing
                               endpoints: manifests.endpoints, localNodeName: testNode.name)
     }
 
-    @Test(arguments: [UInt64(3), 4, 5, 6, 7, 8])
-    func everyStepEqualsAFullPlan(seed: UInt64) throws {
+    @Test(arguments: [UInt64(3), 4, 5, 6, 7, 8], ServiceDispatch.allCases)
+    func everyStepEqualsAFullPlan(seed: UInt64, dispatch: ServiceDispatch) throws {
         var generator = ClusterGenerator(seed: seed)
         var cluster = generator.cluster(services: 30)
         let family: IPFamily = seed % 2 == 0 ? .ipv4 : .ipv6
-        let planner = RulePlanner(settings: ProxySettings(configuration: cluster.configuration, node: testNode, family: family))
+        var settings = ProxySettings(configuration: cluster.configuration, node: testNode, family: family)
+        settings.serviceDispatch = dispatch
+        let planner = RulePlanner(settings: settings)
         var previous = try Self.catalog(cluster, family: family)
         var incremental = IncrementalPlanner(planner: planner, catalog: previous)
         #expect(incremental.ruleset == planner.plan(previous))

@@ -28,10 +28,11 @@ extension ChainName {
         .services, .externalServices, .nodePorts, .postrouting, .markMasquerade, .forward, .proxyFirewall, .firewall, .canary,
     ]
 
-    /// The prefixes of per-service chains, named by the hash.
-    static let perServicePrefixes = ["KUBE-SVC-", "KUBE-SVL-", "KUBE-EXT-", "KUBE-FW-", "KUBE-SEP-"]
+    /// The prefixes of per-service chains, named by the hash, and of tree-dispatch chains.
+    static let perServicePrefixes = ["KUBE-SVC-", "KUBE-SVL-", "KUBE-EXT-", "KUBE-FW-", "KUBE-SEP-", DispatchTree.chainPrefix]
 
-    /// Whether this is a per-service chain (KUBE-SVC/SVL/EXT/FW/SEP-…), named by the hash.
+    /// Whether this is a per-service chain (KUBE-SVC/SVL/EXT/FW/SEP-…, named by the hash) or
+    /// a tree-dispatch chain (KPROXY-SVCS-…): the chains that come and go with services.
     public var isServiceChain: Bool { Self.isServiceChain(description) }
 
     /// Whether a chain of this name is a per-service chain: one the plan does not hold is

@@ -73,6 +73,9 @@ public struct ProxySettings: Hashable, Sendable {
     /// `PreferSameTrafficDistribution`: honour node hints (trafficDistribution PreferSameNode).
     public var useNodeHints: Bool
     public var host: HostFeatures
+    /// How KUBE-SERVICES (nat and filter) is laid out: kube-proxy's single list, or a tree by
+    /// destination prefix. Not part of the KubeProxyConfiguration; linear unless asked for.
+    public var serviceDispatch: ServiceDispatch = .linear
 
     public init(configuration: KubeProxyConfiguration, node: ProxyNode, family: IPFamily,
                 host: HostFeatures = HostFeatures()) {

@@ -73,6 +73,7 @@ public struct RulePlanner: Sendable {
         forward.rules.append(Rule([.comment("kubernetes forwarding conntrack rule"),
                                    .conntrackState([.related, .established])], .accept))
 
+        let tree = dispatchTree(&services)
         var chains = [services, externalServices, forward, nodePorts, proxyFirewall]
         if settings.localhostNodePorts {
             let localnet = AddressMatch.network(IPPrefix("127.0.0.0/8")!)
@@ -82,7 +83,7 @@ public struct RulePlanner: Sendable {
                       .conntrackState([.related, .established, .dnat], negated: true)], .drop),
             ]))
         }
-        return TableRules(.filter, chains: chains)
+        return TableRules(.filter, chains: chains + tree)
     }
 
     private func natTable(_ ports: [ServicePortRules]) -> TableRules {
@@ -96,6 +97,7 @@ public struct RulePlanner: Sendable {
             nodePorts.rules += port.natNodePorts
             ownChains += port.chains
         }
+        let tree = dispatchTree(&services)
         services.rules += nodePortsTail()
 
         let postrouting = Chain(.postrouting, [
@@ -106,9 +108,20 @@ public struct RulePlanner: Sendable {
         ])
         let markMasquerade = Chain(.markMasquerade, [Rule([], .orMark(mark.value))])
         var chains = [services, nodePorts, postrouting, markMasquerade]
-        chains.reserveCapacity(chains.count + ownChains.count)
+        chains.reserveCapacity(chains.count + ownChains.count + tree.count)
         chains += ownChains
+        // After the per-service chains, so the incremental planner's offsets into them hold.
+        chains += tree
         return TableRules(.nat, chains: chains)
+    }
+
+    /// With tree dispatch, replaces the capture rules of a KUBE-SERVICES chain by the top of
+    /// the tree and returns the tree's chains; with linear dispatch, returns none.
+    private func dispatchTree(_ services: inout Chain) -> [Chain] {
+        guard settings.serviceDispatch == .tree,
+              let tree = DispatchTree.split(services.rules, family: settings.family) else { return [] }
+        services.rules = tree.rules
+        return tree.chains
     }
 
     /// The last rules of nat KUBE-SERVICES: traffic to a node address goes on to KUBE-NODEPORTS.

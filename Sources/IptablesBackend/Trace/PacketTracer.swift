@@ -51,6 +51,7 @@ public struct PacketTracer: Sendable {
     public func trace(_ packet: TracedPacket) -> TraceResult {
         var steps: [TraceStep] = []
         var seen = Set<String>()
+        var evaluated = 0.0
         let start = Branch(destination: packet.destination, destinationPort: packet.destinationPort)
         var branches = [start]
         let hooks: [(Table, String)]
@@ -62,7 +63,7 @@ public struct PacketTracer: Sendable {
             var next: [Branch] = []
             for branch in branches {
                 if branch.verdict != nil { next.append(branch); continue }
-                for (result, _) in walk(table, chain, branch, packet, &steps, &seen) { next.append(result) }
+                for (result, _) in walk(table, chain, branch, packet, &steps, &seen, &evaluated) { next.append(result) }
             }
             branches = next
         }
@@ -108,12 +109,13 @@ public struct PacketTracer: Sendable {
             }
         }
         merged.sort { ($0.verdict.rawValue, $0.destination ?? "", $0.masquerade ? 1 : 0) < ($1.verdict.rawValue, $1.destination ?? "", $1.masquerade ? 1 : 0) }
-        return TraceResult(packet: packet, outcomes: merged, path: steps)
+        return TraceResult(packet: packet, outcomes: merged, path: steps, rulesEvaluated: evaluated)
     }
 
     /// Evaluates `chain` for `branch`; returns every resulting branch with how the chain ended.
     private func walk(_ table: Table, _ chain: String, _ branch: Branch, _ packet: TracedPacket,
-                      _ steps: inout [TraceStep], _ seen: inout Set<String>, depth: Int = 0) -> [(Branch, ChainEnd)] {
+                      _ steps: inout [TraceStep], _ seen: inout Set<String>, _ evaluated: inout Double,
+                      depth: Int = 0) -> [(Branch, ChainEnd)] {
         guard depth < 32, let rules = chains[table]?[chain] else { return [(branch, .fellThrough)] }
         var live: [(Branch, Int)] = [(branch, 0)]   // branches still walking this chain, at a rule index
         var finished: [(Branch, ChainEnd)] = []
@@ -123,6 +125,7 @@ public struct PacketTracer: Sendable {
                 continue
             }
             let rule = rules[index]
+            evaluated += current.probability
             var matching: [Branch] = []
             var missing: [Branch] = []
             for (outcome, matched) in evaluate(rule, current, packet, table: table, chain: chain) {
@@ -140,7 +143,7 @@ public struct PacketTracer: Sendable {
                 case nil:
                     live.append((branch, index + 1))
                 case .jump(let target):
-                    for (after, end) in walk(table, target.description, branch, packet, &steps, &seen, depth: depth + 1) {
+                    for (after, end) in walk(table, target.description, branch, packet, &steps, &seen, &evaluated, depth: depth + 1) {
                         switch end {
                         case .fellThrough, .returned: live.append((after, index + 1))
                         case .accepted, .terminated: finished.append((after, end))

@@ -83,6 +83,10 @@ public struct TraceResult: Hashable, Sendable {
     public var packet: TracedPacket
     public var outcomes: [TraceOutcome]
     public var path: [TraceStep]
+    /// How many rules the packet is checked against, over every hook, on average over its
+    /// branches (weighted by their probability): the cost of the first packet of a
+    /// connection, which is the only one netfilter's nat rules see.
+    public var rulesEvaluated: Double
 }
 
 extension String {
