@@ -101,14 +101,31 @@ struct Bench: ParsableCommand {
         figures.add("rules", .integer(planning.rules))
         figures.add("bytes", .integer(planning.bytes))
 
+        var dispatch: DispatchBenchmark.Result?
+        if let settings = planning.settings {
+            benchProgress("tracing the first, middle and last service, linear and tree dispatch")
+            dispatch = DispatchBenchmark(catalog: planning.catalog, settings: settings).measure(linear: planning.full)
+        }
+        for (position, linear, tree) in dispatch?.rulesPerPacket ?? [] {
+            figures.add("rulesPerPacketLinear\(position)", .number(linear))
+            figures.add("rulesPerPacketTree\(position)", .number(tree))
+        }
+
         var applied = ApplyBenchmark.Result()
+        var connectionRates: [[Double]] = [[], []]
         if apply {
             let benchmark = ApplyBenchmark(full: planning.full, changed: planning.changed, changes: planning.changes,
                                            fullText: planning.fullText, deltaText: planning.deltaText,
                                            nftTimeout: .seconds(nftTimeout))
             applied = try benchmark.measure(runs: runs)
+            defer { unlink(applied.lockPath) }
             for note in [applied.libiptc.note, applied.legacy.note, applied.nft.note].compactMap({ $0 }) {
                 benchProgress(note)
+            }
+            if let dispatch, let last = dispatch.last {
+                benchProgress("connecting to the last service (\(last.name)), linear then tree, \(runs) rounds")
+                connectionRates = try ConnectionRate(target: last, lockPath: applied.lockPath)
+                    .measure([planning.full, dispatch.tree], rounds: runs)
             }
         }
         figures.add("applyFullLibiptcMs", median: applied.libiptc.full)
@@ -125,6 +142,8 @@ struct Bench: ParsableCommand {
         figures.add("applyFullLibiptcPeakRSSMB", .number(applied.libiptc.peakMegabytes))
         figures.add("applyFullLegacyRestorePeakRSSMB", .number(applied.legacy.peakMegabytes))
         figures.add("applyFullNftRestorePeakRSSMB", .number(applied.nft.peakMegabytes))
+        figures.add("connectionsPerSecondLinear", median: connectionRates[0])
+        figures.add("connectionsPerSecondTree", median: connectionRates[1])
         figures.add("peakRSSMB", .number(planning.peakMegabytes))
         print(output == .json ? figures.json : figures.table)
     }

@@ -143,6 +143,11 @@ let fixtureCases: [String] = {
         }
         #expect((figures["rules"] as? Int ?? 0) > 50)
         #expect(result.stderr.contains("bench: planning run 1 of 1"))
+        // Traced, so measured without --apply: the last service is far down the linear list.
+        let linearLast = try #require(figures["rulesPerPacketLinearLast"] as? Double)
+        let treeLast = try #require(figures["rulesPerPacketTreeLast"] as? Double)
+        let linearFirst = try #require(figures["rulesPerPacketLinearFirst"] as? Double)
+        #expect(linearFirst < linearLast && treeLast < linearLast)
     }
 
     static let applyKeys = [
@@ -150,6 +155,7 @@ let fixtureCases: [String] = {
         "applyDeltaLegacyRestoreMs", "applyDeltaNftRestoreMs", "applyResyncLibiptcMs", "applyResyncLegacyRestoreMs",
         "applyResyncNftRestoreMs", "applyFullLibiptcKernelMs", "applyDeltaLibiptcUserSpaceMs",
         "applyFullLibiptcPeakRSSMB", "applyFullLegacyRestorePeakRSSMB", "applyFullNftRestorePeakRSSMB",
+        "connectionsPerSecondLinear", "connectionsPerSecondTree",
     ]
 
     @Test(.enabled(if: NetworkNamespace.isAvailable, "needs root and ip to create network namespaces"))

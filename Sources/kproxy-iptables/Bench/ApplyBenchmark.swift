@@ -41,6 +41,8 @@ struct ApplyBenchmark {
     }
 
     struct Result {
+        /// The private xtables lock the measurements used.
+        var lockPath = ""
         var libiptc = Measurements()
         var legacy = Measurements()
         var nft = Measurements()
@@ -62,9 +64,8 @@ struct ApplyBenchmark {
         // own iptables users.
         let lockPath = NSTemporaryDirectory() + "kproxy-bench-\(getpid()).lock"
         setenv("XTABLES_LOCKFILE", lockPath, 1)
-        defer { unlink(lockPath) }
         let applier = LibiptcApplier(lockPath: lockPath)
-        var result = Result()
+        var result = Result(lockPath: lockPath)
         for run in 1...runs {
             benchProgress("apply run \(run) of \(runs): libiptc")
             try measureLibiptc(applier, into: &result.libiptc)

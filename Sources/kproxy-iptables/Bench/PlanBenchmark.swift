@@ -26,6 +26,9 @@ struct PlanBenchmark {
         var changes = RulesetChanges.everything(in: Ruleset(family: .ipv4, tables: []))
         var fullText: [UInt8] = []
         var deltaText: [UInt8] = []
+        /// The last run's catalog and settings.
+        var catalog = ServiceCatalog(services: [], endpointSlices: [])
+        var settings: ProxySettings?
     }
 
     func measure(runs: Int) throws -> Result {
@@ -76,6 +79,8 @@ struct PlanBenchmark {
             result.objects = manifests.countsByKind.values.reduce(0, +)
             result.joinedEndpoints = catalog.endpointCount
             if run == runs {
+                result.catalog = catalog
+                result.settings = settings
                 result.full = ruleset
                 result.fullText = renderer.bytes
                 result.changed = incremental.ruleset

@@ -1,0 +1,149 @@
+import Foundation
+import IptablesBackend
+import ServiceModel
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Measures how fast new TCP connections to one service are set up through the installed
+/// rules: a node namespace holds the ruleset, a pod namespace behind a veth link holds the
+/// service's endpoint addresses and a server that accepts and closes, and a client on the
+/// node connects to the service's cluster IP as fast as it can. Only a connection's first
+/// packet walks the nat rules, so the rate shows what KUBE-SERVICES costs per connection.
+struct ConnectionRate {
+    /// The service port to connect to, with its endpoints.
+    var target: ServicePortEndpoints
+    var family: IPFamily { .ipv4 }
+    /// How long each measurement connects for.
+    var duration: Duration = .seconds(2)
+    var lockPath: String
+
+    static let nodeAddress = "10.99.0.1"
+    static let podAddress = "10.99.0.2"
+
+    /// Connections per second with each ruleset installed in turn, `rounds` times
+    /// alternating, in the same namespaces.
+    func measure(_ rulesets: [Ruleset], rounds: Int) throws -> [[Double]] {
+        guard let clusterIP = target.service.clusterIP(for: family) else {
+            throw BenchError("the last service has no IPv4 cluster IP")
+        }
+        let endpoints = target.endpoints(for: family)
+        guard let port = endpoints.first?.port else { throw BenchError("the last service has no endpoints") }
+        return try NetworkNamespace.with(prefix: "kpx-bench") { node in
+            try NetworkNamespace.with(prefix: "kpx-bench") { pod in
+                try link(node: node, pod: pod, endpoints: endpoints.map(\.address))
+                let server = try AcceptServer.start(port: UInt16(port), in: pod)
+                defer { server.stop() }
+                let applier = LibiptcApplier(lockPath: lockPath)
+                var rates = [[Double]](repeating: [], count: rulesets.count)
+                for _ in 0..<rounds {
+                    for (index, ruleset) in rulesets.enumerated() {
+                        let duration = self.duration
+                        let rate = try node.inside {
+                            _ = try applier.apply(ruleset, changes: nil)
+                            return try Self.connect(to: clusterIP, port: target.port.port, for: duration)
+                        }
+                        rates[index].append(rate)
+                    }
+                }
+                return rates
+            }
+        }
+    }
+
+    private func link(node: NetworkNamespace, pod: NetworkNamespace, endpoints: [IPAddress]) throws {
+        func ip(_ arguments: String) throws {
+            let output = try IptablesTool.run(["ip"] + arguments.split(separator: " ").map(String.init))
+            guard output.status == 0 else { throw BenchError("ip \(arguments): \(output.stderr)") }
+        }
+        try ip("link add kpx-pod netns \(node.name) type veth peer name eth0 netns \(pod.name)")
+        try ip("-n \(node.name) addr add \(Self.nodeAddress)/24 dev kpx-pod")
+        try ip("-n \(node.name) link set kpx-pod up")
+        try ip("-n \(node.name) route add default via \(Self.podAddress)")
+        try ip("-n \(pod.name) addr add \(Self.podAddress)/24 dev eth0")
+        for address in endpoints { try ip("-n \(pod.name) addr add \(address)/32 dev eth0") }
+        try ip("-n \(pod.name) link set eth0 up")
+        try ip("-n \(pod.name) route add default via \(Self.nodeAddress)")
+    }
+
+    /// Opens and resets connections to `address:port` for `duration`; returns how many
+    /// were set up per second.
+    static func connect(to address: IPAddress, port: Int, for duration: Duration) throws -> Double {
+        guard case .v4(let v4) = address else { throw BenchError("IPv4 only") }
+        var target = sockaddr_in()
+        target.sin_family = sa_family_t(AF_INET)
+        target.sin_port = UInt16(port).bigEndian
+        target.sin_addr.s_addr = v4.value.bigEndian
+        let clock = ContinuousClock()
+        let start = clock.now
+        var connections = 0
+        var failures = 0
+        while clock.now - start < duration {
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard descriptor >= 0 else { throw BenchError("socket: \(String(cString: strerror(errno)))") }
+            // Close with a reset: no TIME_WAIT to run the client out of ports.
+            var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
+            setsockopt(descriptor, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
+            let result = withUnsafePointer(to: &target) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            close(descriptor)
+            if result == 0 { connections += 1 } else { failures += 1 }
+            if failures > 100 && connections == 0 {
+                throw BenchError("cannot connect to \(address):\(port): \(String(cString: strerror(errno)))")
+            }
+        }
+        return Double(connections) / (clock.now - start).milliseconds * 1000
+    }
+}
+
+/// A TCP server on a thread inside a namespace that accepts connections and closes them.
+final class AcceptServer: Sendable {
+    private let listener: Int32
+
+    private init(listener: Int32) {
+        self.listener = listener
+    }
+
+    static func start(port: UInt16, in namespace: NetworkNamespace) throws -> AcceptServer {
+        let listener = try namespace.inside { () throws -> Int32 in
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var on: Int32 = 1
+            setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = port.bigEndian
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            guard descriptor >= 0, bound == 0, listen(descriptor, 4096) == 0 else {
+                throw BenchError("listen on port \(port): \(String(cString: strerror(errno)))")
+            }
+            return descriptor
+        }
+        // The socket belongs to the namespace it was made in; accepting can happen anywhere.
+        let thread = Thread {
+            while true {
+                let connection = accept(listener, nil, nil)
+                if connection < 0 {
+                    if errno == EINTR || errno == ECONNABORTED { continue }
+                    return
+                }
+                close(connection)
+            }
+        }
+        thread.start()
+        return AcceptServer(listener: listener)
+    }
+
+    /// Stops accepting: the accept thread's next call fails and it ends.
+    func stop() {
+        shutdown(listener, Int32(SHUT_RDWR))
+        close(listener)
+    }
+}
