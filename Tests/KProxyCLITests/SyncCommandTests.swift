@@ -128,12 +128,14 @@ func temporaryDirectory() throws -> URL {
         #expect(abs(outcomes.compactMap { $0["probability"] as? Double }.reduce(0, +) - 1) < 1e-9)
         #expect(outcomes.allSatisfy { $0["verdict"] as? String == "DNAT" && $0["masquerade"] as? Bool == false })
         #expect((object["path"] as? [[String: Any]])?.isEmpty == false)
+        #expect((object["rulesEvaluated"] as? Double ?? 0) > 1)
     }
 
     @Test func tracesAsText() throws {
         let result = try run(["trace", "-f", "Fixtures/cases/overall-mixed", "--from", "10.244.1.5", "--to", "10.96.200.13:443", "-v"])
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stdout.hasPrefix("tcp 10.244.1.5 -> 10.96.200.13:443 in on cni0:\n  REJECT p=1.0000\nrules matched:\n"))
+        #expect(result.stdout.hasPrefix("tcp 10.244.1.5 -> 10.96.200.13:443 in on cni0:\n  REJECT p=1.0000\nrules evaluated: "))
+        #expect(result.stdout.contains("\nrules matched:\n"))
         #expect(result.stdout.contains("filter KUBE-SERVICES #1: -m comment --comment \"prod/payments:https has no endpoints\""))
     }
 

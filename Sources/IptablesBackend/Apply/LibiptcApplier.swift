@@ -149,7 +149,7 @@ public struct LibiptcApplier: RulesetApplier {
             let existing = Set(kernel.chainNames())
             for chain in desired.chains {
                 let name = chain.name.description
-                if !existing.contains(name) || !Self.holds(kernel.entries(of: name), encoded[chain.name]) {
+                if !existing.contains(name) || !kernel.holds(name, encoded[chain.name]) {
                     toWrite.append(chain.name)
                 }
             }
@@ -170,7 +170,10 @@ public struct LibiptcApplier: RulesetApplier {
         for chain in toWrite {
             let name = chain.description
             if !created.contains(name) { try kernel.flushChain(name) }
-            for rule in encoded[chain] { try kernel.append(rule.bytes, to: name) }
+            let rules = encoded[chain]
+            for index in 0..<rules.count {
+                try rules.withRule(index) { (entry) throws(IptablesError) in try kernel.append(entry, to: name) }
+            }
             report.written.append(name)
         }
         for name in toDelete { try kernel.flushChain(name) }
@@ -188,10 +191,6 @@ public struct LibiptcApplier: RulesetApplier {
         return report
     }
 
-    /// Whether the installed entries are exactly `rules`, in order.
-    static func holds(_ entries: [KernelEntry], _ rules: [EncodedRule]) -> Bool {
-        entries.count == rules.count && zip(entries, rules).allSatisfy { $0.isSame(as: $1) }
-    }
 }
 
 /// A table's chains as kernel entries, encoded on demand: all of them for a full sync, only
@@ -199,7 +198,7 @@ public struct LibiptcApplier: RulesetApplier {
 struct EncodedChains {
     let table: TableRules
     private var positions: [ChainName: Int] = [:]
-    private var rules: [ChainName: [EncodedRule]] = [:]
+    private var rules: [ChainName: EncodedChain] = [:]
     private var complete = false
 
     init(_ table: TableRules) {
@@ -207,7 +206,7 @@ struct EncodedChains {
     }
 
     /// The encoded rules of a chain encoded before; empty for a chain the table lacks.
-    subscript(name: ChainName) -> [EncodedRule] { rules[name] ?? [] }
+    subscript(name: ChainName) -> EncodedChain { rules[name] ?? EncodedChain() }
 
     mutating func encode(_ name: ChainName, with encoder: inout EntryEncoder) throws(IptablesError) {
         guard rules[name] == nil else { return }
@@ -227,9 +226,11 @@ struct EncodedChains {
     }
 
     private mutating func encode(_ chain: Chain, with encoder: inout EntryEncoder) throws(IptablesError) {
-        var encoded: [EncodedRule] = []
-        encoded.reserveCapacity(chain.rules.count)
-        for rule in chain.rules { encoded.append(try encoder.encoded(rule, table: table.table, chain: chain.name)) }
+        var encoded = EncodedChain()
+        for rule in chain.rules {
+            try encoder.encode(rule, table: table.table, chain: chain.name)
+            encoded.append(encoder)
+        }
         rules[chain.name] = encoded
     }
 }

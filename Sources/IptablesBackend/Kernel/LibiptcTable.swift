@@ -93,6 +93,25 @@ public struct LibiptcTable: ~Copyable {
         return result
     }
 
+    /// Whether `chain` holds exactly `rules`, in order (see ``KernelEntry/isSame(as:)``),
+    /// compared in libiptc's copy of the table without copying it out.
+    public func holds(_ chain: String, _ rules: EncodedChain) -> Bool {
+        var index = 0
+        var next = kpx_first_rule(v6, chain, handle)
+        while let entry = next {
+            guard index < rules.count, let label = kpx_get_target(v6, entry, handle) else { return false }
+            let size = Int(entry.load(fromByteOffset: family == .ipv4 ? 90 : 142, as: UInt16.self))
+            let installed = UnsafeRawBufferPointer(start: entry, count: size)
+            let family = family
+            guard rules.withRule(index, { KernelEntry.isSame(installed: installed, label: label, encoded: $0, family: family) }) else {
+                return false
+            }
+            index += 1
+            next = kpx_next_rule(v6, entry, handle)
+        }
+        return index == rules.count
+    }
+
     public mutating func createChain(_ name: String) throws(IptablesError) {
         guard kpx_create_chain(v6, name, handle) != 0 else { throw fail("create chain", name) }
     }
@@ -110,6 +129,10 @@ public struct LibiptcTable: ~Copyable {
         var count: UInt32 = 0
         guard kpx_get_references(v6, &count, name, handle) != 0 else { throw fail("count references", name) }
         return Int(count)
+    }
+
+    public mutating func append(_ entry: UnsafeRawBufferPointer, to chain: String) throws(IptablesError) {
+        guard kpx_append_entry(v6, chain, entry.baseAddress, handle) != 0 else { throw fail("append rule", chain) }
     }
 
     public mutating func append(_ entry: [UInt8], to chain: String) throws(IptablesError) {
