@@ -64,9 +64,9 @@ struct Sync: ParsableCommand {
     func run() throws {
         let plan = try node.plan(input)
         if dryRun {
+            // Written as it is rendered: the text of a large cluster is tens of megabytes.
             var renderer = RestoreRenderer()
-            renderer.render(plan.ruleset)
-            FileHandle.standardOutput.write(Data(renderer.bytes))
+            renderer.render(plan.ruleset) { chunk in FileHandle.standardOutput.write(Data(chunk)) }
             return
         }
         let applier = try backend.applier(family: plan.ruleset.family)

@@ -2,8 +2,9 @@ import IptablesBackend
 import ServiceModel
 import Testing
 
-/// Large clusters are planned and rendered on every core. The result must not depend on it:
-/// the same ruleset as planning port by port, and the same text as writing rule by rule.
+/// Large clusters are planned and rendered on every core, and dry runs stream the text. The
+/// result must not depend on it: the same ruleset as planning port by port, and the same
+/// text as writing rule by rule.
 @Suite struct ConcurrentPlanningTests {
     @Test(arguments: [IPFamily.ipv4, .ipv6])
     func planningOnEveryCoreGivesTheSerialPlan(family: IPFamily) throws {
@@ -33,6 +34,18 @@ import Testing
             }
             lines.append("COMMIT")
         }
-        #expect(RestoreRenderer.text(ruleset) == lines.joined(separator: "\n") + "\n")
+        let text = lines.joined(separator: "\n") + "\n"
+        #expect(RestoreRenderer.text(ruleset) == text)
+
+        // Streamed in small pieces (as `sync --dry-run` writes it): the same text.
+        var renderer = RestoreRenderer()
+        var streamed: [UInt8] = []
+        var pieces = 0
+        renderer.render(ruleset, chunkSize: 4096) { piece in
+            streamed += piece
+            pieces += 1
+        }
+        #expect(pieces > 10)
+        #expect(String(decoding: streamed, as: UTF8.self) == text)
     }
 }

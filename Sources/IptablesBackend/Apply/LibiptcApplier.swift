@@ -23,18 +23,15 @@ public struct LibiptcApplier: RulesetApplier {
     public func apply(_ desired: Ruleset, changes: RulesetChanges?) throws(IptablesError) -> SyncReport {
         let jumps = BuiltinJump.needed(by: desired)
         var encoder = EntryEncoder(family: desired.family)
-        // Encode first: a rule the kernel would refuse stops the sync before any table is
-        // touched. A full sync encodes every chain; a partial one the chains it writes, so
-        // its cost follows the change, not the cluster.
-        var encoded: [Table: EncodedChains] = [:]
+        // Check first: a rule the kernel would refuse stops the sync before any table is
+        // touched. A full sync checks every chain; a partial one the chains it writes, so its
+        // cost follows the change, not the cluster. Chains are encoded later, one at a time
+        // as they are staged, so the encoded table is never held whole.
         for table in desired.tables {
-            var chains = EncodedChains(table)
-            if let written = changes?[table.table].written {
-                for name in written { try chains.encode(name, with: &encoder) }
-            } else {
-                try chains.encodeAll(with: &encoder)
+            let written = changes.map { Set($0[table.table].written) }
+            for chain in table.chains where written?.contains(chain.name) ?? true {
+                for rule in chain.rules { try encoder.validate(rule, table: table.table, chain: chain.name) }
             }
-            encoded[table.table] = chains
         }
         var encodedJumps: [BuiltinJump: EncodedRule] = [:]
         for jump in jumps {
@@ -48,11 +45,10 @@ public struct LibiptcApplier: RulesetApplier {
                 reports.append(TableReport(table: table.table))
                 continue
             }
-            var chains = encoded[table.table] ?? EncodedChains(table)
+            var chains = ChainEncoder(table, encoder: encoder)
             let tableJumps = jumps.filter { $0.table == table.table }.map { ($0, encodedJumps[$0]!) }
             let report = try withRetries(family: desired.family, table: table.table) { (kernel: inout LibiptcTable) throws(IptablesError) in
-                try Self.stage(table, encoded: &chains, encoder: &encoder, jumps: tableJumps,
-                               changes: changes?[table.table], into: &kernel)
+                try Self.stage(table, chains: &chains, jumps: tableJumps, changes: changes?[table.table], into: &kernel)
             }
             reports.append(report)
         }
@@ -134,33 +130,33 @@ public struct LibiptcApplier: RulesetApplier {
     ///
     /// A partial sync (`changes` given, the canary in place) looks only at the chains it
     /// writes or deletes; a full sync compares every chain and deletes stale ones.
-    static func stage(_ desired: TableRules, encoded: inout EncodedChains, encoder: inout EntryEncoder,
-                      jumps: [(BuiltinJump, EncodedRule)], changes: RulesetChanges.TableChanges?,
-                      into kernel: inout LibiptcTable) throws(IptablesError) -> TableReport {
+    static func stage(_ desired: TableRules, chains: inout ChainEncoder, jumps: [(BuiltinJump, EncodedRule)],
+                      changes: RulesetChanges.TableChanges?, into kernel: inout LibiptcTable) throws(IptablesError) -> TableReport {
         var report = TableReport(table: desired.table)
         let canary = ChainName.canary.description
         let full = changes == nil || !kernel.hasChain(canary)
         report.full = full
-        var toWrite: [ChainName] = []
+        var toWrite: [Chain] = []
         var toDelete: [String] = []
         if full {
             // The table was flushed behind our back, or no plan of changes was given.
-            try encoded.encodeAll(with: &encoder)
             let existing = Set(kernel.chainNames())
             for chain in desired.chains {
                 let name = chain.name.description
-                if !existing.contains(name) || !kernel.holds(name, encoded[chain.name]) {
-                    toWrite.append(chain.name)
+                var holds = false
+                if existing.contains(name) {
+                    holds = try chains.withEncoded(chain) { (rules) throws(IptablesError) in kernel.holds(name, rules) }
                 }
+                if !holds { toWrite.append(chain) }
             }
             let wanted = Set(desired.chains.map(\.name.description))
             toDelete = existing.filter { ChainName.isServiceChain($0) && !wanted.contains($0) }.sorted()
         } else if let changes {
-            toWrite = changes.written
+            toWrite = chains.chains(named: changes.written)
             toDelete = changes.deleted.map(\.description).filter { kernel.hasChain($0) }
         }
         // Create what is missing, sorted, before any rule can jump to it.
-        var missing = toWrite.map(\.description).filter { !kernel.hasChain($0) }
+        var missing = toWrite.map(\.name.description).filter { !kernel.hasChain($0) }
         if !kernel.hasChain(canary) { missing.append(canary) }
         for name in missing.sorted() {
             try kernel.createChain(name)
@@ -168,11 +164,12 @@ public struct LibiptcApplier: RulesetApplier {
         }
         let created = Set(report.created)
         for chain in toWrite {
-            let name = chain.description
+            let name = chain.name.description
             if !created.contains(name) { try kernel.flushChain(name) }
-            let rules = encoded[chain]
-            for index in 0..<rules.count {
-                try rules.withRule(index) { (entry) throws(IptablesError) in try kernel.append(entry, to: name) }
+            try chains.withEncoded(chain) { (rules) throws(IptablesError) in
+                for index in 0..<rules.count {
+                    try rules.withRule(index) { (entry) throws(IptablesError) in try kernel.append(entry, to: name) }
+                }
             }
             report.written.append(name)
         }
@@ -190,48 +187,37 @@ public struct LibiptcApplier: RulesetApplier {
         if report.committed { try kernel.commit() }
         return report
     }
-
 }
 
-/// A table's chains as kernel entries, encoded on demand: all of them for a full sync, only
-/// the written ones for a partial sync.
-struct EncodedChains {
+/// Encodes a table's chains one at a time, into one buffer reused from chain to chain: the
+/// encoded form of a large table is as big as the kernel's copy, and is never needed whole.
+struct ChainEncoder {
     let table: TableRules
-    private var positions: [ChainName: Int] = [:]
-    private var rules: [ChainName: EncodedChain] = [:]
-    private var complete = false
+    private var encoder: EntryEncoder
+    private var buffer = EncodedChain()
 
-    init(_ table: TableRules) {
+    init(_ table: TableRules, encoder: EntryEncoder) {
         self.table = table
+        self.encoder = encoder
     }
 
-    /// The encoded rules of a chain encoded before; empty for a chain the table lacks.
-    subscript(name: ChainName) -> EncodedChain { rules[name] ?? EncodedChain() }
-
-    mutating func encode(_ name: ChainName, with encoder: inout EntryEncoder) throws(IptablesError) {
-        guard rules[name] == nil else { return }
-        if positions.isEmpty {
-            positions.reserveCapacity(table.chains.count)
-            for (position, chain) in table.chains.enumerated() { positions[chain.name] = position }
-        }
-        guard let position = positions[name] else { return }
-        try encode(table.chains[position], with: &encoder)
+    /// The table's chains of these names, in the order given; names it lacks are skipped.
+    func chains(named names: [ChainName]) -> [Chain] {
+        let wanted = Set(names)
+        let byName = Dictionary(table.chains.lazy.filter { wanted.contains($0.name) }.map { ($0.name, $0) },
+                                uniquingKeysWith: { first, _ in first })
+        return names.compactMap { byName[$0] }
     }
 
-    mutating func encodeAll(with encoder: inout EntryEncoder) throws(IptablesError) {
-        guard !complete else { return }
-        rules.reserveCapacity(table.chains.count)
-        for chain in table.chains where rules[chain.name] == nil { try encode(chain, with: &encoder) }
-        complete = true
-    }
-
-    private mutating func encode(_ chain: Chain, with encoder: inout EntryEncoder) throws(IptablesError) {
-        var encoded = EncodedChain()
+    /// Calls `body` with `chain`'s rules encoded; the encoding is valid only inside `body`.
+    mutating func withEncoded<Result>(_ chain: Chain, _ body: (EncodedChain) throws(IptablesError) -> Result)
+        throws(IptablesError) -> Result {
+        buffer.removeAll()
         for rule in chain.rules {
             try encoder.encode(rule, table: table.table, chain: chain.name)
-            encoded.append(encoder)
+            buffer.append(encoder)
         }
-        rules[chain.name] = encoded
+        return try body(buffer)
     }
 }
 

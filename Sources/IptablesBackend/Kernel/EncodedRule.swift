@@ -27,6 +27,12 @@ public struct EncodedChain: Sendable {
     /// The number of rules.
     public var count: Int { starts.count }
 
+    /// Empties the chain, keeping its buffers for the next.
+    mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        starts.removeAll(keepingCapacity: true)
+    }
+
     /// Appends the entry the encoder holds.
     mutating func append(_ encoder: EntryEncoder) {
         starts.append(bytes.count)

@@ -27,26 +27,52 @@ public struct EntryEncoder {
     /// The bytes of the last encoded rule.
     public var bytes: [UInt8] { writer.bytes }
 
+    /// Checks that `rule` of `chain` in `table` can be encoded, without encoding it: what
+    /// ``encode(_:table:chain:)`` would refuse, this refuses.
+    public func validate(_ rule: Rule, table: Table, chain: ChainName) throws(IptablesError) {
+        var hasDestinationPort = false
+        var hasProtocol = false
+        for match in rule.matches {
+            switch match {
+            case .destinationPort: hasDestinationPort = true
+            case .protocol: hasProtocol = true
+            case .source(let address, _), .destination(let address, _):
+                try checkFamily(address.prefix.family, rule, table, chain)
+            case .comment(let text):
+                guard text.utf8.count < 256, !text.utf8.contains(0) else {
+                    throw .unencodable(table: table, chain: chain, rule: RestoreRenderer.text(rule),
+                                       reason: "a comment holds at most 255 bytes and no NUL")
+                }
+            default: break
+            }
+        }
+        if hasDestinationPort && !hasProtocol {
+            throw .unencodable(table: table, chain: chain, rule: RestoreRenderer.text(rule), reason: "--dport needs a protocol match")
+        }
+        switch rule.target {
+        case .drop? where table == .nat:
+            throw .unencodable(table: table, chain: chain, rule: RestoreRenderer.text(rule),
+                               reason: "DROP is not allowed in the nat table")
+        case .dnat(let address, _)?:
+            try checkFamily(address.family, rule, table, chain)
+        default: break
+        }
+    }
+
     /// Encodes `rule` of `chain` in `table`; the result is in ``bytes``.
     public mutating func encode(_ rule: Rule, table: Table, chain: ChainName) throws(IptablesError) {
+        try validate(rule, table: table, chain: chain)
         writer.reset()
         writer.zeros(headerSize)
         var destinationPort: Int?
-        var hasProtocol = false
         for match in rule.matches {
             if case .destinationPort(let port) = match { destinationPort = port }
-            if case .protocol = match { hasProtocol = true }
-        }
-        if destinationPort != nil && !hasProtocol {
-            throw .unencodable(table: table, chain: chain, rule: RestoreRenderer.text(rule), reason: "--dport needs a protocol match")
         }
         for match in rule.matches {
             switch match {
             case .source(let address, let negated):
-                try checkFamily(address.prefix.family, rule, table, chain)
                 setAddress(address.prefix, source: true, negated: negated)
             case .destination(let address, let negated):
-                try checkFamily(address.prefix.family, rule, table, chain)
                 setAddress(address.prefix, source: false, negated: negated)
             case .inInterface(let name, let negated):
                 setInInterface(name, negated: negated)
@@ -56,10 +82,6 @@ public struct EntryEncoder {
             case .destinationPort:
                 break  // written into the protocol's match
             case .comment(let text):
-                guard text.utf8.count < 256, !text.utf8.contains(0) else {
-                    throw .unencodable(table: table, chain: chain, rule: RestoreRenderer.text(rule),
-                                       reason: "a comment holds at most 255 bytes and no NUL")
-                }
                 ExtensionEncoding.comment(text, into: &writer)
             case .sourceIsLocal:
                 ExtensionEncoding.addrtype(source: true, into: &writer)
@@ -84,17 +106,12 @@ public struct EntryEncoder {
         case .accept:
             ExtensionEncoding.standardTarget(label: "ACCEPT", into: &writer)
         case .drop:
-            guard table != .nat else {
-                throw .unencodable(table: table, chain: chain, rule: RestoreRenderer.text(rule),
-                                   reason: "DROP is not allowed in the nat table")
-            }
             ExtensionEncoding.standardTarget(label: "DROP", into: &writer)
         case .return:
             ExtensionEncoding.standardTarget(label: "RETURN", into: &writer)
         case .reject:
             ExtensionEncoding.reject(family: family, into: &writer)
         case .dnat(let address, let port):
-            try checkFamily(address.family, rule, table, chain)
             ExtensionEncoding.dnat(address, port: port, into: &writer)
         case .masquerade(let randomFully):
             ExtensionEncoding.masquerade(randomFully: randomFully, family: family, into: &writer)

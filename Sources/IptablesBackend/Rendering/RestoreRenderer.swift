@@ -25,6 +25,32 @@ public struct RestoreRenderer: Sendable {
         }
     }
 
+    /// Renders a whole ruleset in pieces of about `chunkSize` bytes, handing each to `write`
+    /// as soon as it is full: the same text as ``render(_:)``, in bounded memory.
+    public mutating func render(_ ruleset: Ruleset, chunkSize: Int = 1 << 20,
+                                to write: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        bytes.removeAll(keepingCapacity: true)
+        lineCount = 0
+        func flush(ifAbove limit: Int) throws {
+            guard bytes.count > limit else { return }
+            try bytes.withUnsafeBytes { try write($0) }
+            bytes.removeAll(keepingCapacity: true)
+        }
+        for table in ruleset.tables {
+            put("*"); put(table.table.rawValue); endLine()
+            for chain in table.chains {
+                put(":"); put(chain.name); put(" - [0:0]"); endLine()
+                try flush(ifAbove: chunkSize)
+            }
+            for chain in table.chains {
+                writeRules(CollectionOfOne(chain))
+                try flush(ifAbove: chunkSize)
+            }
+            put("COMMIT"); endLine()
+        }
+        try flush(ifAbove: 0)
+    }
+
     /// Renders the `iptables-restore --noflush` input that turns the installed rules of an
     /// earlier plan into `ruleset`, in kube-proxy's partial-sync form: per table, each
     /// changed or stale chain declared (which flushes it, or creates it), the changed
@@ -79,7 +105,7 @@ public struct RestoreRenderer: Sendable {
         put("COMMIT"); endLine()
     }
 
-    private mutating func writeRules(_ chains: ArraySlice<Chain>) {
+    private mutating func writeRules(_ chains: some Collection<Chain>) {
         for chain in chains {
             for rule in chain.rules {
                 put("-A "); put(chain.name)
