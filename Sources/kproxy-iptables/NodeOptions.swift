@@ -52,7 +52,11 @@ struct NodeOptions: ParsableArguments {
 
     /// Loads `input` and plans; invalid input or a missing node print why and exit 2.
     func plan(_ input: InputOptions) throws -> Plan {
-        let loaded = try input.load(hostnameOverride: hostnameOverride, fallbackNodeName: Self.hostname())
+        var loaded = try input.load(hostnameOverride: hostnameOverride, fallbackNodeName: Self.hostname())
+        // The catalog holds what planning needs; the decoded slices would only add to the
+        // peak memory of a large sync.
+        loaded.manifests.endpointSlices = []
+        loaded.manifests.endpoints = []
         let node = try resolveNode(named: loaded.nodeName ?? Self.hostname(), in: loaded)
         let family = ipFamily ?? node.addresses.first?.family ?? .ipv4
         var settings = ProxySettings(configuration: loaded.configuration, node: node, family: family)
