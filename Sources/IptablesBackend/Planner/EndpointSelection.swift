@@ -28,7 +28,11 @@ public struct EndpointSelection: Hashable, Sendable {
         var topology: Topology = .none
         if usesCluster {
             topology = Topology(endpoints, node: node, useNodeHints: useNodeHints)
-            cluster = endpoints.filter { $0.isReady && topology.admits($0, node: node) }
+            if topology == .none && endpoints.allSatisfy(\.isReady) {
+                cluster = endpoints  // the common case, without a copy
+            } else {
+                cluster = endpoints.filter { $0.isReady && topology.admits($0, node: node) }
+            }
             if cluster.isEmpty {
                 cluster = endpoints.filter { $0.isServing && $0.isTerminating }
             }

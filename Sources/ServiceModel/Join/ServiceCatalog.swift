@@ -8,7 +8,8 @@ public struct ServicePortEndpoints: Hashable, Sendable {
 
     /// The endpoints of one IP family.
     public func endpoints(for family: IPFamily) -> [ServiceEndpoint] {
-        endpoints.filter { $0.address.family == family }
+        // Usually all of one family: then no copy.
+        endpoints.allSatisfy { $0.address.family == family } ? endpoints : endpoints.filter { $0.address.family == family }
     }
 }
 
