@@ -18,8 +18,12 @@ struct Bench: ParsableCommand {
             service ports with their endpoints), planFullMs and renderFullMs (the full \
             ruleset and its iptables-restore text), planIncrementalMs (planning a \
             one-endpoint change with the incremental planner, which plans only that service \
-            again), rules and bytes of the full text, and peakRSSMB, the most memory the \
-            process held while reading and planning.
+            again), rules and bytes of the full text; rulesPerPacket{Linear,Tree}{First,Middle,Last}, \
+            the rules the first packet of a connection from a pod to the first, middle and last \
+            service port is checked against with each --service-dispatch (traced); \
+            syncDryRunPeakRSSMB, the peak memory of `sync --dry-run` of the cluster run as a \
+            child process; and peakRSSMB, the most this process held while reading, planning \
+            and rendering (more than a sync holds: it keeps every text it measures).
 
             With --apply (root only) the plan is applied in throwaway network namespaces, \
             each way in the same run: through libiptc, through iptables-legacy-restore and \
@@ -29,7 +33,11 @@ struct Bench: ParsableCommand {
             applyDelta*Ms the one-endpoint change (libiptc: our partial sync; the restore \
             tools: kube-proxy's partial-sync input with --noflush). \
             applyDeltaLibiptcUserSpaceMs is the part of the libiptc delta spent outside the \
-            kernel's table read and replace. Without --apply those figures are null.
+            kernel's table read and replace. syncLibiptcPeakRSSMB is the peak memory of a real \
+            first `sync` through libiptc, run as a child in a throwaway namespace. \
+            connectionsPerSecond{Linear,Tree} is the rate of new TCP connections to the last \
+            service port through the installed rules, each dispatch in turn, from the node \
+            namespace to a server in a pod namespace. Without --apply those figures are null.
 
             Build with `-c release` for meaningful figures. Progress goes to standard error.
             """
@@ -118,7 +126,6 @@ struct Bench: ParsableCommand {
                                            fullText: planning.fullText, deltaText: planning.deltaText,
                                            nftTimeout: .seconds(nftTimeout))
             applied = try benchmark.measure(runs: runs)
-            defer { unlink(applied.lockPath) }
             for note in [applied.libiptc.note, applied.legacy.note, applied.nft.note].compactMap({ $0 }) {
                 benchProgress(note)
             }
@@ -142,9 +149,15 @@ struct Bench: ParsableCommand {
         figures.add("applyFullLibiptcPeakRSSMB", .number(applied.libiptc.peakMegabytes))
         figures.add("applyFullLegacyRestorePeakRSSMB", .number(applied.legacy.peakMegabytes))
         figures.add("applyFullNftRestorePeakRSSMB", .number(applied.nft.peakMegabytes))
+        benchProgress("measuring the memory of a full sync (sync --dry-run\(apply ? ", and sync through libiptc" : ""))")
+        let memory = try SyncMemory(clusterPath: path, nodeName: PlanBenchmark.nodeName)
+            .measure(apply: apply, lockPath: apply ? applied.lockPath : nil)
+        figures.add("syncDryRunPeakRSSMB", .number(memory.dryRunMegabytes))
+        figures.add("syncLibiptcPeakRSSMB", .number(memory.libiptcMegabytes))
         figures.add("connectionsPerSecondLinear", median: connectionRates[0])
         figures.add("connectionsPerSecondTree", median: connectionRates[1])
         figures.add("peakRSSMB", .number(planning.peakMegabytes))
+        if apply { unlink(applied.lockPath) }
         print(output == .json ? figures.json : figures.table)
     }
 }

@@ -135,7 +135,7 @@ let fixtureCases: [String] = {
         #expect(figures["objects"] as? Int == 101)
         #expect(figures["services"] as? Int == 50)
         for key in ["decodeMs", "joinMs", "planFullMs", "renderFullMs", "planIncrementalMs", "rules", "bytes", "peakRSSMB",
-                    "yamlBytes", "joinedEndpoints"] {
+                    "yamlBytes", "joinedEndpoints", "syncDryRunPeakRSSMB"] {
             #expect(figures[key] is NSNumber, "\(key)")
         }
         for key in Self.applyKeys {
@@ -155,7 +155,7 @@ let fixtureCases: [String] = {
         "applyDeltaLegacyRestoreMs", "applyDeltaNftRestoreMs", "applyResyncLibiptcMs", "applyResyncLegacyRestoreMs",
         "applyResyncNftRestoreMs", "applyFullLibiptcKernelMs", "applyDeltaLibiptcUserSpaceMs",
         "applyFullLibiptcPeakRSSMB", "applyFullLegacyRestorePeakRSSMB", "applyFullNftRestorePeakRSSMB",
-        "connectionsPerSecondLinear", "connectionsPerSecondTree",
+        "connectionsPerSecondLinear", "connectionsPerSecondTree", "syncLibiptcPeakRSSMB",
     ]
 
     @Test(.enabled(if: NetworkNamespace.isAvailable, "needs root and ip to create network namespaces"))

@@ -40,7 +40,7 @@ public struct IptablesTool: Sendable {
         public var systemTime: Duration = .zero
     }
 
-    /// Runs `arguments` (the tool's name first), feeding `input` on standard input. Spawned
+    /// Runs `arguments` (the tool's name, or an absolute path, first), feeding `input` on standard input. Spawned
     /// with posix_spawn and reaped with wait4 (for its resource use), with standard input
     /// written and standard error read on their own threads, so no pipe can fill up and
     /// stall either side. A child still running after `timeout` is killed.
@@ -48,7 +48,8 @@ public struct IptablesTool: Sendable {
                            timeout: Duration? = nil) throws(IptablesError) -> Output {
         let directories = ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
             + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
-        guard let path = directories.map({ "\($0)/\(arguments[0])" }).first(where: FileManager.default.isExecutableFile) else {
+        let candidates = arguments[0].hasPrefix("/") ? [arguments[0]] : directories.map { "\($0)/\(arguments[0])" }
+        guard let path = candidates.first(where: FileManager.default.isExecutableFile) else {
             throw .tool(command: arguments[0], status: 127, output: "not installed (apt install iptables)")
         }
         var stdinPipe: [Int32] = [0, 0], stdoutPipe: [Int32] = [0, 0], stderrPipe: [Int32] = [0, 0]

@@ -1,0 +1,46 @@
+import Foundation
+import IptablesBackend
+
+/// The peak memory of a real full sync of the generated cluster: this program run again as
+/// a child (`sync --dry-run`, and with `--apply` a libiptc sync into a throwaway namespace),
+/// its resident memory sampled while it runs. The bench process itself holds more (every
+/// plan and text it compares), so its own peak is not a sync's.
+struct SyncMemory {
+    var clusterPath: String
+    var nodeName: String
+
+    struct Result {
+        var dryRunMegabytes: Double?
+        var libiptcMegabytes: Double?
+    }
+
+    func measure(apply: Bool, lockPath: String?) throws -> Result {
+        let configuration = NSTemporaryDirectory() + "kproxy-bench-\(getpid())-proxy.yaml"
+        let text = """
+            apiVersion: kubeproxy.config.k8s.io/v1alpha1
+            kind: KubeProxyConfiguration
+            clusterCIDR: 10.244.0.0/16
+            hostnameOverride: \(nodeName)
+
+            """
+        guard FileManager.default.createFile(atPath: configuration, contents: Data(text.utf8)) else {
+            throw BenchError("cannot write \(configuration)")
+        }
+        defer { try? FileManager.default.removeItem(atPath: configuration) }
+        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        let sync = [executable, "sync", "-f", clusterPath, "--config", configuration]
+        var result = Result()
+        let dryRun = try IptablesTool.run(sync + ["--dry-run"])
+        guard dryRun.status == 0 else { throw BenchError("sync --dry-run failed: \(dryRun.stderr)") }
+        result.dryRunMegabytes = Double(dryRun.peakResidentKilobytes) / 1024
+        if apply {
+            try NetworkNamespace.with(prefix: "kpx-bench") { namespace in
+                let environment = lockPath.map { ["env", "XTABLES_LOCKFILE=\($0)"] } ?? []
+                let synced = try namespace.execute(environment + sync + ["--backend", "libiptc"])
+                guard synced.status == 0 else { throw BenchError("sync failed: \(synced.stderr)") }
+                result.libiptcMegabytes = Double(synced.peakResidentKilobytes) / 1024
+            }
+        }
+        return result
+    }
+}
