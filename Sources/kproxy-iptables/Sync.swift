@@ -62,13 +62,17 @@ struct Sync: ParsableCommand {
     }
 
     func run() throws {
-        let plan = try node.plan(input)
+        var plan = try node.plan(input)
         if dryRun {
             // Written as it is rendered: the text of a large cluster is tens of megabytes.
             var renderer = RestoreRenderer()
             renderer.render(plan.ruleset) { chunk in FileHandle.standardOutput.write(Data(chunk)) }
             return
         }
+        // Only the ruleset is needed from here on: let the model go before the kernel's copy
+        // of a large table is made.
+        plan.input.manifests = Manifests()
+        plan.input.catalog = ServiceCatalog(services: [], endpointSlices: [])
         let applier = try backend.applier(family: plan.ruleset.family)
         let report = try reportingKernelErrors { () throws(IptablesError) in try applier.apply(plan.ruleset, changes: nil) }
         log(report, verbose: verbose)
