@@ -160,6 +160,7 @@ let fixtureCases: [String] = {
 
     @Test(.enabled(if: NetworkNamespace.isAvailable, "needs root and ip to create network namespaces"))
     func applyMeasuresEveryWayInNamespacesItDeletes() throws {
+        let before = try Self.benchNamespaces()
         let result = try run(["bench", "--services", "60", "--endpoints", "3", "--runs", "2", "--apply", "--output", "json"])
         #expect(result.status == 0, "\(result.stderr)")
         let figures = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
@@ -170,7 +171,13 @@ let fixtureCases: [String] = {
         let kernel = try #require(figures["applyFullLibiptcKernelMs"] as? Double)
         #expect(kernel > 0 && kernel < full)
         #expect(result.stderr.contains("apply run 2 of 2: libiptc"))
-        let namespaces = try Command.run(["ip", "netns", "list"]).check().stdout
-        #expect(!namespaces.contains("kpx-bench-"), "left behind: \(namespaces)")
+        let left = try Self.benchNamespaces().subtracting(before)
+        #expect(left.isEmpty, "left behind: \(left)")
+    }
+
+    /// The bench namespaces that exist now (another bench may be running).
+    static func benchNamespaces() throws -> Set<String> {
+        let list = try Command.run(["ip", "netns", "list"]).check().stdout
+        return Set(list.split(separator: "\n").map { String($0.prefix { $0 != " " }) }.filter { $0.hasPrefix("kpx-bench-") })
     }
 }

@@ -35,13 +35,10 @@ public struct IptablesTool: Sendable {
         /// runs (wait4's figure would include this process's memory: posix_spawn shares it
         /// with the child until the child execs).
         public var peakResidentKilobytes = 0
-        /// CPU time the child spent in user space and in the kernel.
-        public var userTime: Duration = .zero
-        public var systemTime: Duration = .zero
     }
 
-    /// Runs `arguments` (the tool's name, or an absolute path, first), feeding `input` on standard input. Spawned
-    /// with posix_spawn and reaped with wait4 (for its resource use), with standard input
+    /// Runs `arguments` (the tool's name, or an absolute path, first), feeding `input` on
+    /// standard input. Spawned with posix_spawn and reaped with waitpid, with standard input
     /// written and standard error read on their own threads, so no pipe can fill up and
     /// stall either side. A child still running after `timeout` is killed.
     public static func run(_ arguments: [String], input: [UInt8]? = nil,
@@ -123,19 +120,17 @@ public struct IptablesTool: Sendable {
         let out = Self.readAll(stdoutPipe[0])
         close(stdoutPipe[0])
         var status: Int32 = 0
-        var usage = rusage()
         // Wait for the exit without reaping, then mark it under the lock before reaping: the
         // timeout signals only an unreaped child, never a pid the system has reused.
         var info = siginfo_t()
         while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
         finished.withLock { $0 = true }
         group.wait()
-        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let exitStatus = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
         return Output(status: exitStatus, stdout: String(decoding: out, as: UTF8.self),
                       stderr: String(decoding: errors.get(), as: UTF8.self), timedOut: killed.withLock { $0 },
-                      peakResidentKilobytes: peak.withLock { $0 }, userTime: Self.duration(usage.ru_utime),
-                      systemTime: Self.duration(usage.ru_stime))
+                      peakResidentKilobytes: peak.withLock { $0 })
     }
 
     /// VmHWM of a running process, in KiB.
@@ -143,10 +138,6 @@ public struct IptablesTool: Sendable {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return nil }
         return line.split(separator: " ").compactMap { Int($0) }.first
-    }
-
-    private static func duration(_ time: timeval) -> Duration {
-        .seconds(time.tv_sec) + .microseconds(time.tv_usec)
     }
 
     private static func readAll(_ descriptor: Int32) -> [UInt8] {
