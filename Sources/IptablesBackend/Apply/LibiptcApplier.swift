@@ -25,8 +25,10 @@ public struct LibiptcApplier: RulesetApplier {
         var encoder = EntryEncoder(family: desired.family)
         // Check first: a rule the kernel would refuse stops the sync before any table is
         // touched. A full sync checks every chain; a partial one the chains it writes, so its
-        // cost follows the change, not the cluster. Chains are encoded later, one at a time
-        // as they are staged, so the encoded table is never held whole.
+        // cost follows the change, not the cluster. (A table a partial sync finds flushed is
+        // synced in full, its other chains checked as they are staged, before its commit.)
+        // Chains are encoded later, one at a time as they are staged, so the encoded table
+        // is never held whole.
         for table in desired.tables {
             let written = changes.map { Set($0[table.table].written) }
             for chain in table.chains where written?.contains(chain.name) ?? true {

@@ -20,6 +20,8 @@ struct ApplyBenchmark {
     var deltaText: [UInt8]
     /// How long `iptables-nft-restore` may take on the full text before it is given up.
     var nftTimeout: Duration
+    /// The xtables lock file to use (the restore tools read `XTABLES_LOCKFILE`).
+    var lockPath: String
 
     /// One way of applying, its times per run (milliseconds) and its peak memory.
     struct Measurements {
@@ -41,8 +43,6 @@ struct ApplyBenchmark {
     }
 
     struct Result {
-        /// The private xtables lock the measurements used.
-        var lockPath = ""
         var libiptc = Measurements()
         var legacy = Measurements()
         var nft = Measurements()
@@ -60,12 +60,8 @@ struct ApplyBenchmark {
     }
 
     func measure(runs: Int) throws -> Result {
-        // Our lock, not the host's: nothing here should wait for, or hold up, the host's
-        // own iptables users.
-        let lockPath = NSTemporaryDirectory() + "kproxy-bench-\(getpid()).lock"
-        setenv("XTABLES_LOCKFILE", lockPath, 1)
         let applier = LibiptcApplier(lockPath: lockPath)
-        var result = Result(lockPath: lockPath)
+        var result = Result()
         for run in 1...runs {
             benchProgress("apply run \(run) of \(runs): libiptc")
             try measureLibiptc(applier, into: &result.libiptc)

@@ -14,7 +14,7 @@ struct SyncMemory {
         var libiptcMegabytes: Double?
     }
 
-    func measure(apply: Bool, lockPath: String?) throws -> Result {
+    func measure(apply: Bool, lockPath: String) throws -> Result {
         let configuration = NSTemporaryDirectory() + "kproxy-bench-\(getpid())-proxy.yaml"
         let text = """
             apiVersion: kubeproxy.config.k8s.io/v1alpha1
@@ -35,8 +35,7 @@ struct SyncMemory {
         result.dryRunMegabytes = Double(dryRun.peakResidentKilobytes) / 1024
         if apply {
             try NetworkNamespace.with(prefix: "kpx-bench") { namespace in
-                let environment = lockPath.map { ["env", "XTABLES_LOCKFILE=\($0)"] } ?? []
-                let synced = try namespace.execute(environment + sync + ["--backend", "libiptc"])
+                let synced = try namespace.execute(["env", "XTABLES_LOCKFILE=\(lockPath)"] + sync + ["--backend", "libiptc"])
                 guard synced.status == 0 else { throw BenchError("sync failed: \(synced.stderr)") }
                 result.libiptcMegabytes = Double(synced.peakResidentKilobytes) / 1024
             }
