@@ -66,7 +66,7 @@ public struct RestoreRenderer: Sendable {
             for name in (tableChanges.written + tableChanges.deleted).sorted() {
                 put(":"); put(name); put(" - [0:0]"); endLine()
             }
-            writeRules(table.chains.filter { written.contains($0.name) }[...])
+            writeRules(table.chains.filter { written.contains($0.name) })
             for name in tableChanges.deleted {
                 put("-X "); put(name); endLine()
             }
@@ -100,7 +100,7 @@ public struct RestoreRenderer: Sendable {
         if runs.count > 1 {
             writeConcurrently(table.chains, runs)
         } else {
-            writeRules(table.chains[...])
+            writeRules(table.chains)
         }
         put("COMMIT"); endLine()
     }
