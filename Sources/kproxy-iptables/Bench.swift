@@ -33,7 +33,9 @@ struct Bench: ParsableCommand {
             applyDelta*Ms the one-endpoint change (libiptc: our partial sync; the restore \
             tools: kube-proxy's partial-sync input with --noflush). \
             applyDeltaLibiptcUserSpaceMs is the part of the libiptc delta spent outside the \
-            kernel's table read and replace. syncLibiptcPeakRSSMB is the peak memory of a real \
+            kernel's table read and replace, applyFullLibiptcKernelMs the part of the first \
+            libiptc apply spent in them. applyFull*PeakRSSMB is the peak memory during the \
+            first apply: the child's for the restore tools, this whole process's for libiptc. syncLibiptcPeakRSSMB is the peak memory of a real \
             first `sync` through libiptc, run as a child in a throwaway namespace. \
             connectionsPerSecond{Linear,Tree} is the rate of new TCP connections to the last \
             service port through the installed rules, each dispatch in turn, from the node \

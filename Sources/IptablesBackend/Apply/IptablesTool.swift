@@ -6,7 +6,8 @@ import Glibc
 #endif
 
 /// The iptables command-line tools of one mode and family (`iptables-nft-restore`,
-/// `ip6tables-legacy-save`, …), run as child processes.
+/// `ip6tables-legacy-save`, …), run as child processes. ``run(_:input:timeout:)`` runs any
+/// program this way (`ip` for namespaces too).
 public struct IptablesTool: Sendable {
     public enum Mode: String, Sendable {
         case legacy, nft
