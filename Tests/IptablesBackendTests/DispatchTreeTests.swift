@@ -39,7 +39,7 @@ import Testing
                 }
             }
             guard let destination, let port else { continue }
-            let neighbour = AddressKeyTestSupport.next(destination)
+            let neighbour = Neighbour.after(destination)
             for (address, destinationPort) in [(destination, port), (neighbour, port), (destination, port + 1)] {
                 for (source, entry) in [(pod, TracedPacket.Entry.pod(detector: settings.localTrafficDetector)),
                                         (settings.node.addresses.first { $0.family == family }!, .local),
@@ -112,9 +112,10 @@ import Testing
     }
 }
 
-/// The next address up, for probing just beside a service address.
-enum AddressKeyTestSupport {
-    static func next(_ address: IPAddress) -> IPAddress {
+/// Addresses just beside a service address, for probing.
+enum Neighbour {
+    /// The next address up.
+    static func after(_ address: IPAddress) -> IPAddress {
         switch address {
         case .v4(let v4): return .v4(IPv4Address(v4.value &+ 1))
         case .v6(let v6): return .v6(IPv6Address(high: v6.high, low: v6.low &+ 1))

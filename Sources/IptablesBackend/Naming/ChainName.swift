@@ -107,11 +107,6 @@ public struct ChainName: Hashable, Sendable, Comparable, CustomStringConvertible
     /// The number of hash characters in a per-service chain name.
     static let hashLength = 16
 
-    /// The 16-character hash kube-proxy names a service port's chains with.
-    static func hash(_ name: ServicePortName, suffix: String = "") -> String {
-        hashed("", name, suffix: suffix).description
-    }
-
     /// `prefix` followed by the hash, built in one buffer: planning hashes once per endpoint,
     /// so this runs a hundred thousand times in a large cluster.
     static func hashed(_ prefix: StaticString, _ name: ServicePortName, suffix: String = "") -> ChainName {
