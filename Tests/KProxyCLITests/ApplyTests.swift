@@ -217,3 +217,41 @@ struct ApplyTests {
         }
     }
 }
+
+/// Tree dispatch in the kernel: libiptc installs exactly what iptables-legacy-restore makes of
+/// the tree text, `diff` finds nothing, and going back to linear dispatch deletes the tree.
+@Suite(.enabled(if: kernelUnavailable == nil, "\(kernelUnavailable ?? "")"))
+struct TreeDispatchKernelTests {
+    @Test func treeIsInstalledAndRemovedLikeAnyPlan() throws {
+        try withManifests([:]) { directory in
+            let cluster = directory + "/cluster.yaml"
+            let generated = try run(["bench", "--services", "60", "--endpoints", "2", "--runs", "1", "--keep", cluster])
+            try #require(generated.status == 0, "\(generated.stderr)")
+            let node = ["-f", cluster, "--hostname-override", "worker-1"]
+            try NetworkNamespace.with(count: 2) { namespaces in
+                let (viaLibiptc, viaRestore) = (namespaces[0], namespaces[1])
+                let synced = try cli(["sync", "--backend", "libiptc", "--service-dispatch", "tree"] + node, in: viaLibiptc)
+                try #require(synced.status == 0, "\(synced.stderr)")
+                let text = try run(["sync", "--dry-run", "--service-dispatch", "tree"] + node)
+                try #require(text.stdout.contains(":KPROXY-SVCS-"), "the cluster is large enough to split")
+                try viaRestore.run(["iptables-legacy-restore"], input: text.stdout,
+                                   environment: ["XTABLES_LOCKFILE": privateLock]).check()
+                #expect(try legacySave(viaLibiptc, table: "nat").contains(":KPROXY-SVCS-"))
+                #expect(ApplyTests.ourChains(try legacySave(viaLibiptc)) == (try legacySave(viaRestore)))
+                // Our diff of the restored tables finds every planned rule; only the jumps from
+                // the built-in chains (not in restore text) lack.
+                let difference = try cli(["diff", "--service-dispatch", "tree"] + node, in: viaRestore)
+                #expect(difference.status == 0, "\(difference.stderr)")
+                for block in difference.stdout.split(separator: "\n").filter({ $0.hasPrefix("@@ ") }) {
+                    #expect(ApplyTests.builtinChains.contains(String(block.split(separator: " ")[2])), "differs: \(block)")
+                }
+
+                let linear = try cli(["sync", "--backend", "libiptc"] + node, in: viaLibiptc)
+                try #require(linear.status == 0, "\(linear.stderr)")
+                #expect(!(try legacySave(viaLibiptc, table: "nat").contains("KPROXY-SVCS-")))
+                let after = try cli(["diff"] + node, in: viaLibiptc)
+                #expect(after.status == 0 && after.stdout.isEmpty, "\(after.stdout)\(after.stderr)")
+            }
+        }
+    }
+}
