@@ -5,6 +5,7 @@ import Glibc
 #endif
 
 @_exported import struct IptablesBackend.NetworkNamespace
+import struct IptablesBackend.IptablesTool
 
 /// Throwaway network namespaces for tests that need the kernel: created with a unique name
 /// (`kpx-test-<pid>-<n>`), every command run inside it with `ip netns exec`, deleted by
@@ -41,9 +42,7 @@ extension NetworkNamespace {
 
     /// The absolute path of `tool` on PATH (or in the sbin directories), if installed.
     public static func which(_ tool: String) -> String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
-        let directories = path.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
-        return directories.map { "\($0)/\(tool)" }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        IptablesTool.executablePath(tool)
     }
 }
 

@@ -24,7 +24,7 @@ public struct PodNetwork: Sendable {
     }
 
     private func ip(_ arguments: String) throws {
-        try Command.run(["ip"] + arguments.split(separator: " ").map(String.init)).check()
+        try NetworkNamespace.ip(arguments.split(separator: " ").map(String.init))
     }
 
     private func wire() throws {

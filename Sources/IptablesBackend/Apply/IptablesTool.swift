@@ -44,10 +44,7 @@ public struct IptablesTool: Sendable {
     /// stall either side. A child still running after `timeout` is killed.
     public static func run(_ arguments: [String], input: [UInt8]? = nil,
                            timeout: Duration? = nil) throws(IptablesError) -> Output {
-        let directories = ["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
-            + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
-        let candidates = arguments[0].hasPrefix("/") ? [arguments[0]] : directories.map { "\($0)/\(arguments[0])" }
-        guard let path = candidates.first(where: FileManager.default.isExecutableFile) else {
+        guard let path = executablePath(arguments[0]) else {
             throw .tool(command: arguments[0], status: 127, output: "not installed (apt install iptables)")
         }
         var stdinPipe: [Int32] = [0, 0], stdoutPipe: [Int32] = [0, 0], stderrPipe: [Int32] = [0, 0]
@@ -132,6 +129,16 @@ public struct IptablesTool: Sendable {
         return Output(status: exitStatus, stdout: String(decoding: out, as: UTF8.self),
                       stderr: String(decoding: errors.get(), as: UTF8.self), timedOut: killed.withLock { $0 },
                       peakResidentKilobytes: peak.withLock { $0 })
+    }
+
+    /// Where `program` is: an absolute path as it is, a name looked up in the sbin and bin
+    /// directories, then on PATH; `nil` when it is not installed.
+    public static func executablePath(_ program: String) -> String? {
+        let candidates = program.hasPrefix("/") ? [program]
+            : (["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
+                + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init))
+                .map { "\($0)/\(program)" }
+        return candidates.first(where: FileManager.default.isExecutableFile)
     }
 
     /// VmHWM of a running process, in KiB.

@@ -28,9 +28,9 @@ public struct NetworkNamespace: Sendable, Hashable {
             return value
         }
         let namespace = NetworkNamespace(name: "\(prefix)-\(getpid())-\(number)")
-        try namespace.ip(["netns", "add", namespace.name])
+        try ip(["netns", "add", namespace.name])
         do {
-            try namespace.ip(["-n", namespace.name, "link", "set", "lo", "up"])
+            try ip(["-n", namespace.name, "link", "set", "lo", "up"])
         } catch {
             namespace.delete()
             throw error
@@ -47,7 +47,7 @@ public struct NetworkNamespace: Sendable, Hashable {
 
     /// Deletes the namespace, and with it its interfaces and tables.
     public func delete() {
-        _ = try? ip(["netns", "delete", name])
+        _ = try? Self.ip(["netns", "delete", name])
     }
 
     /// Runs `arguments` inside the namespace as a child process (`ip netns exec`).
@@ -56,16 +56,20 @@ public struct NetworkNamespace: Sendable, Hashable {
         try IptablesTool.run(["ip", "netns", "exec", name] + arguments, input: input, timeout: timeout)
     }
 
-    private func ip(_ arguments: [String]) throws(NamespaceError) {
+    /// Runs `ip` with `arguments` (`["-n", name, "link", …]`), for wiring namespaces
+    /// together; throws with `ip`'s message when it fails.
+    public static func ip(_ arguments: [String]) throws(NamespaceError) {
+        let command = "ip " + arguments.joined(separator: " ")
+        let namespace = arguments.firstIndex(of: "-n").map { arguments[$0 + 1] }
+            ?? (arguments.first == "netns" && arguments.count > 2 ? arguments[2] : "")
         let output: IptablesTool.Output
         do {
             output = try IptablesTool.run(["ip"] + arguments)
         } catch {
-            throw NamespaceError(operation: "ip " + arguments.joined(separator: " "), namespace: name,
-                                 reason: error.description)
+            throw NamespaceError(operation: command, namespace: namespace, reason: error.description)
         }
         guard output.status == 0 else {
-            throw NamespaceError(operation: "ip " + arguments.joined(separator: " "), namespace: name,
+            throw NamespaceError(operation: command, namespace: namespace,
                                  reason: output.stderr.trimmingCharacters(in: .whitespacesAndNewlines))
         }
     }

@@ -56,7 +56,7 @@ struct ApplyBenchmark {
     }
 
     static func isInstalled(_ tool: String) -> Bool {
-        ["/usr/sbin", "/sbin", "/usr/bin", "/bin"].contains { FileManager.default.isExecutableFile(atPath: "\($0)/\(tool)") }
+        IptablesTool.executablePath(tool) != nil
     }
 
     func measure(runs: Int) throws -> Result {

@@ -14,7 +14,6 @@ import Glibc
 struct ConnectionRate {
     /// The service port to connect to, with its endpoints.
     var target: ServicePortEndpoints
-    var family: IPFamily { .ipv4 }
     /// How long each measurement connects for.
     var duration: Duration = .seconds(2)
     var lockPath: String
@@ -25,10 +24,10 @@ struct ConnectionRate {
     /// Connections per second with each ruleset installed in turn, `rounds` times
     /// alternating, in the same namespaces.
     func measure(_ rulesets: [Ruleset], rounds: Int) throws -> [[Double]] {
-        guard let clusterIP = target.service.clusterIP(for: family) else {
+        guard let clusterIP = target.service.clusterIP(for: .ipv4) else {
             throw BenchError("the last service has no IPv4 cluster IP")
         }
-        let endpoints = target.endpoints(for: family)
+        let endpoints = target.endpoints(for: .ipv4)
         guard let port = endpoints.first?.port else { throw BenchError("the last service has no endpoints") }
         return try NetworkNamespace.with(prefix: "kpx-bench") { node in
             try NetworkNamespace.with(prefix: "kpx-bench") { pod in
@@ -54,8 +53,7 @@ struct ConnectionRate {
 
     private func link(node: NetworkNamespace, pod: NetworkNamespace, endpoints: [IPAddress]) throws {
         func ip(_ arguments: String) throws {
-            let output = try IptablesTool.run(["ip"] + arguments.split(separator: " ").map(String.init))
-            guard output.status == 0 else { throw BenchError("ip \(arguments): \(output.stderr)") }
+            try NetworkNamespace.ip(arguments.split(separator: " ").map(String.init))
         }
         try ip("link add kpx-pod netns \(node.name) type veth peer name eth0 netns \(pod.name)")
         try ip("-n \(node.name) addr add \(Self.nodeAddress)/24 dev kpx-pod")
