@@ -26,9 +26,9 @@ public struct LibiptcApplier: RulesetApplier {
         // Check first: a rule the kernel would refuse stops the sync before any table is
         // touched. A full sync checks every chain; a partial one the chains it writes, so its
         // cost follows the change, not the cluster. (A table a partial sync finds flushed is
-        // synced in full, its other chains checked as they are staged, before its commit.)
-        // Chains are encoded later, one at a time as they are staged, so the encoded table
-        // is never held whole.
+        // synced in full, its other chains checked then, before anything is staged.) Chains
+        // are encoded later, one at a time as they are staged, so the encoded table is never
+        // held whole.
         for table in desired.tables {
             let written = changes.map { Set($0[table.table].written) }
             for chain in table.chains where written?.contains(chain.name) ?? true {
@@ -141,7 +141,10 @@ public struct LibiptcApplier: RulesetApplier {
         var toWrite: [Chain] = []
         var toDelete: [String] = []
         if full {
-            // The table was flushed behind our back, or no plan of changes was given.
+            // The table was flushed behind our back, or no plan of changes was given. A
+            // partial sync checked only the chains it meant to write: check the rest now,
+            // before anything is staged.
+            if changes != nil { try chains.validateAll() }
             let existing = Set(kernel.chainNames())
             for chain in desired.chains {
                 let name = chain.name.description
@@ -191,8 +194,9 @@ public struct LibiptcApplier: RulesetApplier {
     }
 }
 
-/// Encodes a table's chains one at a time, into one buffer reused from chain to chain: the
-/// encoded form of a large table is as big as the kernel's copy, and is never needed whole.
+/// Encodes a table's checked chains one at a time, into one buffer reused from chain to
+/// chain: the encoded form of a large table is as big as the kernel's copy, and is never
+/// needed whole.
 struct ChainEncoder {
     let table: TableRules
     private var encoder: EntryEncoder
@@ -211,12 +215,20 @@ struct ChainEncoder {
         return names.compactMap { byName[$0] }
     }
 
-    /// Calls `body` with `chain`'s rules encoded; the encoding is valid only inside `body`.
+    /// Checks every rule of the table (see ``EntryEncoder/validate(_:table:chain:)``).
+    func validateAll() throws(IptablesError) {
+        for chain in table.chains {
+            for rule in chain.rules { try encoder.validate(rule, table: table.table, chain: chain.name) }
+        }
+    }
+
+    /// Calls `body` with `chain`'s rules encoded; they must have been checked, by ``apply``
+    /// up front or by ``validateAll()``. The encoding is valid only inside `body`.
     mutating func withEncoded<Result>(_ chain: Chain, _ body: (EncodedChain) throws(IptablesError) -> Result)
         throws(IptablesError) -> Result {
         buffer.removeAll()
         for rule in chain.rules {
-            try encoder.encode(rule, table: table.table, chain: chain.name)
+            try encoder.encodeValidated(rule, table: table.table, chain: chain.name)
             buffer.append(encoder)
         }
         return try body(buffer)

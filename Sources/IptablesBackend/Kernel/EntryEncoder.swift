@@ -62,6 +62,11 @@ public struct EntryEncoder {
     /// Encodes `rule` of `chain` in `table`; the result is in ``bytes``.
     public mutating func encode(_ rule: Rule, table: Table, chain: ChainName) throws(IptablesError) {
         try validate(rule, table: table, chain: chain)
+        try encodeValidated(rule, table: table, chain: chain)
+    }
+
+    /// ``encode(_:table:chain:)`` for a rule ``validate(_:table:chain:)`` has accepted.
+    mutating func encodeValidated(_ rule: Rule, table: Table, chain: ChainName) throws(IptablesError) {
         writer.reset()
         writer.zeros(headerSize)
         var destinationPort: Int?
