@@ -157,7 +157,7 @@ struct Bench: ParsableCommand {
         figures.add("applyFullLegacyRestorePeakRSSMB", .number(applied.legacy.peakMegabytes))
         figures.add("applyFullNftRestorePeakRSSMB", .number(applied.nft.peakMegabytes))
         benchProgress("measuring the memory of a full sync (sync --dry-run\(apply ? ", and sync through libiptc" : ""))")
-        let memory = try SyncMemory(clusterPath: path, nodeName: PlanBenchmark.nodeName)
+        let memory = try SyncMemory(clusterPath: path)
             .measure(apply: apply, lockPath: lockPath)
         figures.add("syncDryRunPeakRSSMB", .number(memory.dryRunMegabytes))
         figures.add("syncLibiptcPeakRSSMB", .number(memory.libiptcMegabytes))

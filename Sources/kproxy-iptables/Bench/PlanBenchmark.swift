@@ -7,8 +7,6 @@ import ServiceModel
 /// one-endpoint change and their restore texts.
 struct PlanBenchmark {
     var path: String
-    /// The node the generated cluster's local endpoints are on.
-    static let nodeName = "worker-1"
 
     struct Result {
         var decode: [Double] = []
@@ -42,10 +40,10 @@ struct PlanBenchmark {
             let manifests = try ManifestLoader.load(paths: [path])
             let decoded = clock.now
             let catalog = ServiceCatalog(services: manifests.services, endpointSlices: manifests.endpointSlices,
-                                         localNodeName: Self.nodeName)
+                                         localNodeName: SyntheticCluster.nodeName)
             let joined = clock.now
-            let node = ProxyNode(manifests.node(named: Self.nodeName) ?? Node(metadata: ObjectMeta(name: Self.nodeName)))
-            let settings = ProxySettings(configuration: KubeProxyConfiguration(clusterCIDRs: [IPPrefix("10.244.0.0/16")!]),
+            let node = ProxyNode(manifests.node(named: SyntheticCluster.nodeName) ?? Node(metadata: ObjectMeta(name: SyntheticCluster.nodeName)))
+            let settings = ProxySettings(configuration: KubeProxyConfiguration(clusterCIDRs: [IPPrefix(SyntheticCluster.clusterCIDR)!]),
                                          node: node, family: .ipv4)
             let planner = RulePlanner(settings: settings)
             let planStart = clock.now
@@ -60,7 +58,7 @@ struct PlanBenchmark {
             let sliceIndex = slices.firstIndex { !$0.endpoints.isEmpty } ?? 0
             if !slices.isEmpty { slices[sliceIndex].endpoints.removeFirst() }
             let changedCatalog = ServiceCatalog(services: manifests.services, endpointSlices: slices,
-                                                localNodeName: Self.nodeName)
+                                                localNodeName: SyntheticCluster.nodeName)
             let changedService = slices.isEmpty ? nil : slices[sliceIndex].serviceName
             let touched = changedCatalog.servicePorts.filter { $0.name.service == changedService }
             var incremental = IncrementalPlanner(planner: planner, catalog: catalog)

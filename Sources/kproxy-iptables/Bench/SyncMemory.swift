@@ -7,7 +7,6 @@ import IptablesBackend
 /// plan and text it compares), so its own peak is not a sync's.
 struct SyncMemory {
     var clusterPath: String
-    var nodeName: String
 
     struct Result {
         var dryRunMegabytes: Double?
@@ -19,8 +18,8 @@ struct SyncMemory {
         let text = """
             apiVersion: kubeproxy.config.k8s.io/v1alpha1
             kind: KubeProxyConfiguration
-            clusterCIDR: 10.244.0.0/16
-            hostnameOverride: \(nodeName)
+            clusterCIDR: \(SyntheticCluster.clusterCIDR)
+            hostnameOverride: \(SyntheticCluster.nodeName)
 
             """
         guard FileManager.default.createFile(atPath: configuration, contents: Data(text.utf8)) else {

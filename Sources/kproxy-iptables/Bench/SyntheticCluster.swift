@@ -18,6 +18,11 @@ struct SyntheticCluster {
     var endpointsPerService: Int
     var shape: Shape = .mixed
 
+    /// The node whose rules are planned, and the cluster's pod network (its pod CIDR is
+    /// 10.244.1.0/24), as a KubeProxyConfiguration would give them.
+    static let nodeName = "worker-1"
+    static let clusterCIDR = "10.244.0.0/16"
+
     /// Writes the stream to `handle` in chunks, so the generator holds little memory.
     func write(to handle: FileHandle) {
         var chunk = String()
