@@ -23,30 +23,26 @@ public struct PodNetwork: Sendable {
         }
     }
 
-    private func ip(_ arguments: String) throws {
-        try NetworkNamespace.ip(arguments.split(separator: " ").map(String.init))
-    }
-
     private func wire() throws {
-        try ip("link add veth-out netns \(node.name) type veth peer name eth0 netns \(outside.name)")
-        try ip("-n \(node.name) addr add \(Self.nodeIP)/24 dev veth-out")
-        try ip("-n \(node.name) link set veth-out up")
-        try ip("-n \(outside.name) addr add \(Self.outsideIP)/24 dev eth0")
-        try ip("-n \(outside.name) link set eth0 up")
-        try ip("-n \(outside.name) link set lo up")
-        try ip("-n \(node.name) route add default via \(Self.outsideIP)")
+        try NetworkNamespace.ip("link add veth-out netns \(node.name) type veth peer name eth0 netns \(outside.name)")
+        try NetworkNamespace.ip("-n \(node.name) addr add \(Self.nodeIP)/24 dev veth-out")
+        try NetworkNamespace.ip("-n \(node.name) link set veth-out up")
+        try NetworkNamespace.ip("-n \(outside.name) addr add \(Self.outsideIP)/24 dev eth0")
+        try NetworkNamespace.ip("-n \(outside.name) link set eth0 up")
+        try NetworkNamespace.ip("-n \(outside.name) link set lo up")
+        try NetworkNamespace.ip("-n \(node.name) route add default via \(Self.outsideIP)")
         try node.run(["sysctl", "-q", "-w", "net.ipv4.ip_forward=1"]).check()
         for (index, pod) in pods.enumerated() {
             let link = "veth-pod\(index)"
-            try ip("link add \(link) netns \(node.name) type veth peer name eth0 netns \(pod.name)")
-            try ip("-n \(node.name) addr add 10.244.1.1/32 dev \(link)")
-            try ip("-n \(node.name) link set \(link) up")
-            try ip("-n \(node.name) route add \(Self.podIP(index))/32 dev \(link) src 10.244.1.1")
-            try ip("-n \(pod.name) addr add \(Self.podIP(index))/32 dev eth0")
-            try ip("-n \(pod.name) link set eth0 up")
-            try ip("-n \(pod.name) link set lo up")
-            try ip("-n \(pod.name) route add 10.244.1.1/32 dev eth0")
-            try ip("-n \(pod.name) route add default via 10.244.1.1 dev eth0")
+            try NetworkNamespace.ip("link add \(link) netns \(node.name) type veth peer name eth0 netns \(pod.name)")
+            try NetworkNamespace.ip("-n \(node.name) addr add 10.244.1.1/32 dev \(link)")
+            try NetworkNamespace.ip("-n \(node.name) link set \(link) up")
+            try NetworkNamespace.ip("-n \(node.name) route add \(Self.podIP(index))/32 dev \(link) src 10.244.1.1")
+            try NetworkNamespace.ip("-n \(pod.name) addr add \(Self.podIP(index))/32 dev eth0")
+            try NetworkNamespace.ip("-n \(pod.name) link set eth0 up")
+            try NetworkNamespace.ip("-n \(pod.name) link set lo up")
+            try NetworkNamespace.ip("-n \(pod.name) route add 10.244.1.1/32 dev eth0")
+            try NetworkNamespace.ip("-n \(pod.name) route add default via 10.244.1.1 dev eth0")
         }
     }
 }

@@ -56,6 +56,12 @@ public struct NetworkNamespace: Sendable, Hashable {
         try IptablesTool.run(["ip", "netns", "exec", name] + arguments, input: input, timeout: timeout)
     }
 
+    /// ``ip(_:)-([String])`` with the arguments as one line split at spaces:
+    /// `"-n \(name) link set lo up"`.
+    public static func ip(_ line: String) throws(NamespaceError) {
+        try ip(line.split(separator: " ").map(String.init))
+    }
+
     /// Runs `ip` with `arguments` (`["-n", name, "link", …]`), for wiring namespaces
     /// together; throws with `ip`'s message when it fails.
     public static func ip(_ arguments: [String]) throws(NamespaceError) {

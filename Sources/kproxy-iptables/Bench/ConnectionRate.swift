@@ -52,17 +52,14 @@ struct ConnectionRate {
     }
 
     private func link(node: NetworkNamespace, pod: NetworkNamespace, endpoints: [IPAddress]) throws {
-        func ip(_ arguments: String) throws {
-            try NetworkNamespace.ip(arguments.split(separator: " ").map(String.init))
-        }
-        try ip("link add kpx-pod netns \(node.name) type veth peer name eth0 netns \(pod.name)")
-        try ip("-n \(node.name) addr add \(Self.nodeAddress)/24 dev kpx-pod")
-        try ip("-n \(node.name) link set kpx-pod up")
-        try ip("-n \(node.name) route add default via \(Self.podAddress)")
-        try ip("-n \(pod.name) addr add \(Self.podAddress)/24 dev eth0")
-        for address in endpoints { try ip("-n \(pod.name) addr add \(address)/32 dev eth0") }
-        try ip("-n \(pod.name) link set eth0 up")
-        try ip("-n \(pod.name) route add default via \(Self.nodeAddress)")
+        try NetworkNamespace.ip("link add kpx-pod netns \(node.name) type veth peer name eth0 netns \(pod.name)")
+        try NetworkNamespace.ip("-n \(node.name) addr add \(Self.nodeAddress)/24 dev kpx-pod")
+        try NetworkNamespace.ip("-n \(node.name) link set kpx-pod up")
+        try NetworkNamespace.ip("-n \(node.name) route add default via \(Self.podAddress)")
+        try NetworkNamespace.ip("-n \(pod.name) addr add \(Self.podAddress)/24 dev eth0")
+        for address in endpoints { try NetworkNamespace.ip("-n \(pod.name) addr add \(address)/32 dev eth0") }
+        try NetworkNamespace.ip("-n \(pod.name) link set eth0 up")
+        try NetworkNamespace.ip("-n \(pod.name) route add default via \(Self.nodeAddress)")
     }
 
     /// Opens and resets connections to `address:port` for `duration`; returns how many
