@@ -22,7 +22,7 @@ struct BackendOptions: ParsableArguments {
             choice = backend
         }
         switch choice {
-        case .libiptc, .auto: return LibiptcApplier()
+        case .libiptc, .auto: return LibiptcApplier(helperCommand: LibiptcHelperCommand.commandLine)
         case .restore: return RestoreApplier(mode: .nft)
         }
     }

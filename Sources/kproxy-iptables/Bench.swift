@@ -26,7 +26,8 @@ struct Bench: ParsableCommand {
             and rendering (more than a sync holds: it keeps every text it measures).
 
             With --apply (root only) the plan is applied in throwaway network namespaces, \
-            each way in the same run: through libiptc, through iptables-legacy-restore and \
+            each way in the same run: through libiptc (in its helper process, as sync applies), \
+            through iptables-legacy-restore and \
             through iptables-nft-restore (measured once, given up after --nft-timeout) of \
             the restore text. applyFull*Ms is a first apply into empty tables, \
             applyResync*Ms the same apply over the installed rules (a periodic full sync), \
@@ -34,9 +35,10 @@ struct Bench: ParsableCommand {
             tools: kube-proxy's partial-sync input with --noflush). \
             applyDeltaLibiptcUserSpaceMs is the part of the libiptc delta spent outside the \
             kernel's table read and replace, applyFullLibiptcKernelMs the part of the first \
-            libiptc apply spent in them. applyFull*PeakRSSMB is the peak memory during the \
-            first apply: the child's for the restore tools, this whole process's for libiptc. syncLibiptcPeakRSSMB is the peak memory of a real \
-            first `sync` through libiptc, run as a child in a throwaway namespace. \
+            libiptc apply spent in them. applyFull*PeakRSSMB is the peak memory of the process \
+            that applies the first time: the restore tool, or libiptc's helper. \
+            syncLibiptcPeakRSSMB is the peak memory of a real first `sync` through libiptc, run \
+            as a child in a throwaway namespace (its helper's is applyFullLibiptcPeakRSSMB). \
             connectionsPerSecond{Linear,Tree} is the rate of new TCP connections to the last \
             service port through the installed rules, each dispatch in turn, from the node \
             namespace to a server in a pod namespace. Without --apply those figures are null.

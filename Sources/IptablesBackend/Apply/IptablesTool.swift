@@ -44,6 +44,24 @@ public struct IptablesTool: Sendable {
     /// stall either side. A child still running after `timeout` is killed.
     public static func run(_ arguments: [String], input: [UInt8]? = nil,
                            timeout: Duration? = nil) throws(IptablesError) -> Output {
+        try run(arguments, timeout: timeout) { descriptor in
+            guard let input else { return }
+            input.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let written = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                    if written < 0 { if errno == EINTR { continue } else { break } }
+                    offset += written
+                }
+            }
+        }
+    }
+
+    /// Runs `arguments` like ``run(_:input:timeout:)``, with `writeInput` writing the
+    /// child's standard input to the descriptor it is given, on a thread of its own, while
+    /// this one reads the child's output; the descriptor is closed when it returns.
+    public static func run(_ arguments: [String], timeout: Duration? = nil,
+                           writeInput: @escaping @Sendable (Int32) -> Void) throws(IptablesError) -> Output {
         guard let path = executablePath(arguments[0]) else {
             throw .tool(command: arguments[0], status: 127, output: "not installed (apt install iptables)")
         }
@@ -99,16 +117,7 @@ public struct IptablesTool: Sendable {
         let errors = ByteBox()
         let writeEnd = stdinPipe[1], errorEnd = stderrPipe[0]
         DispatchQueue.global().async(group: group) {
-            if let input {
-                input.withUnsafeBytes { raw in
-                    var offset = 0
-                    while offset < raw.count {
-                        let written = write(writeEnd, raw.baseAddress! + offset, raw.count - offset)
-                        if written < 0 { if errno == EINTR { continue } else { break } }
-                        offset += written
-                    }
-                }
-            }
+            writeInput(writeEnd)
             close(writeEnd)
         }
         DispatchQueue.global().async(group: group) {
@@ -142,7 +151,7 @@ public struct IptablesTool: Sendable {
     }
 
     /// VmHWM of a running process, in KiB.
-    private static func peakResidentKilobytes(of pid: pid_t) -> Int? {
+    static func peakResidentKilobytes(of pid: pid_t) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return nil }
         return line.split(separator: " ").compactMap { Int($0) }.first

@@ -1,7 +1,7 @@
 import ServiceModel
 
 /// What an apply did to one table.
-public struct TableReport: Hashable, Sendable, CustomStringConvertible {
+public struct TableReport: Hashable, Sendable, Codable, CustomStringConvertible {
     public var table: Table
     /// Chains created (new in the kernel), in byte order.
     public var created: [String] = []
@@ -21,6 +21,9 @@ public struct TableReport: Hashable, Sendable, CustomStringConvertible {
     /// Time spent reading the table from the kernel and sending it back (libiptc's init and
     /// commit, of the last attempt); the rest of an apply is our own work.
     public var kernelDuration: Duration = .zero
+    /// The peak resident memory, in KiB, of the helper process that applied this table
+    /// (see ``LibiptcHelper``); `nil` when it was applied in this process.
+    public var applierPeakResidentKilobytes: Int?
 
     public init(table: Table) {
         self.table = table

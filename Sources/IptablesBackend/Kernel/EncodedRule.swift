@@ -39,6 +39,12 @@ public struct EncodedChain: Sendable {
         bytes += encoder.bytes
     }
 
+    /// Appends one entry's bytes, encoded elsewhere.
+    mutating func append(entry: UnsafeRawBufferPointer) {
+        starts.append(bytes.count)
+        bytes.append(contentsOf: entry)
+    }
+
     /// Calls `body` with rule `index`'s entry.
     public func withRule<Result, Failure: Error>(_ index: Int, _ body: (UnsafeRawBufferPointer) throws(Failure) -> Result)
         throws(Failure) -> Result {

@@ -8,7 +8,7 @@ import ServiceModel
 /// Revisions: recent 1, mark 1, addrtype 1, conntrack 3, DNAT 2, MARK 2, all others 0. Jump
 /// and verdict targets carry the label (`ACCEPT`, a chain name); libiptc resolves it.
 /// One buffer is reused from rule to rule.
-public struct EntryEncoder {
+public struct EntryEncoder: Sendable {
     public let family: IPFamily
     private var writer = ByteWriter()
 

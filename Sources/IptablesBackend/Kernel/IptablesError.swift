@@ -3,7 +3,7 @@ import ServiceModel
 
 /// Why rules could not be encoded, read or applied. Every case names what failed, so a log
 /// line is enough to act on.
-public enum IptablesError: Error, CustomStringConvertible, Equatable {
+public enum IptablesError: Error, CustomStringConvertible, Equatable, Codable {
     /// A rule the kernel would refuse, found before anything was sent.
     case unencodable(table: Table, chain: ChainName, rule: String, reason: String)
     /// A libiptc call failed: the operation, the table and chain, errno and libiptc's text.
@@ -16,6 +16,8 @@ public enum IptablesError: Error, CustomStringConvertible, Equatable {
     case tableBusy(family: IPFamily, table: Table, attempts: Int)
     /// An iptables tool (restore, save, -C/-I) failed.
     case tool(command: String, status: Int32, output: String)
+    /// The exchange with a libiptc helper process failed (see ``LibiptcHelper``).
+    case helper(String)
 
     public var description: String {
         switch self {
@@ -33,6 +35,8 @@ public enum IptablesError: Error, CustomStringConvertible, Equatable {
             return "\(family == .ipv6 ? "ip6tables" : "iptables") \(table): the table changed under us \(attempts) times in a row (EAGAIN); nothing was applied"
         case .tool(let command, let status, let output):
             return "\(command) exited with status \(status): \(output.trimmingCharacters(in: .whitespacesAndNewlines))"
+        case .helper(let message):
+            return "libiptc helper: \(message)"
         }
     }
 }

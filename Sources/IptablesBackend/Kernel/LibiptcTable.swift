@@ -34,6 +34,21 @@ public struct LibiptcTable: ~Copyable {
         return try body(&opened)
     }
 
+    /// Takes the xtables lock, reads `table` and runs `body` with it; the lock is held until
+    /// `body` returns, so nothing a lock-honouring writer does lands between read and commit.
+    public static func locked<Result>(family: IPFamily, table: Table, lockPath: String, lockTimeout: Duration,
+                                      _ body: (inout LibiptcTable) throws(IptablesError) -> Result) throws(IptablesError) -> Result {
+        let lock = try XtablesLock(path: lockPath, timeout: lockTimeout)
+        let result: Swift.Result<Result, IptablesError>
+        do throws(IptablesError) {
+            result = .success(try withTable(family: family, table: table, body))
+        } catch {
+            result = .failure(error)
+        }
+        _ = consume lock
+        return try result.get()
+    }
+
     private init(family: IPFamily, table: Table) throws(IptablesError) {
         self.family = family
         self.table = table

@@ -143,3 +143,20 @@ public struct ChainName: Hashable, Sendable, Comparable, CustomStringConvertible
         return lhs.words.3.byteSwapped < rhs.words.3.byteSwapped
     }
 }
+
+extension ChainName: Codable {
+    /// Encoded as its text.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let text = try container.decode(String.self)
+        guard let name = ChainName(text) else {
+            throw DecodingError.dataCorruptedError(in: container, debugDescription: "not a chain name: \(text)")
+        }
+        self = name
+    }
+}

@@ -32,7 +32,7 @@ public struct Chain: Hashable, Sendable {
 }
 
 /// The iptables tables a service proxy writes to.
-public enum Table: String, Hashable, Sendable, CaseIterable {
+public enum Table: String, Hashable, Sendable, Codable, CaseIterable {
     case filter
     case nat
 }

@@ -1,5 +1,5 @@
 /// An IP address family, named as Kubernetes names it in `ipFamilies`.
-public enum IPFamily: String, Hashable, Sendable, Comparable, CaseIterable {
+public enum IPFamily: String, Hashable, Sendable, Comparable, CaseIterable, Codable {
     case ipv4 = "IPv4"
     case ipv6 = "IPv6"
 

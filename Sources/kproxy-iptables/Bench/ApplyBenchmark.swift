@@ -6,7 +6,8 @@ import Glibc
 #endif
 
 /// Applies one planned cluster, and then a one-endpoint change, in throwaway network
-/// namespaces through each way there is: libiptc (our applier), `iptables-legacy-restore`
+/// namespaces through each way there is: libiptc (our applier, in its helper process as
+/// `sync` runs it), `iptables-legacy-restore`
 /// and `iptables-nft-restore` of our restore text. Every run makes fresh namespaces and
 /// deletes them; the three ways alternate within a run, so their ratios hold on a busy
 /// machine.
@@ -35,8 +36,8 @@ struct ApplyBenchmark {
         /// For libiptc: the part of each delta apply spent outside the kernel's table read
         /// and replace.
         var deltaUserSpace: [Double] = []
-        /// Peak resident memory during the full apply, MiB: the child's for the restore
-        /// tools, this whole process's (plans included) for libiptc.
+        /// Peak resident memory during the full apply, MiB: the child's (the restore tool,
+        /// or libiptc's helper).
         var peakMegabytes: Double?
         /// Why a figure is missing, if one is.
         var note: String?
@@ -60,7 +61,7 @@ struct ApplyBenchmark {
     }
 
     func measure(runs: Int) throws -> Result {
-        let applier = LibiptcApplier(lockPath: lockPath)
+        let applier = LibiptcApplier(lockPath: lockPath, helperCommand: LibiptcHelperCommand.commandLine)
         var result = Result()
         for run in 1...runs {
             benchProgress("apply run \(run) of \(runs): libiptc")
@@ -89,10 +90,9 @@ struct ApplyBenchmark {
         let figures = try NetworkNamespace.with(prefix: "kpx-bench") { namespace in
             try namespace.inside { () throws -> (Double, Double, Double, Double, Double, Double) in
                 let clock = ContinuousClock()
-                ProcessMemory.resetPeak()
                 var fullReport: SyncReport?
                 let fullTime = try clock.measure { fullReport = try applier.apply(full, changes: nil) }
-                let peak = ProcessMemory.peakResidentMegabytes()
+                let peak = Double(fullReport?.tables.compactMap(\.applierPeakResidentKilobytes).max() ?? 0) / 1024
                 let resyncTime = try clock.measure { _ = try applier.apply(full, changes: nil) }
                 var report: SyncReport?
                 let deltaTime = try clock.measure { report = try applier.apply(changed, changes: changes) }

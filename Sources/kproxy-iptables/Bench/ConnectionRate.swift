@@ -34,7 +34,7 @@ struct ConnectionRate {
                 try link(node: node, pod: pod, endpoints: endpoints.map(\.address))
                 let server = try AcceptServer.start(port: UInt16(port), in: pod)
                 defer { server.stop() }
-                let applier = LibiptcApplier(lockPath: lockPath)
+                let applier = LibiptcApplier(lockPath: lockPath, helperCommand: LibiptcHelperCommand.commandLine)
                 var rates = [[Double]](repeating: [], count: rulesets.count)
                 for _ in 0..<rounds {
                     for (index, ruleset) in rulesets.enumerated() {

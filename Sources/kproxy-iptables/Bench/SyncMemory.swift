@@ -26,8 +26,7 @@ struct SyncMemory {
             throw BenchError("cannot write \(configuration)")
         }
         defer { try? FileManager.default.removeItem(atPath: configuration) }
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        let sync = [executable, "sync", "-f", clusterPath, "--config", configuration]
+        let sync = [LibiptcHelperCommand.commandLine[0], "sync", "-f", clusterPath, "--config", configuration]
         var result = Result()
         let dryRun = try IptablesTool.run(sync + ["--dry-run"])
         guard dryRun.status == 0 else { throw BenchError("sync --dry-run failed: \(dryRun.stderr)") }

@@ -1,0 +1,158 @@
+import Foundation
+import ServiceModel
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// libiptc in a process of its own, one table per process.
+///
+/// libiptc allocates every rule of a table separately, when it reads the table and again
+/// when it builds the table it sends back; with 320,000 rules that work slows down in a
+/// process whose heap is already full of the cluster's model, and it leaves hundreds of
+/// megabytes behind. A helper starts with a clean heap and gives all of it back when it
+/// exits, the way kube-proxy's `iptables-restore` child does, but it is sent rules already
+/// encoded, not text to parse.
+///
+/// The sending side (``LibiptcApplier`` with a ``LibiptcApplier/helperCommand``) streams the
+/// request, chain by chain as it encodes them, to the helper's standard input; the helper
+/// takes the xtables lock, reads the table, stages each chain as it arrives and commits
+/// only once the whole request is in. Its outcome comes back as JSON on standard output.
+/// A program that uses ``LibiptcApplier`` this way runs ``serve(input:output:)`` as the
+/// helper: `kproxy-iptables libiptc-helper` does.
+public enum LibiptcHelper {
+    /// Reads one request from `input`, applies it, writes the outcome to `output`, and
+    /// returns the exit status (0 when the outcome was written, whatever it says).
+    public static func serve(input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO) -> Int32 {
+        let outcome: HelperOutcome
+        do throws(IptablesError) {
+            let reader = WireReader(input)
+            let request = try HelperRequest.read(from: reader)
+            if var report = try request.apply(reading: reader) {
+                report.applierPeakResidentKilobytes = IptablesTool.peakResidentKilobytes(of: getpid())
+                outcome = .applied(report)
+            } else {
+                outcome = .needsFull
+            }
+        } catch {
+            outcome = .failed(error)
+        }
+        guard let json = try? JSONEncoder().encode(outcome) else { return 1 }
+        var writer = WireWriter(output)
+        do throws(IptablesError) {
+            try writer.raw(Array(json))
+            try writer.flush()
+            return 0
+        } catch {
+            return 1
+        }
+    }
+
+    /// Sends `request` and `chains` (encoded by `encoder`, in the plan's order) to a helper
+    /// started with `command`, and returns what it did.
+    static func apply(_ request: HelperRequest, chains: [Chain], encoder: EntryEncoder, command: [String])
+        throws(IptablesError) -> HelperOutcome {
+        let output = try IptablesTool.run(command) { descriptor in
+            var writer = WireWriter(descriptor)
+            // A write that fails means the helper stopped reading; its outcome says why.
+            try? request.send(chains: chains, encoder: encoder, to: &writer)
+        }
+        guard let outcome = try? JSONDecoder().decode(HelperOutcome.self, from: Data(output.stdout.utf8)) else {
+            throw .tool(command: command.joined(separator: " "), status: output.status,
+                        output: output.stderr.isEmpty ? "no outcome on standard output" : output.stderr)
+        }
+        return outcome
+    }
+}
+
+/// What a helper is asked to do with one table; the encoded chains follow it on the wire.
+struct HelperRequest: Sendable {
+    static let startMark: UInt32 = 0x4B50_5831  // "KPX1"
+    static let endMark: UInt32 = 0x454E_4421  // "END!"
+
+    var family: IPFamily
+    var table: Table
+    var lockPath: String
+    var lockTimeout: Duration
+    var plan: StagingPlan
+    var jumps: [EncodedJump]
+
+    /// Writes the request and then `chains`, the plan's chains in its order, each encoded
+    /// as it is sent, and the end mark.
+    func send(chains: [Chain], encoder: EntryEncoder, to writer: inout WireWriter) throws(IptablesError) {
+        try write(to: &writer)
+        var source = ChainEncoder(chains, of: table, encoder: encoder)
+        for _ in chains { try source.withNextChain { (rules) throws(IptablesError) in try writer.chain(rules) } }
+        try writer.u32(Self.endMark)
+        try writer.flush()
+    }
+
+    private func write(to writer: inout WireWriter) throws(IptablesError) {
+        try writer.u32(Self.startMark)
+        try writer.string(family.rawValue)
+        try writer.string(table.rawValue)
+        try writer.string(lockPath)
+        try writer.u32(UInt32(clamping: lockTimeout.components.seconds * 1000
+                              + lockTimeout.components.attoseconds / 1_000_000_000_000_000))
+        try writer.u32(plan.full ? 1 : 0)
+        try writer.strings(plan.chains)
+        try writer.strings(plan.deleted)
+        try writer.u32(UInt32(jumps.count))
+        for jump in jumps {
+            try writer.string(jump.chain)
+            try writer.string(jump.rule.targetLabel)
+            try writer.bytes(jump.rule.bytes)
+        }
+    }
+
+    static func read(from reader: WireReader) throws(IptablesError) -> HelperRequest {
+        guard try reader.u32() == startMark else { throw .helper("the request does not start with its mark") }
+        guard let family = IPFamily(rawValue: try reader.string()), let table = Table(rawValue: try reader.string()) else {
+            throw .helper("the request names an unknown family or table")
+        }
+        let lockPath = try reader.string()
+        let lockTimeout = Duration.milliseconds(Int(try reader.u32()))
+        let full = try reader.u32() == 1
+        let plan = StagingPlan(full: full, chains: try reader.strings(), deleted: try reader.strings())
+        var jumps: [EncodedJump] = []
+        for _ in 0..<(try reader.u32()) {
+            let chain = try reader.string()
+            let label = try reader.string()
+            let bytes = try reader.withBytes { Array($0) }
+            jumps.append(EncodedJump(chain: chain, rule: EncodedRule(bytes: bytes, targetLabel: label)))
+        }
+        return HelperRequest(family: family, table: table, lockPath: lockPath, lockTimeout: lockTimeout, plan: plan, jumps: jumps)
+    }
+
+    /// The helper's work: stages the chains `reader` hands over under the lock and commits
+    /// them. `nil` when a partial request meets a table that must be synced in full.
+    func apply(reading reader: WireReader) throws(IptablesError) -> TableReport? {
+        try LibiptcTable.locked(family: family, table: table, lockPath: lockPath, lockTimeout: lockTimeout) { kernel throws(IptablesError) in
+            try LibiptcStaging.stage(table, partial: !plan.full, jumps: jumps, into: &kernel) { (full) -> (StagingPlan, ChainReader)? in
+                full && !plan.full ? nil : (plan, ChainReader(reader: reader))
+            }
+        }
+    }
+}
+
+/// The chains of a request, read from the wire as staging asks for them.
+private struct ChainReader: EncodedChainSource {
+    let reader: WireReader
+    var buffer = EncodedChain()
+
+    mutating func withNextChain<Result>(_ body: (EncodedChain) throws(IptablesError) -> Result) throws(IptablesError) -> Result {
+        try reader.chain(into: &buffer)
+        return try body(buffer)
+    }
+
+    mutating func finish() throws(IptablesError) {
+        guard try reader.u32() == HelperRequest.endMark else { throw .helper("the request does not end with its mark") }
+    }
+}
+
+/// What a helper did, sent back as JSON.
+enum HelperOutcome: Codable {
+    case applied(TableReport)
+    /// The request was partial, and the table must be synced in full: nothing was changed.
+    case needsFull
+    case failed(IptablesError)
+}
