@@ -19,8 +19,7 @@ struct LibiptcHelperCommand: ParsableCommand {
         return [executable, "libiptc-helper"]
     }
 
-    func run() throws {
-        let status = LibiptcHelper.serve()
-        if status != 0 { throw ExitCode(status) }
+    func run() {
+        LibiptcHelper.serve()
     }
 }

@@ -36,7 +36,7 @@ struct LibiptcHelperTests {
     func serve(_ input: [UInt8], in namespace: NetworkNamespace) throws -> HelperOutcome {
         let output = try withTemporaryFile { outputDescriptor in
             _ = try withTemporaryFile(holding: input) { inputDescriptor in
-                let status = try namespace.inside { LibiptcHelper.serve(input: inputDescriptor, output: outputDescriptor) }
+                let status = try namespace.inside { LibiptcHelper.respond(input: inputDescriptor, output: outputDescriptor) }
                 #expect(status == 0)
             }
         }

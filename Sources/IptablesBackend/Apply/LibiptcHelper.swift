@@ -20,31 +20,47 @@ import Glibc
 /// A program that uses ``LibiptcApplier`` this way runs ``serve(input:output:)`` as the
 /// helper: `kproxy-iptables libiptc-helper` does.
 public enum LibiptcHelper {
-    /// Reads one request from `input`, applies it, writes the outcome to `output`, and
-    /// returns the exit status (0 when the outcome was written, whatever it says).
-    public static func serve(input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO) -> Int32 {
-        let outcome: HelperOutcome
+    /// Reads one request from `input`, applies it, writes the outcome to `output`, and ends
+    /// the process: with status 0 when the outcome was written, whatever it says.
+    ///
+    /// Once the table is staged and its outcome written, the process ends at once, without
+    /// freeing libiptc's copy of the table rule by rule: the system takes it back whole.
+    public static func serve(input: Int32 = STDIN_FILENO, output: Int32 = STDOUT_FILENO) -> Never {
+        exit(respond(input: input, output: output, whileTableIsOpen: { _exit(0) }))
+    }
+
+    /// ``serve(input:output:)`` without ending the process: returns its exit status.
+    /// `whileTableIsOpen` runs after an outcome was written while libiptc still holds the
+    /// table, only if the outcome was written.
+    static func respond(input: Int32, output: Int32, whileTableIsOpen: () -> Void = {}) -> Int32 {
+        var status: Int32 = 1
+        func reply(_ outcome: HelperOutcome) {
+            guard let json = try? JSONEncoder().encode(outcome) else { return }
+            var writer = WireWriter(output)
+            do throws(IptablesError) {
+                try writer.raw(Array(json))
+                try writer.flush()
+                status = 0
+            } catch {
+                status = 1
+            }
+        }
         do throws(IptablesError) {
             let reader = WireReader(input)
             let request = try HelperRequest.read(from: reader)
-            if var report = try request.apply(reading: reader) {
-                report.applierPeakResidentKilobytes = IptablesTool.peakResidentKilobytes(of: getpid())
-                outcome = .applied(report)
-            } else {
-                outcome = .needsFull
+            try request.apply(reading: reader) { staged in
+                if var report = staged {
+                    report.applierPeakResidentKilobytes = IptablesTool.peakResidentKilobytes(of: getpid())
+                    reply(.applied(report))
+                } else {
+                    reply(.needsFull)
+                }
+                if status == 0 { whileTableIsOpen() }
             }
         } catch {
-            outcome = .failed(error)
+            reply(.failed(error))
         }
-        guard let json = try? JSONEncoder().encode(outcome) else { return 1 }
-        var writer = WireWriter(output)
-        do throws(IptablesError) {
-            try writer.raw(Array(json))
-            try writer.flush()
-            return 0
-        } catch {
-            return 1
-        }
+        return status
     }
 
     /// Sends `request` and `chains` (encoded by `encoder`, in the plan's order) to a helper
@@ -123,13 +139,14 @@ struct HelperRequest: Sendable {
         return HelperRequest(family: family, table: table, lockPath: lockPath, lockTimeout: lockTimeout, plan: plan, jumps: jumps)
     }
 
-    /// The helper's work: stages the chains `reader` hands over under the lock and commits
-    /// them. `nil` when a partial request meets a table that must be synced in full.
-    func apply(reading reader: WireReader) throws(IptablesError) -> TableReport? {
+    /// The helper's work: stages the chains `reader` hands over under the lock, commits
+    /// them, and calls `staged` with what it did while the table is still open: `nil` when
+    /// a partial request meets a table that must be synced in full.
+    func apply(reading reader: WireReader, then staged: (TableReport?) -> Void) throws(IptablesError) {
         try LibiptcTable.locked(family: family, table: table, lockPath: lockPath, lockTimeout: lockTimeout) { kernel throws(IptablesError) in
-            try LibiptcStaging.stage(table, partial: !plan.full, jumps: jumps, into: &kernel) { (full) -> (StagingPlan, ChainReader)? in
+            staged(try LibiptcStaging.stage(table, partial: !plan.full, jumps: jumps, into: &kernel) { (full) -> (StagingPlan, ChainReader)? in
                 full && !plan.full ? nil : (plan, ChainReader(reader: reader))
-            }
+            })
         }
     }
 }
