@@ -5,6 +5,7 @@
 #ifndef KPX_CIPTC_SHIM_H
 #define KPX_CIPTC_SHIM_H
 
+#include <malloc.h>
 #include <string.h>
 #include <libiptc/libiptc.h>
 #include <libiptc/libip6tc.h>
@@ -96,6 +97,12 @@ static inline int kpx_commit(int v6, struct xtc_handle *handle) {
 
 static inline const char *kpx_strerror(int v6, int error) {
     return v6 ? ip6tc_strerror(error) : iptc_strerror(error);
+}
+
+// glibc's malloc_trim: not in Swift's Glibc module. Gives the pages of freed memory back to
+// the system, in every malloc arena.
+static inline int kpx_release_free_heap(void) {
+    return malloc_trim(0);
 }
 
 #endif

@@ -32,7 +32,8 @@ struct Bench: ParsableCommand {
             the restore text. applyFull*Ms is a first apply into empty tables, \
             applyResync*Ms the same apply over the installed rules (a periodic full sync), \
             applyDelta*Ms the one-endpoint change (libiptc: our partial sync; the restore \
-            tools: kube-proxy's partial-sync input with --noflush). \
+            tools: kube-proxy's partial-sync input with --noflush), applied and taken back \
+            three times after the resync, the median of all. \
             applyDeltaLibiptcUserSpaceMs is the part of the libiptc delta spent outside the \
             kernel's table read and replace, applyFullLibiptcKernelMs the part of the first \
             libiptc apply spent in them. applyFull*PeakRSSMB is the peak memory of the process \

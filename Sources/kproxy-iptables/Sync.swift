@@ -73,6 +73,9 @@ struct Sync: ParsableCommand {
         // of a large table is made.
         plan.input.manifests = Manifests()
         plan.input.catalog = ServiceCatalog(services: [], endpointSlices: [])
+        // Give the freed model's pages back to the system: a node agent holds the ruleset
+        // for as long as it runs, and the apply's own allocations start from there.
+        ProcessHeap.releaseFreedMemory()
         let applier = try backend.applier(family: plan.ruleset.family)
         let report = try reportingKernelErrors { () throws(IptablesError) in try applier.apply(plan.ruleset, changes: nil) }
         log(report, verbose: verbose)

@@ -28,7 +28,8 @@ public struct IptablesTool: Sendable {
 
     public struct Output: Sendable {
         public var status: Int32
-        public var stdout: String
+        /// Standard output as it came.
+        public var standardOutput: [UInt8]
         public var stderr: String
         /// Whether the child was killed for running past the timeout.
         public var timedOut = false
@@ -36,6 +37,9 @@ public struct IptablesTool: Sendable {
         /// runs (wait4's figure would include this process's memory: posix_spawn shares it
         /// with the child until the child execs).
         public var peakResidentKilobytes = 0
+
+        /// Standard output as text.
+        public var stdout: String { String(decoding: standardOutput, as: UTF8.self) }
     }
 
     /// Runs `arguments` (the tool's name, or an absolute path, first), feeding `input` on
@@ -135,7 +139,7 @@ public struct IptablesTool: Sendable {
         group.wait()
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let exitStatus = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        return Output(status: exitStatus, stdout: String(decoding: out, as: UTF8.self),
+        return Output(status: exitStatus, standardOutput: out,
                       stderr: String(decoding: errors.get(), as: UTF8.self), timedOut: killed.withLock { $0 },
                       peakResidentKilobytes: peak.withLock { $0 })
     }

@@ -34,11 +34,12 @@ public enum LibiptcHelper {
     /// table, only if the outcome was written.
     static func respond(input: Int32, output: Int32, whileTableIsOpen: () -> Void = {}) -> Int32 {
         var status: Int32 = 1
+        var plan = StagingPlan(full: true, chains: [], deleted: [])
         func reply(_ outcome: HelperOutcome) {
-            guard let json = try? JSONEncoder().encode(outcome) else { return }
+            guard let json = outcome.encoded(plan: plan) else { return }
             var writer = WireWriter(output)
             do throws(IptablesError) {
-                try writer.raw(Array(json))
+                try writer.raw(json)
                 try writer.flush()
                 status = 0
             } catch {
@@ -48,6 +49,7 @@ public enum LibiptcHelper {
         do throws(IptablesError) {
             let reader = WireReader(input)
             let request = try HelperRequest.read(from: reader)
+            plan = request.plan
             try request.apply(reading: reader) { staged in
                 if var report = staged {
                     report.applierPeakResidentKilobytes = IptablesTool.peakResidentKilobytes(of: getpid())
@@ -72,7 +74,7 @@ public enum LibiptcHelper {
             // A write that fails means the helper stopped reading; its outcome says why.
             try? request.send(chains: chains, encoder: encoder, to: &writer)
         }
-        guard let outcome = try? JSONDecoder().decode(HelperOutcome.self, from: Data(output.stdout.utf8)) else {
+        guard let outcome = HelperOutcome.decoded(output.standardOutput, plan: request.plan) else {
             throw .tool(command: command.joined(separator: " "), status: output.status,
                         output: output.stderr.isEmpty ? "no outcome on standard output" : output.stderr)
         }
@@ -166,10 +168,79 @@ private struct ChainReader: EncodedChainSource {
     }
 }
 
-/// What a helper did, sent back as JSON.
-enum HelperOutcome: Codable {
+/// What a helper did.
+enum HelperOutcome: Equatable {
     case applied(TableReport)
     /// The request was partial, and the table must be synced in full: nothing was changed.
     case needsFull
     case failed(IptablesError)
+
+    /// The outcome as the helper sends it: JSON, with the chains created and written given
+    /// as positions in `plan`'s chains where they are there. A full sync creates and writes
+    /// a hundred thousand chains; their names are already in the sender's memory, and a
+    /// second copy of each, with the JSON around it, would be most of a sync's peak.
+    func encoded(plan: StagingPlan) -> [UInt8]? {
+        let wire: WireOutcome
+        switch self {
+        case .applied(let report):
+            let positions = Dictionary(plan.chains.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+            var compact = report
+            var created: [Int] = [], written: [Int] = []
+            (compact.created, created) = Self.positions(of: report.created, in: positions)
+            (compact.written, written) = Self.positions(of: report.written, in: positions)
+            wire = .applied(compact, created: created, written: written)
+        case .needsFull: wire = .needsFull
+        case .failed(let error): wire = .failed(error)
+        }
+        return (try? JSONEncoder().encode(wire)).map { Array($0) }
+    }
+
+    /// Reads what ``encoded(plan:)`` wrote for the same plan.
+    static func decoded(_ bytes: [UInt8], plan: StagingPlan) -> HelperOutcome? {
+        guard let wire = try? JSONDecoder().decode(WireOutcome.self, from: Data(bytes)) else { return nil }
+        switch wire {
+        case .applied(var report, let created, let written):
+            guard let createdNames = names(created, others: report.created, in: plan),
+                  let writtenNames = names(written, others: report.written, in: plan) else { return nil }
+            report.created = createdNames
+            report.written = writtenNames
+            return .applied(report)
+        case .needsFull: return .needsFull
+        case .failed(let error): return .failed(error)
+        }
+    }
+
+    /// `names` as positions in the plan, -1 for a name it lacks; those names, in order.
+    private static func positions(of names: [String], in positions: [String: Int]) -> (others: [String], positions: [Int]) {
+        var others: [String] = []
+        let found = names.map { name in
+            if let position = positions[name] { return position }
+            others.append(name)
+            return -1
+        }
+        return (others, found)
+    }
+
+    private static func names(_ positions: [Int], others: [String], in plan: StagingPlan) -> [String]? {
+        var rest = others[...]
+        var names: [String] = []
+        names.reserveCapacity(positions.count)
+        for position in positions {
+            if position >= 0 {
+                guard position < plan.chains.count else { return nil }
+                names.append(plan.chains[position])
+            } else {
+                guard let name = rest.popFirst() else { return nil }
+                names.append(name)
+            }
+        }
+        return names
+    }
+
+    private enum WireOutcome: Codable {
+        /// The report's `created` and `written` hold only the names outside the plan.
+        case applied(TableReport, created: [Int], written: [Int])
+        case needsFull
+        case failed(IptablesError)
+    }
 }
