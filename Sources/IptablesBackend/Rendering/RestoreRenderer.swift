@@ -106,6 +106,8 @@ public struct RestoreRenderer: Sendable {
     }
 
     private mutating func writeRules(_ chains: some Collection<Chain>) {
+        // Lines are about a hundred bytes: reserve once rather than grow by doubling.
+        bytes.reserveCapacity(bytes.count + chains.reduce(0) { $0 + $1.rules.count } * Self.typicalLineLength)
         for chain in chains {
             for rule in chain.rules {
                 put("-A "); put(chain.name)
@@ -114,6 +116,9 @@ public struct RestoreRenderer: Sendable {
             }
         }
     }
+
+    /// About the length of a rule line of a large cluster, in bytes.
+    static let typicalLineLength = 112
 
     /// Above this many rules a table's rule lines are written on every core, in runs of
     /// whole chains, and joined in order.
@@ -250,9 +255,19 @@ public struct RestoreRenderer: Sendable {
             put(address.description)
             return
         }
-        for shift in stride(from: 24, through: 0, by: -8) {
-            putDecimal(Int(v4.value >> UInt32(shift) & 0xFF))
-            if shift > 0 { bytes.append(UInt8(ascii: ".")) }
+        // Four octets and three dots into a small buffer, then one append.
+        var text: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &text) { buffer in
+            var count = 0
+            for shift in stride(from: 24, through: 0, by: -8) {
+                let octet = UInt8(truncatingIfNeeded: v4.value >> UInt32(shift))
+                if octet >= 100 { buffer[count] = UInt8(ascii: "0") + octet / 100; count += 1 }
+                if octet >= 10 { buffer[count] = UInt8(ascii: "0") + octet / 10 % 10; count += 1 }
+                buffer[count] = UInt8(ascii: "0") + octet % 10
+                count += 1
+                if shift > 0 { buffer[count] = UInt8(ascii: "."); count += 1 }
+            }
+            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
         }
     }
 
@@ -298,12 +313,27 @@ public struct RestoreRenderer: Sendable {
     /// double quotes with `"` and `\` escaped. Control characters, which would end the line,
     /// are written as `?`.
     private mutating func putComment(_ text: String) {
-        let plain = !text.isEmpty && text.utf8.allSatisfy { byte in
-            byte > 0x20 && byte < 0x7F && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\")
-                && byte != UInt8(ascii: "'") && byte != UInt8(ascii: "#")
+        var plain = !text.isEmpty
+        var escaped = false
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0..<0x20, 0x7F...:
+                plain = false
+                escaped = escaped || byte < 0x80
+            case UInt8(ascii: " "), UInt8(ascii: "'"), UInt8(ascii: "#"):
+                plain = false
+            default:
+                break
+            }
         }
         if plain {
             put(text)
+            return
+        }
+        if !escaped {
+            bytes.append(UInt8(ascii: "\""))
+            put(text)
+            bytes.append(UInt8(ascii: "\""))
             return
         }
         bytes.append(UInt8(ascii: "\""))
