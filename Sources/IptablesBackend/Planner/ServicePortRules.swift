@@ -41,22 +41,26 @@ struct ServicePortChains {
     }
 }
 
-/// The KUBE-SEP chain names of a port's reachable endpoints, hashed once each.
+/// The KUBE-SEP chain names of a port's reachable endpoints, hashed once each, and the
+/// endpoints' `ip:port` texts, written once each.
 struct EndpointChains {
     let endpoints: [ServiceEndpoint]
+    let texts: [String]
     let names: [ChainName]
 
     init(_ port: ServicePortName, _ endpoints: [ServiceEndpoint]) {
         self.endpoints = endpoints
-        names = endpoints.map { ChainName.endpoint(port, $0.description) }
+        texts = endpoints.map(\.description)
+        names = texts.map { ChainName.endpoint(port, $0) }
     }
 
-    /// The names of `subset`'s chains; `subset` holds reachable endpoints. The cluster set
-    /// is usually the reachable set itself, which needs no lookup.
-    func names(of subset: [ServiceEndpoint]) -> [ChainName] {
-        if subset == endpoints { return names }
-        let byEndpoint = Dictionary(uniqueKeysWithValues: zip(endpoints.map(\.description), names))
-        return subset.map { byEndpoint[$0.description]! }
+    /// The texts and chain names of `subset`; `subset` holds reachable endpoints. The
+    /// cluster set is usually the reachable set itself, which needs no lookup.
+    func texts(of subset: [ServiceEndpoint]) -> (texts: [String], names: [ChainName]) {
+        if subset == endpoints { return (texts, names) }
+        let byEndpoint = Dictionary(uniqueKeysWithValues: zip(endpoints, zip(texts, names)))
+        let found = subset.map { byEndpoint[$0]! }
+        return (found.map(\.0), found.map(\.1))
     }
 }
 
@@ -235,18 +239,18 @@ extension ServicePortRules {
             if chain == internalChain, let internalMasquerade {
                 result.rules.append(internalMasquerade)
             }
-            let targets = endpointChains.names(of: endpoints)
+            let (texts, targets) = endpointChains.texts(of: endpoints)
             if let affinity {
-                for (endpoint, target) in zip(endpoints, targets) {
-                    var matches: [Match] = largeCluster ? [] : [.comment("\(spn) -> \(endpoint)")]
+                for (text, target) in zip(texts, targets) {
+                    var matches: [Match] = largeCluster ? [] : [.comment("\(spn) -> \(text)")]
                     matches.append(.recent(name: target, .check(seconds: affinity)))
                     result.rules.append(Rule(matches, .jump(target)))
                 }
             }
-            for (index, endpoint) in endpoints.enumerated() {
-                var matches: [Match] = largeCluster ? [] : [.comment("\(spn) -> \(endpoint)")]
-                if index < endpoints.count - 1 {
-                    matches.append(.statistic(Probability(oneIn: endpoints.count - index)))
+            for (index, text) in texts.enumerated() {
+                var matches: [Match] = largeCluster ? [] : [.comment("\(spn) -> \(text)")]
+                if index < texts.count - 1 {
+                    matches.append(.statistic(Probability(oneIn: texts.count - index)))
                 }
                 result.rules.append(Rule(matches, .jump(targets[index])))
             }
@@ -259,13 +263,19 @@ extension ServicePortRules {
             rules.chains.append(dispatch(chains.serviceLocal, selection.local))
         }
 
+        let comment = Match.comment(spn)
         for (endpoint, chain) in zip(selection.reachable, endpointChains.names) {
-            let comment: [Match] = largeCluster ? [] : [.comment(spn)]
-            var dnat = comment
-            if affinity != nil { dnat.append(.recent(name: chain, .set)) }
-            dnat.append(.protocol(proto))
+            // Each array allocated once, at its size.
+            let source = Match.source(.host(endpoint.address))
+            let hairpin: [Match] = largeCluster ? [source] : [comment, source]
+            let dnat: [Match] = switch (largeCluster, affinity != nil) {
+            case (false, false): [comment, .protocol(proto)]
+            case (false, true): [comment, .recent(name: chain, .set), .protocol(proto)]
+            case (true, false): [.protocol(proto)]
+            case (true, true): [.recent(name: chain, .set), .protocol(proto)]
+            }
             rules.chains.append(Chain(chain, [
-                Rule(comment + [.source(.host(endpoint.address))], .jump(.markMasquerade)),
+                Rule(hairpin, .jump(.markMasquerade)),
                 Rule(dnat, .dnat(endpoint.address, port: endpoint.port)),
             ]))
         }
