@@ -69,12 +69,12 @@ struct Sync: ParsableCommand {
             renderer.render(plan.ruleset) { chunk in FileHandle.standardOutput.write(Data(chunk)) }
             return
         }
-        // Only the ruleset is needed from here on: let the model go before the kernel's copy
-        // of a large table is made.
+        // Only the ruleset is needed from here on: let the model go, and give its pages back
+        // to the system, so what applying allocates (the report of a hundred thousand chains,
+        // libiptc's copy of the table when it runs in this process) starts from the plan's
+        // size, and a node agent holding the plan between syncs stays at that size.
         plan.input.manifests = Manifests()
         plan.input.catalog = ServiceCatalog(services: [], endpointSlices: [])
-        // Give the freed model's pages back to the system: a node agent holds the ruleset
-        // for as long as it runs, and the apply's own allocations start from there.
         ProcessHeap.releaseFreedMemory()
         let applier = try backend.applier(family: plan.ruleset.family)
         let report = try reportingKernelErrors { () throws(IptablesError) in try applier.apply(plan.ruleset, changes: nil) }

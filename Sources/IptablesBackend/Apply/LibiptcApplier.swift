@@ -62,6 +62,8 @@ public struct LibiptcApplier: RulesetApplier {
                     return try applyInHelper(helperCommand, family: desired.family, table: table.table,
                                              partial: tableChanges != nil, jumps: tableJumps, encoder: encoder, staged: staged)
                 }
+                // In this process every chain is at hand, so staging always gets its plan
+                // and returns a report.
                 return try LibiptcTable.locked(family: desired.family, table: table.table, lockPath: lockPath,
                                                lockTimeout: lockTimeout) { (kernel) throws(IptablesError) -> TableReport in
                     try LibiptcStaging.stage(table.table, partial: tableChanges != nil, jumps: tableJumps, into: &kernel) { (full) throws(IptablesError) in
