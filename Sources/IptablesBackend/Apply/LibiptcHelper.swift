@@ -6,11 +6,11 @@ import Glibc
 
 /// libiptc in a process of its own, one table per process.
 ///
-/// libiptc allocates every rule of a table separately, when it reads the table and again
-/// when it builds the table it sends back; with 320,000 rules that work slows down in a
-/// process whose heap is already full of the cluster's model, and it leaves hundreds of
-/// megabytes behind. A helper starts with a clean heap and gives all of it back when it
-/// exits, the way kube-proxy's `iptables-restore` child does, but it is sent rules already
+/// libiptc holds its own copy of a table, one allocation per rule, and builds the whole
+/// table again to send it back: for 320,000 rules, a quarter of a gigabyte at its peak. In
+/// a helper that memory lives only as long as the apply and is given back whole when the
+/// helper exits, the way kube-proxy's `iptables-restore` child does it, so a node agent
+/// stays at the size of its plan. Unlike that child, the helper is sent rules already
 /// encoded, not text to parse.
 ///
 /// The sending side (``LibiptcApplier`` with a ``LibiptcApplier/helperCommand``) streams the
