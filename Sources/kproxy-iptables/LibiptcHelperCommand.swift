@@ -12,10 +12,14 @@ struct LibiptcHelperCommand: ParsableCommand {
         shouldDisplay: false
     )
 
-    /// The command line that runs this helper: this very program, found through /proc so a
-    /// relative or PATH-found invocation still names the same file.
+    /// The command line that runs this helper: this program's file, found through /proc so a
+    /// relative or PATH-found invocation still names it. When the file was replaced while
+    /// this process runs (a package upgrade), /proc names it "… (deleted)"; the helper is then
+    /// the program now at that path, whose request format must match (see the request's
+    /// start mark).
     static var commandLine: [String] {
-        let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        if executable.hasSuffix(" (deleted)") { executable.removeLast(" (deleted)".count) }
         return [executable, "libiptc-helper"]
     }
 
