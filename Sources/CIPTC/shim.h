@@ -1,7 +1,7 @@
-// The one place IptablesBackend touches libiptc's C API. libip4tc and libip6tc have the same
-// functions under two prefixes; these wrappers pick one by `v6`, take entries as untyped
-// bytes (IptablesBackend encodes them itself) and copy chain names into the fixed 32-byte
-// labels libiptc reads.
+// The one place IptablesBackend touches C: libiptc's API, and glibc's malloc_trim at the end.
+// libip4tc and libip6tc have the same functions under two prefixes; these wrappers pick one
+// by `v6`, take entries as untyped bytes (IptablesBackend encodes them itself) and copy chain
+// names into the fixed 32-byte labels libiptc reads.
 #ifndef KPX_CIPTC_SHIM_H
 #define KPX_CIPTC_SHIM_H
 
