@@ -154,8 +154,9 @@ public struct IptablesTool: Sendable {
         return candidates.first(where: FileManager.default.isExecutableFile)
     }
 
-    /// VmHWM of a running process, in KiB.
-    static func peakResidentKilobytes(of pid: pid_t) -> Int? {
+    /// The peak resident memory (VmHWM) of a running process, in KiB; `nil` when it cannot
+    /// be read.
+    public static func peakResidentKilobytes(of pid: pid_t) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return nil }
         return line.split(separator: " ").compactMap { Int($0) }.first

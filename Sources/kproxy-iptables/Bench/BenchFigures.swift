@@ -1,4 +1,5 @@
 import Foundation
+import IptablesBackend
 
 /// The figures one `bench` prints, in order: a readable table or one JSON object.
 /// Milliseconds are medians over the runs; a figure not measured is `null`.
@@ -76,12 +77,7 @@ enum ProcessMemory {
 
     /// VmHWM in MiB.
     static func peakResidentMegabytes() -> Double {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            let kilobytes = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
-            return kilobytes / 1024
-        }
-        return 0
+        Double(IptablesTool.peakResidentKilobytes(of: getpid()) ?? 0) / 1024
     }
 }
 
