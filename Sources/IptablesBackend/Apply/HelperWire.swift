@@ -63,14 +63,8 @@ struct WireWriter {
 
     /// Writes out what is buffered.
     mutating func flush() throws(IptablesError) {
-        var offset = 0
-        while offset < buffer.count {
-            let written = buffer.withUnsafeBytes { write(descriptor, $0.baseAddress! + offset, $0.count - offset) }
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw .helper("cannot send the request: \(String(cString: strerror(errno)))")
-            }
-            offset += written
+        if let code = buffer.withUnsafeBytes({ writeAll($0, to: descriptor) }) {
+            throw .helper("cannot send the request: \(String(cString: strerror(code)))")
         }
         buffer.removeAll(keepingCapacity: true)
     }

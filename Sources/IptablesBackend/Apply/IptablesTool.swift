@@ -49,15 +49,8 @@ public struct IptablesTool: Sendable {
     public static func run(_ arguments: [String], input: [UInt8]? = nil,
                            timeout: Duration? = nil) throws(IptablesError) -> Output {
         try run(arguments, timeout: timeout) { descriptor in
-            guard let input else { return }
-            input.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let written = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                    if written < 0 { if errno == EINTR { continue } else { break } }
-                    offset += written
-                }
-            }
+            // A child that stops reading early says why in its own output.
+            _ = input?.withUnsafeBytes { writeAll($0, to: descriptor) }
         }
     }
 
