@@ -122,7 +122,7 @@ public struct RestoreApplier: RulesetApplier {
             }
             for jump in jumps where jump.table == table.table {
                 if !(current.rules[jump.chain] ?? []).contains(SaveFormRenderer.text(jump.rule, family: desired.family)) {
-                    body += "-I \(jump.chain) 1 \(RestoreRenderer.text(jump.rule))\n"
+                    body += jump.restoreInsertion + "\n"
                     report.insertedJumps.append("\(jump.chain) -> \(jump.rule.target?.jumpedChain?.description ?? "")")
                 }
             }

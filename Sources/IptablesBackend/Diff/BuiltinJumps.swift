@@ -13,6 +13,9 @@ public struct BuiltinJump: Hashable, Sendable {
     /// The built-in chain as a chain name, for encoding and messages.
     public var chainName: ChainName { ChainName(trusted: chain) }
 
+    /// The iptables-restore line that inserts this jump at the top of its chain.
+    public var restoreInsertion: String { "-I \(chain) 1 \(RestoreRenderer.text(rule))" }
+
     /// The jumps a ruleset needs, in kube-proxy's ensure order: each is inserted at the top
     /// if missing, so the last one ends up first on a fresh host.
     public static func needed(by ruleset: Ruleset) -> [BuiltinJump] {

@@ -90,7 +90,7 @@ struct ApplyBenchmark {
             for target in Set(inTable.compactMap { $0.rule.target?.jumpedChain?.description }).sorted() {
                 text += ":\(target) - [0:0]\n"
             }
-            for jump in inTable { text += "-I \(jump.chain) 1 \(RestoreRenderer.text(jump.rule))\n" }
+            for jump in inTable { text += jump.restoreInsertion + "\n" }
             text += "COMMIT\n"
         }
         return Array(text.utf8)
