@@ -35,13 +35,13 @@ public struct LibiptcApplier: RulesetApplier {
         // synced in full, its other chains checked then, before anything is staged.) Chains
         // are encoded later, one at a time as they are staged, so the encoded table is never
         // held whole.
-        for table in desired.tables {
-            let (_, chains) = StagingPlan.make(table, changes: changes?[table.table], full: changes == nil)
-            try encoder.validate(chains, table: table.table)
+        let requested = desired.tables.map { table in
+            (table: table, staging: StagingPlan.make(table, changes: changes?[table.table], full: changes == nil))
         }
+        for (table, staging) in requested { try encoder.validate(staging.chains, table: table.table) }
         let jumps = try EncodedJump.needed(by: desired)
         var reports: [TableReport] = []
-        for table in desired.tables.sorted(by: { $0.table.applyOrder < $1.table.applyOrder }) {
+        for (table, requestedStaging) in requested.sorted(by: { $0.table.table.applyOrder < $1.table.table.applyOrder }) {
             // A partial sync does not read a table it has nothing to write to: reading and
             // replacing a large table is most of a sync's cost.
             let tableChanges = changes?[table.table]
@@ -50,12 +50,13 @@ public struct LibiptcApplier: RulesetApplier {
                 continue
             }
             let tableJumps = jumps[table.table] ?? []
-            // The chains to stage: those the plan names, or all of them, checked if the
-            // plan's check did not cover them.
+            // The chains to stage: those asked for and checked above, or, when a partial sync
+            // must be full after all, every chain, checked now.
             let staged = { (full: Bool) throws(IptablesError) -> (StagingPlan, [Chain]) in
-                let (plan, chains) = StagingPlan.make(table, changes: tableChanges, full: full)
-                if full && tableChanges != nil { try encoder.validate(chains, table: table.table) }
-                return (plan, chains)
+                guard full && !requestedStaging.plan.full else { return requestedStaging }
+                let whole = StagingPlan.make(table, changes: nil, full: true)
+                try encoder.validate(whole.chains, table: table.table)
+                return whole
             }
             reports.append(try withRetries(family: desired.family, table: table.table) { () throws(IptablesError) -> TableReport in
                 if let helperCommand {

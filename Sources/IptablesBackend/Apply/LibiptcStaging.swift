@@ -11,7 +11,8 @@ struct StagingPlan: Sendable {
 
     /// The plan for `table` and the chains it names, in the order their rules are handed
     /// over: every chain for a full sync, the changed ones for a partial sync.
-    static func make(_ table: TableRules, changes: RulesetChanges.TableChanges?, full: Bool) -> (StagingPlan, [Chain]) {
+    static func make(_ table: TableRules, changes: RulesetChanges.TableChanges?, full: Bool)
+        -> (plan: StagingPlan, chains: [Chain]) {
         guard !full, let changes else {
             return (StagingPlan(full: true, chains: table.chains.map(\.name.description), deleted: []), table.chains)
         }
