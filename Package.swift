@@ -35,7 +35,6 @@ let package = Package(
             dependencies: [
                 "ServiceModel",
                 "CIPTC",
-                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         .executableTarget(
@@ -53,7 +52,10 @@ let package = Package(
             path: "Tests/KProxyTestSupport"
         ),
         .testTarget(name: "ServiceModelTests", dependencies: ["ServiceModel", "KProxyTestSupport"]),
-        .testTarget(name: "IptablesBackendTests", dependencies: ["IptablesBackend", "KProxyTestSupport"]),
+        // swift-crypto checks the chain-name digest against a general-purpose SHA-256.
+        .testTarget(name: "IptablesBackendTests", dependencies: [
+            "IptablesBackend", "KProxyTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
         .testTarget(name: "KProxyCLITests", dependencies: ["kproxy-iptables", "ServiceModel", "KProxyTestSupport"]),
     ]
 )

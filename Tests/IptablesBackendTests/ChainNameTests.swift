@@ -68,6 +68,16 @@ import Testing
         #expect(ChainName("") == nil)
     }
 
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        bytes.map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
+    }
+
+    static func nameDigest(_ input: [UInt8]) -> [UInt8] {
+        var digest = [UInt8](repeating: 0, count: 32)
+        input.withUnsafeBytes { input in digest.withUnsafeMutableBytes { NameDigest.sha256(input, into: $0) } }
+        return digest
+    }
+
     /// FIPS 180-4 examples: the digest the names are made from.
     @Test(arguments: [
         ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
@@ -76,14 +86,22 @@ import Testing
          "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"),
     ])
     func sha256Vectors(_ input: String, _ expected: String) {
-        let digest = SHA256.hash(data: Array(input.utf8))
-        #expect(digest.map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined() == expected)
+        #expect(Self.hex(Self.nameDigest(Array(input.utf8))) == expected)
     }
 
     @Test func sha256OfAMillionAs() {
-        let digest = SHA256.hash(data: [UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000))
-        #expect(digest.map { byte in (byte < 16 ? "0" : "") + String(byte, radix: 16) }.joined()
-                == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+        let digest = Self.nameDigest([UInt8](repeating: UInt8(ascii: "a"), count: 1_000_000))
+        #expect(Self.hex(digest) == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    /// Every length up to three blocks, padding boundaries (55, 56, 63, 64 bytes) included,
+    /// gives swift-crypto's digest.
+    @Test func sha256AgreesWithSwiftCrypto() {
+        var generator = SystemRandomNumberGenerator()
+        for length in 0...200 {
+            let input = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            #expect(Self.nameDigest(input) == Array(SHA256.hash(data: input)), "length \(length)")
+        }
     }
 
     /// RFC 4648 section 10, without padding.

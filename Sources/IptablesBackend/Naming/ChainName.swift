@@ -1,4 +1,3 @@
-import Crypto
 import ServiceModel
 
 /// The name of an iptables chain: one of kube-proxy's fixed chains, or a per-service chain
@@ -56,9 +55,18 @@ public struct ChainName: Hashable, Sendable, Comparable, CustomStringConvertible
 
     /// The same hash under another kind's prefix: `KUBE-SVC-X` → `KUBE-EXT-X`.
     func replacingPrefix(_ old: StaticString, with new: StaticString) -> ChainName {
-        withUTF8 { bytes in
-            new.withUTF8Buffer { ChainName(trustedBytes: Array($0) + bytes.dropFirst(old.utf8CodeUnitCount)) }
+        var result = ChainName(trustedBytes: EmptyCollection())
+        let count = count
+        withUnsafeBytes(of: words) { source in
+            withUnsafeMutableBytes(of: &result.words) { output in
+                new.withUTF8Buffer { output.copyMemory(from: UnsafeRawBufferPointer($0)) }
+                let rest = count - old.utf8CodeUnitCount
+                precondition(new.utf8CodeUnitCount + rest <= Self.maxLength, "chain name longer than \(Self.maxLength) bytes")
+                UnsafeMutableRawBufferPointer(rebasing: output[new.utf8CodeUnitCount...])
+                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: source[old.utf8CodeUnitCount..<count]))
+            }
         }
+        return result
     }
 
     /// Whether the name starts with `prefix`.
@@ -107,32 +115,36 @@ public struct ChainName: Hashable, Sendable, Comparable, CustomStringConvertible
     /// The number of hash characters in a per-service chain name.
     static let hashLength = 16
 
-    /// `prefix` followed by the hash, built in one buffer: planning hashes once per endpoint,
-    /// so this runs a hundred thousand times in a large cluster.
+    /// `prefix` followed by the hash. Input and digest stay on the stack: planning hashes
+    /// once per endpoint, so this runs a hundred thousand times in a large cluster.
     static func hashed(_ prefix: StaticString, _ name: ServicePortName, suffix: String = "") -> ChainName {
-        var input: [UInt8] = []
-        input.reserveCapacity(name.service.namespace.utf8.count + name.service.name.utf8.count
-            + name.port.utf8.count + suffix.utf8.count + 8)
-        input.append(contentsOf: name.service.namespace.utf8)
-        input.append(UInt8(ascii: "/"))
-        input.append(contentsOf: name.service.name.utf8)
-        if !name.port.isEmpty {
-            input.append(UInt8(ascii: ":"))
-            input.append(contentsOf: name.port.utf8)
-        }
-        input.append(contentsOf: name.protocol.iptablesName.utf8)
-        input.append(contentsOf: suffix.utf8)
-        let digest = SHA256.hash(data: input)
-        var name = ChainName(trustedBytes: EmptyCollection())
-        withUnsafeMutableBytes(of: &name.words) { storage in
-            let buffer = storage.bindMemory(to: UInt8.self)
-            prefix.withUTF8Buffer { _ = buffer.initialize(from: $0) }
-            digest.withUnsafeBytes { bytes in
-                Base32.encodePrefix(bytes, characters: hashLength,
-                                    into: UnsafeMutableBufferPointer(rebasing: buffer[prefix.utf8CodeUnitCount...]))
+        var namespace = name.service.namespace, service = name.service.name, port = name.port
+        var suffix = suffix
+        var protocolName = name.protocol.iptablesName
+        let capacity = namespace.utf8.count + service.utf8.count + port.utf8.count + suffix.utf8.count + 8
+        return withUnsafeTemporaryAllocation(byteCount: capacity + 32, alignment: 8) { buffer in
+            var input = UnsafeMutableRawBufferPointer(rebasing: buffer[..<capacity])
+            namespace.withUTF8 { input.append($0) }
+            input.append(UInt8(ascii: "/"))
+            service.withUTF8 { input.append($0) }
+            if !port.isEmpty {
+                input.append(UInt8(ascii: ":"))
+                port.withUTF8 { input.append($0) }
             }
+            protocolName.withUTF8 { input.append($0) }
+            suffix.withUTF8 { input.append($0) }
+            let count = capacity - input.count
+            let digest = UnsafeMutableRawBufferPointer(rebasing: buffer[capacity...])
+            NameDigest.sha256(UnsafeRawBufferPointer(rebasing: buffer[..<count]), into: digest)
+            var name = ChainName(trustedBytes: EmptyCollection())
+            withUnsafeMutableBytes(of: &name.words) { storage in
+                let output = storage.bindMemory(to: UInt8.self)
+                prefix.withUTF8Buffer { _ = output.initialize(from: $0) }
+                Base32.encodePrefix(UnsafeRawBufferPointer(digest), characters: hashLength,
+                                    into: UnsafeMutableBufferPointer(rebasing: output[prefix.utf8CodeUnitCount...]))
+            }
+            return name
         }
-        return name
     }
 
     /// Byte order, which is text order for these ASCII names.
@@ -141,6 +153,19 @@ public struct ChainName: Hashable, Sendable, Comparable, CustomStringConvertible
         if lhs.words.1 != rhs.words.1 { return lhs.words.1.byteSwapped < rhs.words.1.byteSwapped }
         if lhs.words.2 != rhs.words.2 { return lhs.words.2.byteSwapped < rhs.words.2.byteSwapped }
         return lhs.words.3.byteSwapped < rhs.words.3.byteSwapped
+    }
+}
+
+extension UnsafeMutableRawBufferPointer {
+    /// Writes `bytes` at the start and moves the start past them.
+    fileprivate mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        copyMemory(from: UnsafeRawBufferPointer(bytes))
+        self = UnsafeMutableRawBufferPointer(rebasing: self[bytes.count...])
+    }
+
+    fileprivate mutating func append(_ byte: UInt8) {
+        self[0] = byte
+        self = UnsafeMutableRawBufferPointer(rebasing: self[1...])
     }
 }
 

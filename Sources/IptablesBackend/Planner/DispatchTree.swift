@@ -1,4 +1,3 @@
-import Crypto
 import ServiceModel
 
 /// How KUBE-SERVICES finds the rule of a packet's destination.
@@ -72,7 +71,10 @@ enum DispatchTree {
     }
 
     static func chainName(_ prefix: IPPrefix) -> ChainName {
-        let digest = SHA256.hash(data: Array(prefix.description.utf8))
+        var digest = [UInt8](repeating: 0, count: 32)
+        Array(prefix.description.utf8).withUnsafeBytes { input in
+            digest.withUnsafeMutableBytes { NameDigest.sha256(input, into: $0) }
+        }
         var name = Array(chainPrefix.utf8)
         name += Array(Base32.encode(digest).utf8.prefix(ChainName.hashLength))
         return ChainName(trustedBytes: name)

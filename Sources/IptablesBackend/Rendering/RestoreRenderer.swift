@@ -20,8 +20,21 @@ public struct RestoreRenderer: Sendable {
     public mutating func render(_ ruleset: Ruleset) {
         bytes.removeAll(keepingCapacity: true)
         lineCount = 0
-        for table in ruleset.tables {
-            write(table)
+        let ruleCounts = ruleset.tables.map(\.ruleCount)
+        bytes.reserveCapacity(zip(ruleset.tables, ruleCounts).reduce(0) { total, table in
+            total + table.0.chains.count * 40 + table.1 * Self.typicalLineLength
+        })
+        for (table, rules) in zip(ruleset.tables, ruleCounts) {
+            var head = TextWriter(capacity: table.chains.count * 40 + 16)
+            head.put("*"); head.put(string: table.table.rawValue); head.endLine()
+            for chain in table.chains {
+                head.writeDeclaration(chain.name)
+            }
+            keep(head)
+            Self.writeRules(table.chains, rules: rules) { keep($0) }
+            var tail = TextWriter(capacity: 16)
+            tail.put("COMMIT"); tail.endLine()
+            keep(tail)
         }
     }
 
@@ -30,25 +43,26 @@ public struct RestoreRenderer: Sendable {
     public mutating func render(_ ruleset: Ruleset, chunkSize: Int = 1 << 20,
                                 to write: (UnsafeRawBufferPointer) throws -> Void) rethrows {
         bytes.removeAll(keepingCapacity: true)
-        lineCount = 0
+        var writer = TextWriter(capacity: chunkSize + 4096)
         func flush(ifAbove limit: Int) throws {
-            guard bytes.count > limit else { return }
-            try bytes.withUnsafeBytes { try write($0) }
-            bytes.removeAll(keepingCapacity: true)
+            guard writer.count > limit else { return }
+            try write(writer.written)
+            writer.removeAll()
         }
         for table in ruleset.tables {
-            put("*"); put(table.table.rawValue); endLine()
+            writer.put("*"); writer.put(string: table.table.rawValue); writer.endLine()
             for chain in table.chains {
-                put(":"); put(chain.name); put(" - [0:0]"); endLine()
+                writer.writeDeclaration(chain.name)
                 try flush(ifAbove: chunkSize)
             }
             for chain in table.chains {
-                writeRules(CollectionOfOne(chain))
+                writer.writeRules(of: chain)
                 try flush(ifAbove: chunkSize)
             }
-            put("COMMIT"); endLine()
+            writer.put("COMMIT"); writer.endLine()
         }
         try flush(ifAbove: 0)
+        lineCount = writer.lineCount
     }
 
     /// Renders the `iptables-restore --noflush` input that turns the installed rules of an
@@ -58,20 +72,24 @@ public struct RestoreRenderer: Sendable {
     public mutating func render(_ ruleset: Ruleset, changes: RulesetChanges) {
         bytes.removeAll(keepingCapacity: true)
         lineCount = 0
+        var writer = TextWriter()
         for table in ruleset.tables {
             let tableChanges = changes[table.table]
             guard !tableChanges.isEmpty else { continue }
             let written = Set(tableChanges.written)
-            put("*"); put(table.table.rawValue); endLine()
+            writer.put("*"); writer.put(string: table.table.rawValue); writer.endLine()
             for name in (tableChanges.written + tableChanges.deleted).sorted() {
-                put(":"); put(name); put(" - [0:0]"); endLine()
+                writer.writeDeclaration(name)
             }
-            writeRules(table.chains.filter { written.contains($0.name) })
+            for chain in table.chains where written.contains(chain.name) {
+                writer.writeRules(of: chain)
+            }
             for name in tableChanges.deleted {
-                put("-X "); put(name); endLine()
+                writer.put("-X "); writer.put(name); writer.endLine()
             }
-            put("COMMIT"); endLine()
+            writer.put("COMMIT"); writer.endLine()
         }
+        keep(writer)
     }
 
     /// The text of a ruleset.
@@ -84,38 +102,18 @@ public struct RestoreRenderer: Sendable {
     /// The text of one rule as it appears after `-A <chain>`, without the chain: for logs,
     /// diffs and error messages.
     public static func text(_ rule: Rule) -> String {
-        var renderer = RestoreRenderer()
-        renderer.write(rule)
-        return String(decoding: renderer.bytes.dropFirst(), as: UTF8.self)
+        var writer = TextWriter(capacity: 256)
+        writer.write(rule)
+        return String(decoding: writer.written.dropFirst(), as: UTF8.self)
     }
 
-    // MARK: - Tables, chains, rules
-
-    mutating func write(_ table: TableRules) {
-        put("*"); put(table.table.rawValue); endLine()
-        for chain in table.chains {
-            put(":"); put(chain.name); put(" - [0:0]"); endLine()
-        }
-        let runs = Self.runs(table.chains)
-        if runs.count > 1 {
-            writeConcurrently(table.chains, runs)
-        } else {
-            writeRules(table.chains)
-        }
-        put("COMMIT"); endLine()
+    /// Appends what `writer` holds to the text.
+    private mutating func keep(_ writer: borrowing TextWriter) {
+        bytes.append(contentsOf: writer.written)
+        lineCount += writer.lineCount
     }
 
-    private mutating func writeRules(_ chains: some Collection<Chain>) {
-        // Lines are about a hundred bytes: reserve once rather than grow by doubling.
-        bytes.reserveCapacity(bytes.count + chains.reduce(0) { $0 + $1.rules.count } * Self.typicalLineLength)
-        for chain in chains {
-            for rule in chain.rules {
-                put("-A "); put(chain.name)
-                write(rule)
-                endLine()
-            }
-        }
-    }
+    // MARK: - Rule lines, on every core
 
     /// About the length of a rule line of a large cluster, in bytes.
     static let typicalLineLength = 112
@@ -126,15 +124,14 @@ public struct RestoreRenderer: Sendable {
 
     /// Contiguous runs of chains with about the same number of rules, one per core; a
     /// single run for small tables.
-    static func runs(_ chains: [Chain]) -> [Range<Int>] {
-        let total = chains.reduce(0) { $0 + $1.rules.count }
+    static func runs(_ chains: [Chain], rules total: Int) -> [Range<Int>] {
         let count = ProcessInfoCores.active
         guard total > concurrentRuleThreshold, count > 1 else { return [0..<chains.count] }
         var runs: [Range<Int>] = []
         var start = 0
         var seen = 0
-        for (index, chain) in chains.enumerated() {
-            seen += chain.rules.count
+        for index in chains.indices {
+            seen += chains[index].rules.count
             if seen * count >= total * (runs.count + 1), runs.count < count - 1 {
                 runs.append(start..<index + 1)
                 start = index + 1
@@ -144,23 +141,54 @@ public struct RestoreRenderer: Sendable {
         return runs
     }
 
-    private mutating func writeConcurrently(_ chains: [Chain], _ runs: [Range<Int>]) {
-        var parts = [RestoreRenderer](repeating: RestoreRenderer(), count: runs.count)
-        parts.withUnsafeMutableBufferPointer { buffer in
-            nonisolated(unsafe) let slots = buffer
-            DispatchQueue.concurrentPerform(iterations: runs.count) { run in
-                slots[run].writeRules(chains[runs[run]])
+    /// Writes the `-A` lines of `chains`, in runs of chains on every core, and hands each
+    /// run's text to `keep` in order.
+    private static func writeRules(_ chains: [Chain], rules: Int, _ keep: (borrowing TextWriter) -> Void) {
+        let runs = runs(chains, rules: rules)
+        let parts = UnsafeMutablePointer<TextWriter>.allocate(capacity: runs.count)
+        defer { parts.deallocate() }
+        nonisolated(unsafe) let slots = parts
+        DispatchQueue.concurrentPerform(iterations: runs.count) { run in
+            let range = runs[run]
+            var part = TextWriter(capacity: rules / runs.count * typicalLineLength * 11 / 10 + 4096)
+            for index in range {
+                part.writeRules(of: chains[index])
             }
+            (slots + run).initialize(to: part)
         }
-        for part in parts {
-            bytes.append(contentsOf: part.bytes)
-            lineCount += part.lineCount
+        for run in runs.indices {
+            let part = (parts + run).move()
+            keep(part)
+        }
+    }
+}
+
+// MARK: - Spelling
+
+extension TextWriter {
+    /// `:NAME - [0:0]`: declares (and so flushes) a chain.
+    mutating func writeDeclaration(_ name: ChainName) {
+        put(":"); put(name); put(" - [0:0]"); endLine()
+    }
+
+    /// One `-A` line per rule of `chain`.
+    mutating func writeRules(of chain: Chain) {
+        // Through the buffers, so rules and matches are read in place rather than copied.
+        chain.rules.withUnsafeBufferPointer { rules in
+            for index in rules.indices {
+                put("-A "); put(chain.name)
+                write(rules[index])
+                endLine()
+            }
         }
     }
 
+    /// The rule's matches and target, each with a leading space.
     mutating func write(_ rule: Rule) {
-        for match in rule.matches {
-            write(match)
+        rule.matches.withUnsafeBufferPointer { matches in
+            for index in matches.indices {
+                write(matches[index])
+            }
         }
         if let target = rule.target {
             write(target)
@@ -172,7 +200,11 @@ public struct RestoreRenderer: Sendable {
         case .comment(let text):
             put(" -m comment --comment "); putComment(text)
         case .protocol(let proto):
-            put(" -m "); put(proto.iptablesName); put(" -p "); put(proto.iptablesName)
+            switch proto {
+            case .tcp: put(" -m tcp -p tcp")
+            case .udp: put(" -m udp -p udp")
+            case .sctp: put(" -m sctp -p sctp")
+            }
         case .source(let address, let negated):
             put(negated ? " ! -s " : " -s "); put(address)
         case .destination(let address, let negated):
@@ -184,7 +216,7 @@ public struct RestoreRenderer: Sendable {
         case .destinationIsLocal:
             put(" -m addrtype --dst-type LOCAL")
         case .inInterface(let name, let negated):
-            put(negated ? " ! -i " : " -i "); put(name)
+            put(negated ? " ! -i " : " -i "); put(string: name)
         case .mark(let mark, let negated):
             put(negated ? " -m mark ! --mark " : " -m mark --mark ")
             putHex(mark.value); put("/"); putHex(mark.mask)
@@ -192,10 +224,10 @@ public struct RestoreRenderer: Sendable {
             put(negated ? " -m conntrack ! --ctstate " : " -m conntrack --ctstate ")
             for (index, state) in states.enumerated() {
                 if index > 0 { put(",") }
-                put(state.rawValue)
+                put(string: state.rawValue)
             }
         case .statistic(let probability):
-            put(" -m statistic --mode random --probability "); put(probability.description)
+            put(" -m statistic --mode random --probability "); put(string: probability.description)
         case .recent(let name, let action):
             put(" -m recent --name "); put(name)
             switch action {
@@ -226,128 +258,5 @@ public struct RestoreRenderer: Sendable {
         case .xorMark(let bits): put(" -j MARK --xor-mark "); putHex(bits)
         case .masquerade(let randomFully): put(randomFully ? " -j MASQUERADE --random-fully" : " -j MASQUERADE")
         }
-    }
-
-    // MARK: - Bytes
-
-    private mutating func put(_ text: StaticString) {
-        text.withUTF8Buffer { bytes.append(contentsOf: $0) }
-    }
-
-    private mutating func put(_ text: String) {
-        var text = text
-        text.withUTF8 { bytes.append(contentsOf: $0) }
-    }
-
-    private mutating func put(_ name: ChainName) {
-        name.withUTF8 { bytes.append(contentsOf: $0) }
-    }
-
-    private mutating func put(_ address: AddressMatch) {
-        switch address {
-        case .host(let ip): put(ip)
-        case .network(let prefix): put(prefix.address); put("/"); putDecimal(prefix.length)
-        }
-    }
-
-    private mutating func put(_ address: IPAddress) {
-        guard case .v4(let v4) = address else {
-            put(address.description)
-            return
-        }
-        // Four octets and three dots into a small buffer, then one append.
-        var text: (UInt64, UInt64) = (0, 0)
-        withUnsafeMutableBytes(of: &text) { buffer in
-            var count = 0
-            for shift in stride(from: 24, through: 0, by: -8) {
-                let octet = UInt8(truncatingIfNeeded: v4.value >> UInt32(shift))
-                if octet >= 100 { buffer[count] = UInt8(ascii: "0") + octet / 100; count += 1 }
-                if octet >= 10 { buffer[count] = UInt8(ascii: "0") + octet / 10 % 10; count += 1 }
-                buffer[count] = UInt8(ascii: "0") + octet % 10
-                count += 1
-                if shift > 0 { buffer[count] = UInt8(ascii: "."); count += 1 }
-            }
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
-        }
-    }
-
-    private mutating func endLine() {
-        bytes.append(UInt8(ascii: "\n"))
-        lineCount += 1
-    }
-
-    private mutating func putDecimal(_ value: Int) {
-        if value < 0 {
-            bytes.append(UInt8(ascii: "-"))
-            putDecimal(-value)
-            return
-        }
-        if value < 10 {
-            bytes.append(UInt8(ascii: "0") + UInt8(value))
-            return
-        }
-        // Digits from the right into a small buffer, then in one append.
-        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            var rest = value
-            var start = buffer.count
-            while rest > 0 {
-                start -= 1
-                buffer[start] = UInt8(ascii: "0") + UInt8(rest % 10)
-                rest /= 10
-            }
-            bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[start...]))
-        }
-    }
-
-    /// `0x` and eight hex digits, as kube-proxy writes marks.
-    private mutating func putHex(_ value: UInt32) {
-        put("0x")
-        for shift in stride(from: 28, through: 0, by: -4) {
-            let digit = UInt8((value >> UInt32(shift)) & 0xF)
-            bytes.append(digit < 10 ? UInt8(ascii: "0") + digit : UInt8(ascii: "a") + digit - 10)
-        }
-    }
-
-    /// A comment as one iptables-restore word: bare when it is a single plain word, else in
-    /// double quotes with `"` and `\` escaped. Control characters, which would end the line,
-    /// are written as `?`.
-    private mutating func putComment(_ text: String) {
-        var plain = !text.isEmpty
-        var escaped = false
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0..<0x20, 0x7F...:
-                plain = false
-                escaped = escaped || byte < 0x80
-            case UInt8(ascii: " "), UInt8(ascii: "'"), UInt8(ascii: "#"):
-                plain = false
-            default:
-                break
-            }
-        }
-        if plain {
-            put(text)
-            return
-        }
-        if !escaped {
-            bytes.append(UInt8(ascii: "\""))
-            put(text)
-            bytes.append(UInt8(ascii: "\""))
-            return
-        }
-        bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-                bytes.append(UInt8(ascii: "\\"))
-                bytes.append(byte)
-            case 0..<0x20, 0x7F:
-                bytes.append(UInt8(ascii: "?"))
-            default:
-                bytes.append(byte)
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
     }
 }

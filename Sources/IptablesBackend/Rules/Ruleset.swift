@@ -53,7 +53,11 @@ public struct TableRules: Hashable, Sendable {
     }
 
     /// The number of rules over all chains.
-    public var ruleCount: Int { chains.reduce(0) { $0 + $1.rules.count } }
+    public var ruleCount: Int {
+        var count = 0
+        for index in chains.indices { count += chains[index].rules.count }
+        return count
+    }
 }
 
 /// Everything a service proxy owns in one IP family: the filter table's chains, then the

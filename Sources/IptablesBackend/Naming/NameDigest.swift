@@ -1,0 +1,89 @@
+/// SHA-256 (FIPS 180-4) of the short inputs chain names are hashed from, computed on the
+/// stack: no hasher object, no allocation. A large cluster names a hundred thousand chains
+/// per full plan, and a general-purpose hasher's set-up cost was most of the time spent
+/// naming them. The digests are checked against swift-crypto's in the tests.
+enum NameDigest {
+    /// The digest's eight words, most significant byte first when written out.
+    typealias Words = (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)
+
+    /// The SHA-256 digest of `message`, as 32 bytes into `output`.
+    static func sha256(_ message: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) {
+        precondition(output.count >= 32)
+        var state: Words = (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                            0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
+        let whole = message.count / 64
+        for block in 0..<whole {
+            compress(&state, UnsafeRawBufferPointer(rebasing: message[(block * 64)..<(block * 64 + 64)]))
+        }
+        // The rest of the message, the 0x80 byte, zeros and the bit length: one or two blocks.
+        var tail: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+                   UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
+            = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &tail) { tail in
+            let rest = message.count - whole * 64
+            if rest > 0 {
+                tail.baseAddress!.copyMemory(from: message.baseAddress! + whole * 64, byteCount: rest)
+            }
+            tail[rest] = 0x80
+            let blocks = rest < 56 ? 1 : 2
+            let bits = UInt64(message.count) * 8
+            tail.storeBytes(of: bits.bigEndian, toByteOffset: blocks * 64 - 8, as: UInt64.self)
+            for block in 0..<blocks {
+                compress(&state, UnsafeRawBufferPointer(rebasing: tail[(block * 64)..<(block * 64 + 64)]))
+            }
+        }
+        withUnsafeBytes(of: state) { words in
+            for index in 0..<8 {
+                let word = words.load(fromByteOffset: index * 4, as: UInt32.self)
+                output.storeBytes(of: word.bigEndian, toByteOffset: index * 4, as: UInt32.self)
+            }
+        }
+    }
+
+    /// One 64-byte block into the state.
+    private static func compress(_ state: inout Words, _ block: UnsafeRawBufferPointer) {
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { schedule in
+            for index in 0..<16 {
+                schedule[index] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self))
+            }
+            for index in 16..<64 {
+                let early = schedule[index - 15], late = schedule[index - 2]
+                let sigma0 = rotate(early, 7) ^ rotate(early, 18) ^ (early &>> 3)
+                let sigma1 = rotate(late, 17) ^ rotate(late, 19) ^ (late &>> 10)
+                schedule[index] = schedule[index - 16] &+ sigma0 &+ schedule[index - 7] &+ sigma1
+            }
+            var (a, b, c, d, e, f, g, h) = state
+            roundConstants.withUnsafeBufferPointer { constants in
+                for index in 0..<64 {
+                    let sum1 = rotate(e, 6) ^ rotate(e, 11) ^ rotate(e, 25)
+                    let choice = g ^ (e & (f ^ g))
+                    let first = h &+ sum1 &+ choice &+ constants[index] &+ schedule[index]
+                    let sum0 = rotate(a, 2) ^ rotate(a, 13) ^ rotate(a, 22)
+                    let majority = (a & b) | (c & (a | b))
+                    let second = sum0 &+ majority
+                    h = g; g = f; f = e; e = d &+ first
+                    d = c; c = b; b = a; a = first &+ second
+                }
+            }
+            state = (state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d,
+                     state.4 &+ e, state.5 &+ f, state.6 &+ g, state.7 &+ h)
+        }
+    }
+
+    @inline(__always)
+    private static func rotate(_ value: UInt32, _ count: UInt32) -> UInt32 {
+        (value &>> count) | (value &<< (32 &- count))
+    }
+
+    /// The first 32 bits of the fractional parts of the cube roots of the first 64 primes.
+    private static let roundConstants: [UInt32] = [
+        0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+        0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+        0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+        0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+        0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+        0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+        0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+        0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+    ]
+}
