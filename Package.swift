@@ -28,6 +28,8 @@ let package = Package(
             pkgConfig: "libiptc",
             providers: [.apt(["libiptc-dev"])]
         ),
+        // SHA-256 block compression with the x86 SHA extensions, for chain names.
+        .target(name: "CSHA256"),
         // The rule model, chain names, the planner and the restore-text renderer; the diff and
         // appliers build on it.
         .target(
@@ -35,6 +37,7 @@ let package = Package(
             dependencies: [
                 "ServiceModel",
                 "CIPTC",
+                "CSHA256",
             ]
         ),
         .executableTarget(

@@ -1,13 +1,23 @@
+import CSHA256
+
 /// SHA-256 (FIPS 180-4) of the short inputs chain names are hashed from, computed on the
 /// stack: no hasher object, no allocation. A large cluster names a hundred thousand chains
 /// per full plan, and a general-purpose hasher's set-up cost was most of the time spent
-/// naming them. The digests are checked against swift-crypto's in the tests.
+/// naming them. Blocks run through the CPU's SHA instructions where it has them (the
+/// CSHA256 target), else through the portable code here. Both are checked against
+/// swift-crypto's digests in the tests.
 enum NameDigest {
+    /// Whether blocks go through the CPU's SHA instructions.
+    static let accelerated = kpx_sha256_accelerated() == 1
     /// The digest's eight words, most significant byte first when written out.
     typealias Words = (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)
 
     /// The SHA-256 digest of `message`, as 32 bytes into `output`.
-    static func sha256(_ message: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer) {
+    ///
+    /// - Parameter portable: use the portable code even where the CPU has SHA instructions.
+    static func sha256(_ message: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer,
+                       portable: Bool = false) {
+        let compress = accelerated && !portable ? compressAccelerated : compress
         precondition(output.count >= 32)
         var state: Words = (0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                             0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19)
@@ -37,6 +47,14 @@ enum NameDigest {
                 let word = words.load(fromByteOffset: index * 4, as: UInt32.self)
                 output.storeBytes(of: word.bigEndian, toByteOffset: index * 4, as: UInt32.self)
             }
+        }
+    }
+
+    /// One 64-byte block into the state, with the CPU's SHA instructions.
+    private static func compressAccelerated(_ state: inout Words, _ block: UnsafeRawBufferPointer) {
+        withUnsafeMutableBytes(of: &state) { words in
+            kpx_sha256_blocks(words.baseAddress!.assumingMemoryBound(to: UInt32.self),
+                              block.baseAddress!.assumingMemoryBound(to: UInt8.self), 1)
         }
     }
 

@@ -21,15 +21,23 @@ public struct RulePlanner: Sendable {
 
     /// The full ruleset for a catalog.
     public func plan(_ catalog: ServiceCatalog) -> Ruleset {
-        assemble(servicePortRules(catalog))
+        var ports = servicePortRules(catalog)
+        return assemble(moving: &ports)
     }
 
     /// Whether kube-proxy would be in large-cluster mode for this catalog: more than 1,000
     /// endpoints of the family over the service ports that have a cluster IP in it.
     public func isLargeCluster(_ catalog: ServiceCatalog) -> Bool {
         var total = 0
-        for entry in catalog.servicePorts where entry.service.clusterIP(for: settings.family) != nil {
-            total += entry.endpoints.count { $0.address.family == settings.family }
+        let family = settings.family
+        // By index, so the entries are read in place, not copied.
+        let entries = catalog.servicePorts
+        for index in entries.indices {
+            guard entries[index].service.clusterIPs.contains(where: { $0.family == family }) else { continue }
+            let endpoints = entries[index].endpoints
+            for endpoint in endpoints.indices where endpoints[endpoint].address.family == family {
+                total += 1
+            }
         }
         return total > Self.largeClusterEndpointThreshold
     }
@@ -41,29 +49,36 @@ public struct RulePlanner: Sendable {
     public func servicePortRules(_ catalog: ServiceCatalog) -> [ServicePortRules] {
         let largeCluster = isLargeCluster(catalog)
         let settings = settings
-        return catalog.servicePorts.concurrentCompactMap {
-            ServicePortRules.plan($0, settings: settings, largeCluster: largeCluster)
+        // Through the buffer, so each entry is lent to the planner rather than copied.
+        return catalog.servicePorts.withUnsafeBufferPointer { entries in
+            nonisolated(unsafe) let entries = entries
+            return concurrentCompactMap(count: entries.count) { index in
+                ServicePortRules.plan(entries[index], settings: settings, largeCluster: largeCluster)
+            }
         }
     }
 
     /// The ruleset made of the fixed chains and these service ports' rules, in this order.
     public func assemble(_ ports: [ServicePortRules]) -> Ruleset {
-        Ruleset(family: settings.family, tables: [filterTable(ports), natTable(ports)])
+        var ports = ports
+        return assemble(moving: &ports)
+    }
+
+    /// ``assemble(_:)``, moving the ports' rules and chains into the ruleset rather than
+    /// copying them; `ports` is left with empty stand-ins.
+    private func assemble(moving ports: inout [ServicePortRules]) -> Ruleset {
+        Ruleset(family: settings.family, tables: [filterTable(&ports), natTable(&ports)])
     }
 
     private var mark: PacketMark { settings.masqueradeMark }
 
-    private func filterTable(_ ports: [ServicePortRules]) -> TableRules {
-        var services = Chain(.services)
-        var externalServices = Chain(.externalServices)
-        var nodePorts = Chain(.nodePorts)
-        var proxyFirewall = Chain(.proxyFirewall)
-        for port in ports {
-            services.rules += port.filterServices
-            externalServices.rules += port.filterExternalServices
-            nodePorts.rules += port.filterNodePorts
-            proxyFirewall.rules += port.filterProxyFirewall
-        }
+    private func filterTable(_ ports: inout [ServicePortRules]) -> TableRules {
+        var services = Chain(.services, .concatenating([], moving: \.filterServices, of: &ports, filler: .filler))
+        let externalServices = Chain(.externalServices,
+                                     .concatenating([], moving: \.filterExternalServices, of: &ports, filler: .filler))
+        let nodePorts = Chain(.nodePorts, .concatenating([], moving: \.filterNodePorts, of: &ports, filler: .filler))
+        let proxyFirewall = Chain(.proxyFirewall,
+                                  .concatenating([], moving: \.filterProxyFirewall, of: &ports, filler: .filler))
 
         var forward = Chain(.forward)
         if settings.host.dropInvalidConntrack {
@@ -86,17 +101,9 @@ public struct RulePlanner: Sendable {
         return TableRules(.filter, chains: chains + tree)
     }
 
-    private func natTable(_ ports: [ServicePortRules]) -> TableRules {
-        var services = Chain(.services)
-        var nodePorts = Chain(.nodePorts)
-        var ownChains: [Chain] = []
-        ownChains.reserveCapacity(ports.reduce(0) { $0 + $1.chains.count })
-        services.rules.reserveCapacity(ports.reduce(4) { $0 + $1.natServices.count })
-        for port in ports {
-            services.rules += port.natServices
-            nodePorts.rules += port.natNodePorts
-            ownChains += port.chains
-        }
+    private func natTable(_ ports: inout [ServicePortRules]) -> TableRules {
+        var services = Chain(.services, .concatenating([], moving: \.natServices, of: &ports, filler: .filler))
+        let nodePorts = Chain(.nodePorts, .concatenating([], moving: \.natNodePorts, of: &ports, filler: .filler))
         let tree = dispatchTree(&services)
         services.rules += nodePortsTail()
 
@@ -107,11 +114,10 @@ public struct RulePlanner: Sendable {
                  .masquerade(randomFully: settings.host.masqueradeRandomFully)),
         ])
         let markMasquerade = Chain(.markMasquerade, [Rule([], .orMark(mark.value))])
-        var chains = [services, nodePorts, postrouting, markMasquerade]
-        chains.reserveCapacity(chains.count + ownChains.count + tree.count)
-        chains += ownChains
-        // After the per-service chains, so the incremental planner's offsets into them hold.
-        chains += tree
+        // The per-service chains, then the tree's, so the incremental planner's offsets into
+        // the per-service chains hold.
+        let chains = [Chain].concatenating([services, nodePorts, postrouting, markMasquerade], moving: \.chains,
+                                           of: &ports, filler: Chain(.services), suffix: tree)
         return TableRules(.nat, chains: chains)
     }
 

@@ -70,29 +70,30 @@ extension ServicePortRules {
     ///
     /// - Parameter largeCluster: drop the comments of endpoint rules (kube-proxy does so
     ///   above 1,000 endpoints).
-    public static func plan(_ entry: ServicePortEndpoints, settings: ProxySettings,
+    public static func plan(_ entry: borrowing ServicePortEndpoints, settings: ProxySettings,
                             largeCluster: Bool = false) -> ServicePortRules? {
         let family = settings.family
         guard let clusterIP = entry.service.clusterIP(for: family) else { return nil }
-        let service = entry.service
-        let port = entry.port
-        let proto = port.protocol
+        // The entry is lent, and read field by field: a copy of its Service would touch the
+        // reference count of every string and array the Service holds.
+        let proto = entry.port.protocol
+        let servicePort = entry.port.port
         let spn = entry.name.description
         let chains = ServicePortChains(entry.name)
         var rules = ServicePortRules(name: entry.name)
 
-        let externalIPs = service.externalIPs.filter { $0.family == family }
-        let loadBalancerIPs = service.loadBalancerIngress.compactMap { ingress -> IPAddress? in
+        let externalIPs = entry.service.externalIPs.filter { $0.family == family }
+        let loadBalancerIPs = entry.service.loadBalancerIngress.compactMap { ingress -> IPAddress? in
             guard let ip = ingress.ip, ip.family == family else { return nil }
             if settings.skipProxyModeLoadBalancerIPs && ingress.ipMode == .proxy { return nil }
             return ip
         }
-        let sourceRanges = service.loadBalancerSourceRanges.filter { $0.family == family }
-        let nodePort = port.nodePort ?? 0
+        let sourceRanges = entry.service.loadBalancerSourceRanges.filter { $0.family == family }
+        let nodePort = entry.port.nodePort ?? 0
 
         let externallyAccessible = nodePort != 0 || !loadBalancerIPs.isEmpty || !externalIPs.isEmpty
-        let internalPolicyLocal = service.internalTrafficPolicy == .local
-        let externalPolicyLocal = service.externalTrafficPolicy == .local
+        let internalPolicyLocal = entry.service.internalTrafficPolicy == .local
+        let externalPolicyLocal = entry.service.externalTrafficPolicy == .local
         let usesCluster = !internalPolicyLocal || externallyAccessible
         let usesLocal = internalPolicyLocal || (externalPolicyLocal && externallyAccessible)
 
@@ -125,20 +126,20 @@ extension ServicePortRules {
         // 1. The cluster IP.
         let clusterIPComment = Match.comment("\(spn) cluster IP")
         if hasInternalEndpoints {
-            rules.natServices.append(Rule(capture(clusterIPComment, clusterIP, port.port), .jump(internalChain)))
+            rules.natServices.append(Rule(capture(clusterIPComment, clusterIP, servicePort), .jump(internalChain)))
         } else {
-            rules.filterServices.append(Rule(capture(internalFilter.comment, clusterIP, port.port),
+            rules.filterServices.append(Rule(capture(internalFilter.comment, clusterIP, servicePort),
                                              internalFilter.target))
         }
 
         // 2. External IPs.
         for externalIP in externalIPs {
             if hasEndpoints {
-                rules.natServices.append(Rule(capture(.comment("\(spn) external IP"), externalIP, port.port),
+                rules.natServices.append(Rule(capture(.comment("\(spn) external IP"), externalIP, servicePort),
                                               .jump(chains.external)))
             }
             if !hasExternalEndpoints {
-                rules.filterExternalServices.append(Rule(capture(externalFilter.comment, externalIP, port.port),
+                rules.filterExternalServices.append(Rule(capture(externalFilter.comment, externalIP, servicePort),
                                                          externalFilter.target))
             }
         }
@@ -146,17 +147,17 @@ extension ServicePortRules {
         // 3. Load balancer IPs.
         for loadBalancerIP in loadBalancerIPs {
             if hasEndpoints {
-                rules.natServices.append(Rule(capture(.comment("\(spn) loadbalancer IP"), loadBalancerIP, port.port),
+                rules.natServices.append(Rule(capture(.comment("\(spn) loadbalancer IP"), loadBalancerIP, servicePort),
                                               .jump(loadBalancerChain)))
             }
             if usesFirewallChain {
                 let comment = Match.comment("\(spn) traffic not accepted by \(chains.firewall)")
-                rules.filterProxyFirewall.append(Rule(capture(comment, loadBalancerIP, port.port), .drop))
+                rules.filterProxyFirewall.append(Rule(capture(comment, loadBalancerIP, servicePort), .drop))
             }
         }
         if !hasExternalEndpoints {
             for loadBalancerIP in loadBalancerIPs {
-                rules.filterExternalServices.append(Rule(capture(externalFilter.comment, loadBalancerIP, port.port),
+                rules.filterExternalServices.append(Rule(capture(externalFilter.comment, loadBalancerIP, servicePort),
                                                          externalFilter.target))
             }
         }
@@ -174,7 +175,7 @@ extension ServicePortRules {
         }
 
         // 5. The health-check node port, whether or not there are endpoints.
-        if service.type == .loadBalancer && externalPolicyLocal, let healthCheckPort = service.healthCheckNodePort,
+        if entry.service.type == .loadBalancer && externalPolicyLocal, let healthCheckPort = entry.service.healthCheckNodePort,
            healthCheckPort != 0 {
             rules.filterNodePorts.append(Rule([.comment("\(spn) health check node port"), .protocol(.tcp),
                                                .destinationPort(healthCheckPort)], .accept))
@@ -183,7 +184,7 @@ extension ServicePortRules {
         // 6. The port's own chains.
         var internalMasquerade: Rule?
         if hasInternalEndpoints {
-            let matches = capture(clusterIPComment, clusterIP, port.port)
+            let matches = capture(clusterIPComment, clusterIP, servicePort)
             if settings.masqueradeAll {
                 internalMasquerade = Rule(matches, .jump(.markMasquerade))
             } else if let detector = settings.localTrafficDetector {
@@ -230,7 +231,7 @@ extension ServicePortRules {
         }
 
         let endpointChains = EndpointChains(entry.name, selection.reachable)
-        let affinity: Int? = if case .clientIP(let seconds) = service.sessionAffinity { seconds } else { nil }
+        let affinity: Int? = if case .clientIP(let seconds) = entry.service.sessionAffinity { seconds } else { nil }
 
         rules.chains.reserveCapacity(selection.reachable.count + 4)
         func dispatch(_ chain: ChainName, _ endpoints: [ServiceEndpoint]) -> Chain {
@@ -264,9 +265,13 @@ extension ServicePortRules {
         }
 
         let comment = Match.comment(spn)
-        for (endpoint, chain) in zip(selection.reachable, endpointChains.names) {
+        let reachable = selection.reachable
+        for index in reachable.indices {
+            // Read in place: an endpoint copy would touch five reference counts.
+            let address = reachable[index].address, endpointPort = reachable[index].port
+            let chain = endpointChains.names[index]
             // Each array allocated once, at its size.
-            let source = Match.source(.host(endpoint.address))
+            let source = Match.source(.host(address))
             let hairpin: [Match] = largeCluster ? [source] : [comment, source]
             let dnat: [Match] = switch (largeCluster, affinity != nil) {
             case (false, false): [comment, .protocol(proto)]
@@ -276,7 +281,7 @@ extension ServicePortRules {
             }
             rules.chains.append(Chain(chain, [
                 Rule(hairpin, .jump(.markMasquerade)),
-                Rule(dnat, .dnat(endpoint.address, port: endpoint.port)),
+                Rule(dnat, .dnat(address, port: endpointPort)),
             ]))
         }
         return rules

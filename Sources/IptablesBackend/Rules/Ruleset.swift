@@ -11,6 +11,9 @@ public struct Rule: Hashable, Sendable {
         self.target = target
     }
 
+    /// A rule without matches or target: what a moved-from place holds.
+    static let filler = Rule([], nil)
+
     /// The text of the rule's comment, if it has one.
     public var comment: String? {
         for match in matches {

@@ -8,8 +8,12 @@ public struct ServicePortEndpoints: Hashable, Sendable {
 
     /// The endpoints of one IP family.
     public func endpoints(for family: IPFamily) -> [ServiceEndpoint] {
-        // Usually all of one family: then no copy.
-        endpoints.allSatisfy { $0.address.family == family } ? endpoints : endpoints.filter { $0.address.family == family }
+        // Usually all of one family: then no copy. Read by index, so no endpoint is copied
+        // to be looked at.
+        for index in endpoints.indices where endpoints[index].address.family != family {
+            return endpoints.filter { $0.address.family == family }
+        }
+        return endpoints
     }
 }
 
