@@ -49,11 +49,11 @@ public struct RulePlanner: Sendable {
     public func servicePortRules(_ catalog: ServiceCatalog) -> [ServicePortRules] {
         let largeCluster = isLargeCluster(catalog)
         let settings = settings
-        // Through the buffer, so each entry is lent to the planner rather than copied.
+        // Through the buffer, so each entry is read in place rather than copied.
         return catalog.servicePorts.withUnsafeBufferPointer { entries in
-            nonisolated(unsafe) let entries = entries
-            return concurrentCompactMap(count: entries.count) { index in
-                ServicePortRules.plan(entries[index], settings: settings, largeCluster: largeCluster)
+            nonisolated(unsafe) let entries = entries.baseAddress
+            return concurrentCompactMap(count: catalog.servicePorts.count) { index in
+                ServicePortRules.plan(entryAt: entries! + index, settings: settings, largeCluster: largeCluster)
             }
         }
     }

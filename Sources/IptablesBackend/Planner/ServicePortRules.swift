@@ -65,39 +65,53 @@ struct EndpointChains {
 }
 
 extension ServicePortRules {
+    /// The endpoints of one family: usually all of them, then without a copy.
+    private static func endpoints(of endpoints: [ServiceEndpoint], family: IPFamily) -> [ServiceEndpoint] {
+        for index in endpoints.indices where endpoints[index].address.family != family {
+            return endpoints.filter { $0.address.family == family }
+        }
+        return endpoints
+    }
+
     /// Plans one service port the way kube-proxy's iptables proxier does; `nil` when the
     /// Service has no cluster IP in the settings' family.
     ///
     /// - Parameter largeCluster: drop the comments of endpoint rules (kube-proxy does so
     ///   above 1,000 endpoints).
-    public static func plan(_ entry: borrowing ServicePortEndpoints, settings: ProxySettings,
+    public static func plan(_ entry: ServicePortEndpoints, settings: ProxySettings,
                             largeCluster: Bool = false) -> ServicePortRules? {
-        let family = settings.family
-        guard let clusterIP = entry.service.clusterIP(for: family) else { return nil }
-        // The entry is lent, and read field by field: a copy of its Service would touch the
-        // reference count of every string and array the Service holds.
-        let proto = entry.port.protocol
-        let servicePort = entry.port.port
-        let spn = entry.name.description
-        let chains = ServicePortChains(entry.name)
-        var rules = ServicePortRules(name: entry.name)
+        withUnsafePointer(to: entry) { plan(entryAt: $0, settings: settings, largeCluster: largeCluster) }
+    }
 
-        let externalIPs = entry.service.externalIPs.filter { $0.family == family }
-        let loadBalancerIPs = entry.service.loadBalancerIngress.compactMap { ingress -> IPAddress? in
+    /// ``plan(_:settings:largeCluster:)`` of the entry at `entry`, read in place, field by
+    /// field: a copy of the entry would touch the reference count of every string and array
+    /// its Service holds, and the planner runs on every core over entries made on one.
+    static func plan(entryAt entry: UnsafePointer<ServicePortEndpoints>, settings: ProxySettings,
+                     largeCluster: Bool) -> ServicePortRules? {
+        let family = settings.family
+        guard let clusterIP = entry.pointee.service.clusterIPs.first(where: { $0.family == family }) else { return nil }
+        let proto = entry.pointee.port.protocol
+        let servicePort = entry.pointee.port.port
+        let spn = entry.pointee.name.description
+        let chains = ServicePortChains(entry.pointee.name)
+        var rules = ServicePortRules(name: entry.pointee.name)
+
+        let externalIPs = entry.pointee.service.externalIPs.filter { $0.family == family }
+        let loadBalancerIPs = entry.pointee.service.loadBalancerIngress.compactMap { ingress -> IPAddress? in
             guard let ip = ingress.ip, ip.family == family else { return nil }
             if settings.skipProxyModeLoadBalancerIPs && ingress.ipMode == .proxy { return nil }
             return ip
         }
-        let sourceRanges = entry.service.loadBalancerSourceRanges.filter { $0.family == family }
-        let nodePort = entry.port.nodePort ?? 0
+        let sourceRanges = entry.pointee.service.loadBalancerSourceRanges.filter { $0.family == family }
+        let nodePort = entry.pointee.port.nodePort ?? 0
 
         let externallyAccessible = nodePort != 0 || !loadBalancerIPs.isEmpty || !externalIPs.isEmpty
-        let internalPolicyLocal = entry.service.internalTrafficPolicy == .local
-        let externalPolicyLocal = entry.service.externalTrafficPolicy == .local
+        let internalPolicyLocal = entry.pointee.service.internalTrafficPolicy == .local
+        let externalPolicyLocal = entry.pointee.service.externalTrafficPolicy == .local
         let usesCluster = !internalPolicyLocal || externallyAccessible
         let usesLocal = internalPolicyLocal || (externalPolicyLocal && externallyAccessible)
 
-        let selection = EndpointSelection(endpoints: entry.endpoints(for: family), usesCluster: usesCluster,
+        let selection = EndpointSelection(endpoints: endpoints(of: entry.pointee.endpoints, family: family), usesCluster: usesCluster,
                                           usesLocal: usesLocal, node: settings.node,
                                           useNodeHints: settings.useNodeHints)
         let hasEndpoints = selection.hasEndpoints
@@ -175,7 +189,7 @@ extension ServicePortRules {
         }
 
         // 5. The health-check node port, whether or not there are endpoints.
-        if entry.service.type == .loadBalancer && externalPolicyLocal, let healthCheckPort = entry.service.healthCheckNodePort,
+        if entry.pointee.service.type == .loadBalancer && externalPolicyLocal, let healthCheckPort = entry.pointee.service.healthCheckNodePort,
            healthCheckPort != 0 {
             rules.filterNodePorts.append(Rule([.comment("\(spn) health check node port"), .protocol(.tcp),
                                                .destinationPort(healthCheckPort)], .accept))
@@ -230,8 +244,8 @@ extension ServicePortRules {
             rules.chains.append(firewall)
         }
 
-        let endpointChains = EndpointChains(entry.name, selection.reachable)
-        let affinity: Int? = if case .clientIP(let seconds) = entry.service.sessionAffinity { seconds } else { nil }
+        let endpointChains = EndpointChains(entry.pointee.name, selection.reachable)
+        let affinity: Int? = if case .clientIP(let seconds) = entry.pointee.service.sessionAffinity { seconds } else { nil }
 
         rules.chains.reserveCapacity(selection.reachable.count + 4)
         func dispatch(_ chain: ChainName, _ endpoints: [ServiceEndpoint]) -> Chain {
