@@ -38,7 +38,27 @@ public struct ChainName: Hashable, Sendable, Comparable, CustomStringConvertible
 
     /// The number of bytes in the name.
     public var count: Int {
-        withUnsafeBytes(of: words) { storage in storage.firstIndex(of: 0) ?? Self.maxLength }
+        // The first zero byte, found a word at a time: names are ASCII, so a byte's high bit
+        // is set in `(w - 0x01…01) & ~w & 0x80…80` exactly where the byte is zero (and for
+        // no byte before the first zero).
+        func zeroBytePosition(_ word: UInt64) -> Int? {
+            let zeros = (word &- 0x0101_0101_0101_0101) & ~word & 0x8080_8080_8080_8080
+            return zeros == 0 ? nil : UInt64(littleEndian: zeros).trailingZeroBitCount / 8
+        }
+        if let position = zeroBytePosition(UInt64(littleEndian: words.0)) { return position }
+        if let position = zeroBytePosition(UInt64(littleEndian: words.1)) { return 8 + position }
+        if let position = zeroBytePosition(UInt64(littleEndian: words.2)) { return 16 + position }
+        return 24 + (zeroBytePosition(UInt64(littleEndian: words.3)) ?? 8)
+    }
+
+    /// Writes the name's 32 padded bytes at `destination` and returns the name's length:
+    /// the bytes past it are zeros for the caller to write over.
+    func store(to destination: UnsafeMutableRawPointer) -> Int {
+        destination.storeBytes(of: words.0, as: UInt64.self)
+        (destination + 8).storeBytes(of: words.1, as: UInt64.self)
+        (destination + 16).storeBytes(of: words.2, as: UInt64.self)
+        (destination + 24).storeBytes(of: words.3, as: UInt64.self)
+        return count
     }
 
     /// Calls `body` with the name's bytes (no terminating zero).

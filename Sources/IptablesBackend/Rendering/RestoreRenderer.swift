@@ -27,8 +27,9 @@ public struct RestoreRenderer: Sendable {
         for (table, rules) in zip(ruleset.tables, ruleCounts) {
             var head = TextWriter(capacity: table.chains.count * 40 + 16)
             head.put("*"); head.put(string: table.table.rawValue); head.endLine()
-            for chain in table.chains {
-                head.writeDeclaration(chain.name)
+            // By index: only the name is read, with no copy of the chain.
+            for index in table.chains.indices {
+                head.writeDeclaration(table.chains[index].name)
             }
             keep(head)
             Self.writeRules(table.chains, rules: rules) { keep($0) }
@@ -55,8 +56,8 @@ public struct RestoreRenderer: Sendable {
                 writer.writeDeclaration(chain.name)
                 try flush(ifAbove: chunkSize)
             }
-            for chain in table.chains {
-                writer.writeRules(of: chain)
+            for index in table.chains.indices {
+                writer.writeRules(table.chains[index].rules, of: table.chains[index].name)
                 try flush(ifAbove: chunkSize)
             }
             writer.put("COMMIT"); writer.endLine()
@@ -82,7 +83,7 @@ public struct RestoreRenderer: Sendable {
                 writer.writeDeclaration(name)
             }
             for chain in table.chains where written.contains(chain.name) {
-                writer.writeRules(of: chain)
+                writer.writeRules(chain.rules, of: chain.name)
             }
             for name in tableChanges.deleted {
                 writer.put("-X "); writer.put(name); writer.endLine()
@@ -152,7 +153,7 @@ public struct RestoreRenderer: Sendable {
             let range = runs[run]
             var part = TextWriter(capacity: rules / runs.count * typicalLineLength * 11 / 10 + 4096)
             for index in range {
-                part.writeRules(of: chains[index])
+                part.writeRules(chains[index].rules, of: chains[index].name)
             }
             (slots + run).initialize(to: part)
         }
@@ -171,12 +172,12 @@ extension TextWriter {
         put(":"); put(name); put(" - [0:0]"); endLine()
     }
 
-    /// One `-A` line per rule of `chain`.
-    mutating func writeRules(of chain: Chain) {
+    /// One `-A` line per rule of the chain `name`.
+    mutating func writeRules(_ rules: [Rule], of name: ChainName) {
         // Through the buffers, so rules and matches are read in place rather than copied.
-        chain.rules.withUnsafeBufferPointer { rules in
+        rules.withUnsafeBufferPointer { rules in
             for index in rules.indices {
-                put("-A "); put(chain.name)
+                put("-A "); put(name)
                 write(rules[index])
                 endLine()
             }

@@ -76,9 +76,11 @@ struct TextWriter: ~Copyable {
         text.withUTF8 { put(UnsafeRawBufferPointer($0)) }
     }
 
+    /// A chain name: its 32 padded bytes in one go, then the end moved past the name.
     @inline(__always)
     mutating func put(_ name: ChainName) {
-        name.withUTF8 { put($0) }
+        reserve(32)
+        count += name.store(to: start + count)
     }
 
     mutating func endLine() {
