@@ -109,6 +109,17 @@ import Testing
         }
     }
 
+    /// The chain-name encoder writes the first 16 characters of the general one.
+    @Test func sixteenCharactersAreTheEncodingsPrefix() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<500 {
+            let digest = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            var output = [UInt8](repeating: 0, count: 16)
+            digest.withUnsafeBytes { bytes in output.withUnsafeMutableBytes { Base32.encodeSixteen(bytes, into: $0.baseAddress!) } }
+            #expect(String(decoding: output, as: UTF8.self) == String(Base32.encode(digest).prefix(16)))
+        }
+    }
+
     /// RFC 4648 section 10, without padding.
     @Test(arguments: [("", ""), ("f", "MY"), ("fo", "MZXQ"), ("foo", "MZXW6"), ("foob", "MZXW6YQ"),
                       ("fooba", "MZXW6YTB"), ("foobar", "MZXW6YTBOI")])

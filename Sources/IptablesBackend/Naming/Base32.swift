@@ -22,22 +22,27 @@ enum Base32 {
         return String(decoding: output, as: UTF8.self)
     }
 
-    /// Writes the first `characters` characters of the encoding of `bytes` into `output`,
-    /// which must have room for them; `bytes` must hold at least `5 * characters / 8`
-    /// bytes (rounded up).
-    static func encodePrefix(_ bytes: UnsafeRawBufferPointer, characters: Int,
-                             into output: UnsafeMutableBufferPointer<UInt8>) {
-        var buffer: UInt64 = 0
-        var bits = 0
-        var byteIndex = 0
-        for index in 0..<characters {
-            if bits < 5 {
-                buffer = buffer << 8 | UInt64(bytes[byteIndex])
-                byteIndex += 1
-                bits += 8
-            }
-            bits -= 5
-            output[index] = alphabet[Int(buffer >> UInt64(bits) & 0x1F)]
+    /// Writes the first 16 characters of the encoding of `bytes` (which must hold at least
+    /// 10) into `output`: chain names' hashes. The 80 bits are read as two big-endian words
+    /// and cut into 5-bit groups without a loop over bytes.
+    static func encodeSixteen(_ bytes: UnsafeRawBufferPointer, into output: UnsafeMutableRawPointer) {
+        let high = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+        let low = UInt64(UInt16(bigEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt16.self)))
+        for index in 0..<12 {
+            output.storeBytes(of: character(UInt8(truncatingIfNeeded: high &>> UInt64(59 - 5 * index)) & 0x1F),
+                              toByteOffset: index, as: UInt8.self)
         }
+        output.storeBytes(of: character(UInt8(truncatingIfNeeded: (high & 0xF) &<< 1 | low &>> 15)),
+                          toByteOffset: 12, as: UInt8.self)
+        for index in 13..<16 {
+            output.storeBytes(of: character(UInt8(truncatingIfNeeded: low &>> UInt64(10 - 5 * (index - 13))) & 0x1F),
+                              toByteOffset: index, as: UInt8.self)
+        }
+    }
+
+    /// The alphabet's character for a 5-bit value, computed rather than looked up.
+    @inline(__always)
+    private static func character(_ value: UInt8) -> UInt8 {
+        value < 26 ? UInt8(ascii: "A") &+ value : UInt8(ascii: "2") &+ (value &- 26)
     }
 }

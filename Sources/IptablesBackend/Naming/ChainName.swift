@@ -132,7 +132,8 @@ public struct ChainName: Hashable, Sendable, Comparable, CustomStringConvertible
         hashed("KUBE-SEP-", name, suffix: endpoint)
     }
 
-    /// The number of hash characters in a per-service chain name.
+    /// The number of hash characters in a per-service chain name (what `Base32.encodeSixteen`
+    /// writes).
     static let hashLength = 16
 
     /// `prefix` followed by the hash. Input and digest stay on the stack: planning hashes
@@ -160,8 +161,8 @@ public struct ChainName: Hashable, Sendable, Comparable, CustomStringConvertible
             withUnsafeMutableBytes(of: &name.words) { storage in
                 let output = storage.bindMemory(to: UInt8.self)
                 prefix.withUTF8Buffer { _ = output.initialize(from: $0) }
-                Base32.encodePrefix(UnsafeRawBufferPointer(digest), characters: hashLength,
-                                    into: UnsafeMutableBufferPointer(rebasing: output[prefix.utf8CodeUnitCount...]))
+                Base32.encodeSixteen(UnsafeRawBufferPointer(digest),
+                                     into: UnsafeMutableRawPointer(output.baseAddress! + prefix.utf8CodeUnitCount))
             }
             return name
         }

@@ -21,8 +21,8 @@ public struct RulePlanner: Sendable {
 
     /// The full ruleset for a catalog.
     public func plan(_ catalog: ServiceCatalog) -> Ruleset {
-        var ports = servicePortRules(catalog)
-        return assemble(moving: &ports)
+        var runs = planPorts(catalog, into: CombinedPortRules()) { combined, rules in combined.append(rules) }
+        return assemble(moving: &runs)
     }
 
     /// Whether kube-proxy would be in large-cluster mode for this catalog: more than 1,000
@@ -47,32 +47,48 @@ public struct RulePlanner: Sendable {
     ///
     /// Large catalogs are planned on every core: each port's rules depend on that port alone.
     public func servicePortRules(_ catalog: ServiceCatalog) -> [ServicePortRules] {
+        planPorts(catalog, into: [ServicePortRules]()) { ports, rules in ports.append(rules) }
+            .reduce(into: []) { $0 += $1 }
+    }
+
+    /// Plans every port of the catalog, in contiguous runs on every core, and hands each
+    /// port's rules, in order, to `keep` with its run's accumulator.
+    private func planPorts<Accumulator: Sendable>(
+        _ catalog: ServiceCatalog, into initial: Accumulator,
+        _ keep: @Sendable (inout Accumulator, consuming ServicePortRules) -> Void
+    ) -> [Accumulator] {
         let largeCluster = isLargeCluster(catalog)
         let settings = settings
         // Through the buffer, so each entry is read in place rather than copied.
         return catalog.servicePorts.withUnsafeBufferPointer { entries in
             nonisolated(unsafe) let entries = entries.baseAddress
-            return concurrentCompactMap(count: catalog.servicePorts.count) { index in
-                ServicePortRules.plan(entryAt: entries! + index, settings: settings, largeCluster: largeCluster)
+            return concurrentRuns(count: catalog.servicePorts.count, initial: initial) { accumulator, index in
+                if let rules = ServicePortRules.plan(entryAt: entries! + index, settings: settings,
+                                                     largeCluster: largeCluster) {
+                    keep(&accumulator, rules)
+                }
             }
         }
     }
 
     /// The ruleset made of the fixed chains and these service ports' rules, in this order.
     public func assemble(_ ports: [ServicePortRules]) -> Ruleset {
-        var ports = ports
-        return assemble(moving: &ports)
+        var combined = CombinedPortRules()
+        for port in ports { combined.append(port) }
+        var runs = [combined]
+        return assemble(moving: &runs)
     }
 
-    /// ``assemble(_:)``, moving the ports' rules and chains into the ruleset rather than
-    /// copying them; `ports` is left with empty stand-ins.
-    private func assemble(moving ports: inout [ServicePortRules]) -> Ruleset {
-        Ruleset(family: settings.family, tables: [filterTable(&ports), natTable(&ports)])
+    /// The ruleset of the fixed chains and these runs' rules, in this order; the runs'
+    /// rules and chains are moved into it, not copied, and the runs are left with empty
+    /// stand-ins.
+    private func assemble(moving runs: inout [CombinedPortRules]) -> Ruleset {
+        Ruleset(family: settings.family, tables: [filterTable(&runs), natTable(&runs)])
     }
 
     private var mark: PacketMark { settings.masqueradeMark }
 
-    private func filterTable(_ ports: inout [ServicePortRules]) -> TableRules {
+    private func filterTable(_ ports: inout [CombinedPortRules]) -> TableRules {
         var services = Chain(.services, .concatenating([], moving: \.filterServices, of: &ports, filler: .filler))
         let externalServices = Chain(.externalServices,
                                      .concatenating([], moving: \.filterExternalServices, of: &ports, filler: .filler))
@@ -101,7 +117,7 @@ public struct RulePlanner: Sendable {
         return TableRules(.filter, chains: chains + tree)
     }
 
-    private func natTable(_ ports: inout [ServicePortRules]) -> TableRules {
+    private func natTable(_ ports: inout [CombinedPortRules]) -> TableRules {
         var services = Chain(.services, .concatenating([], moving: \.natServices, of: &ports, filler: .filler))
         let nodePorts = Chain(.nodePorts, .concatenating([], moving: \.natNodePorts, of: &ports, filler: .filler))
         let tree = dispatchTree(&services)

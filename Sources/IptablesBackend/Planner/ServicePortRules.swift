@@ -263,9 +263,12 @@ extension ServicePortRules {
                 }
             }
             for (index, text) in texts.enumerated() {
-                var matches: [Match] = largeCluster ? [] : [.comment("\(spn) -> \(text)")]
-                if index < texts.count - 1 {
-                    matches.append(.statistic(Probability(oneIn: texts.count - index)))
+                // Each array allocated once, at its size.
+                let matches: [Match] = switch (largeCluster, index < texts.count - 1) {
+                case (true, false): []
+                case (true, true): [.statistic(Probability(oneIn: texts.count - index))]
+                case (false, false): [.comment("\(spn) -> \(text)")]
+                case (false, true): [.comment("\(spn) -> \(text)"), .statistic(Probability(oneIn: texts.count - index))]
                 }
                 result.rules.append(Rule(matches, .jump(targets[index])))
             }
