@@ -16,9 +16,11 @@ import Testing
         let planner = RulePlanner(settings: ProxySettings(configuration: cluster.configuration, node: testNode,
                                                           family: family))
         let largeCluster = planner.isLargeCluster(catalog)
-        let serial = planner.assemble(catalog.servicePorts.compactMap {
+        let serialPorts = catalog.servicePorts.compactMap {
             ServicePortRules.plan($0, settings: planner.settings, largeCluster: largeCluster)
-        })
+        }
+        #expect(planner.servicePortRules(catalog) == serialPorts)
+        let serial = planner.assemble(serialPorts)
         let ruleset = planner.plan(catalog)
         #expect(ruleset == serial)
 
@@ -35,7 +37,10 @@ import Testing
             lines.append("COMMIT")
         }
         let text = lines.joined(separator: "\n") + "\n"
-        #expect(RestoreRenderer.text(ruleset) == text)
+        var whole = RestoreRenderer()
+        whole.render(ruleset)
+        #expect(String(decoding: whole.bytes, as: UTF8.self) == text)
+        #expect(whole.lineCount == lines.count)
 
         // Streamed in small pieces (as `sync --dry-run` writes it): the same text.
         var renderer = RestoreRenderer()
@@ -47,5 +52,6 @@ import Testing
         }
         #expect(pieces > 10)
         #expect(String(decoding: streamed, as: UTF8.self) == text)
+        #expect(renderer.lineCount == lines.count)
     }
 }

@@ -65,14 +65,6 @@ struct EndpointChains {
 }
 
 extension ServicePortRules {
-    /// The endpoints of one family: usually all of them, then without a copy.
-    private static func endpoints(of endpoints: [ServiceEndpoint], family: IPFamily) -> [ServiceEndpoint] {
-        for index in endpoints.indices where endpoints[index].address.family != family {
-            return endpoints.filter { $0.address.family == family }
-        }
-        return endpoints
-    }
-
     /// Plans one service port the way kube-proxy's iptables proxier does; `nil` when the
     /// Service has no cluster IP in the settings' family.
     ///
@@ -89,6 +81,8 @@ extension ServicePortRules {
     static func plan(entryAt entry: UnsafePointer<ServicePortEndpoints>, settings: ProxySettings,
                      largeCluster: Bool) -> ServicePortRules? {
         let family = settings.family
+        // Fields are read through the pointer, and methods of the entry or its Service are
+        // not called: a call would be handed a copy.
         guard let clusterIP = entry.pointee.service.clusterIPs.first(where: { $0.family == family }) else { return nil }
         let proto = entry.pointee.port.protocol
         let servicePort = entry.pointee.port.port
@@ -111,7 +105,7 @@ extension ServicePortRules {
         let usesCluster = !internalPolicyLocal || externallyAccessible
         let usesLocal = internalPolicyLocal || (externalPolicyLocal && externallyAccessible)
 
-        let selection = EndpointSelection(endpoints: endpoints(of: entry.pointee.endpoints, family: family), usesCluster: usesCluster,
+        let selection = EndpointSelection(endpoints: ServicePortEndpoints.endpoints(entry.pointee.endpoints, of: family), usesCluster: usesCluster,
                                           usesLocal: usesLocal, node: settings.node,
                                           useNodeHints: settings.useNodeHints)
         let hasEndpoints = selection.hasEndpoints

@@ -9,7 +9,7 @@ struct TextWriter: ~Copyable {
     private var capacity: Int
     /// The number of bytes written.
     private(set) var count = 0
-    /// The number of line ends written.
+    /// The number of line ends written, ``removeAll()`` or not.
     private(set) var lineCount = 0
 
     init(capacity: Int = 4096) {
@@ -26,10 +26,10 @@ struct TextWriter: ~Copyable {
         UnsafeRawBufferPointer(start: start, count: count)
     }
 
-    /// Forgets what was written, keeping the memory.
+    /// Forgets the bytes written, keeping the memory, for a writer that hands its text on in
+    /// pieces; the count of lines goes on.
     mutating func removeAll() {
         count = 0
-        lineCount = 0
     }
 
     /// Makes room for `more` bytes past what was written.
@@ -51,17 +51,19 @@ struct TextWriter: ~Copyable {
 
     @inline(__always)
     mutating func put(_ bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress else { return }
         reserve(bytes.count)
-        UnsafeMutableRawPointer(start + count).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+        UnsafeMutableRawPointer(start + count).copyMemory(from: source, byteCount: bytes.count)
         count += bytes.count
     }
 
     @inline(__always)
     mutating func put(_ text: StaticString) {
-        let length = text.utf8CodeUnitCount
-        reserve(length)
-        (start + count).update(from: text.utf8Start, count: length)
-        count += length
+        text.withUTF8Buffer { text in
+            reserve(text.count)
+            (start + count).update(from: text.baseAddress!, count: text.count)
+            count += text.count
+        }
     }
 
     @inline(__always)

@@ -8,8 +8,12 @@ public struct ServicePortEndpoints: Hashable, Sendable {
 
     /// The endpoints of one IP family.
     public func endpoints(for family: IPFamily) -> [ServiceEndpoint] {
-        // Usually all of one family: then no copy. Read by index, so no endpoint is copied
-        // to be looked at.
+        Self.endpoints(endpoints, of: family)
+    }
+
+    /// The endpoints of `endpoints` in one IP family: usually all of them, and then the
+    /// same array, not a copy. Read by index, so no endpoint is copied to be looked at.
+    public static func endpoints(_ endpoints: [ServiceEndpoint], of family: IPFamily) -> [ServiceEndpoint] {
         for index in endpoints.indices where endpoints[index].address.family != family {
             return endpoints.filter { $0.address.family == family }
         }
