@@ -81,7 +81,8 @@ public struct ChainName: Hashable, Sendable, Comparable, CustomStringConvertible
             withUnsafeMutableBytes(of: &result.words) { output in
                 new.withUTF8Buffer { output.copyMemory(from: UnsafeRawBufferPointer($0)) }
                 let rest = count - old.utf8CodeUnitCount
-                precondition(new.utf8CodeUnitCount + rest <= Self.maxLength, "chain name longer than \(Self.maxLength) bytes")
+                precondition(new.utf8CodeUnitCount + rest <= Self.maxLength,
+                             "chain name longer than \(Self.maxLength) bytes")
                 UnsafeMutableRawBufferPointer(rebasing: output[new.utf8CodeUnitCount...])
                     .copyMemory(from: UnsafeRawBufferPointer(rebasing: source[old.utf8CodeUnitCount..<count]))
             }

@@ -83,7 +83,9 @@ extension ServicePortRules {
         let family = settings.family
         // Fields are read through the pointer, and methods of the entry or its Service are
         // not called: a call would be handed a copy.
-        guard let clusterIP = entry.pointee.service.clusterIPs.first(where: { $0.family == family }) else { return nil }
+        guard let clusterIP = entry.pointee.service.clusterIPs.first(where: { $0.family == family }) else {
+            return nil
+        }
         let proto = entry.pointee.port.protocol
         let servicePort = entry.pointee.port.port
         let spn = entry.pointee.name.description
@@ -105,8 +107,8 @@ extension ServicePortRules {
         let usesCluster = !internalPolicyLocal || externallyAccessible
         let usesLocal = internalPolicyLocal || (externalPolicyLocal && externallyAccessible)
 
-        let selection = EndpointSelection(endpoints: ServicePortEndpoints.endpoints(entry.pointee.endpoints, of: family), usesCluster: usesCluster,
-                                          usesLocal: usesLocal, node: settings.node,
+        let selection = EndpointSelection(endpoints: ServicePortEndpoints.endpoints(entry.pointee.endpoints, of: family),
+                                          usesCluster: usesCluster, usesLocal: usesLocal, node: settings.node,
                                           useNodeHints: settings.useNodeHints)
         let hasEndpoints = selection.hasEndpoints
         let usesClusterChain = usesCluster && !selection.cluster.isEmpty
@@ -183,8 +185,8 @@ extension ServicePortRules {
         }
 
         // 5. The health-check node port, whether or not there are endpoints.
-        if entry.pointee.service.type == .loadBalancer && externalPolicyLocal, let healthCheckPort = entry.pointee.service.healthCheckNodePort,
-           healthCheckPort != 0 {
+        if entry.pointee.service.type == .loadBalancer && externalPolicyLocal,
+           let healthCheckPort = entry.pointee.service.healthCheckNodePort, healthCheckPort != 0 {
             rules.filterNodePorts.append(Rule([.comment("\(spn) health check node port"), .protocol(.tcp),
                                                .destinationPort(healthCheckPort)], .accept))
         }

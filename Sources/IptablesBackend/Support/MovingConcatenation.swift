@@ -11,6 +11,7 @@ extension Array {
                                     suffix: [Element] = []) -> [Element] {
         var total = prefix.count + suffix.count
         for index in parts.indices { total += parts[index][keyPath: field].count }
+        guard total > 0 else { return [] }
         return [Element](unsafeUninitializedCapacity: total) { buffer, initialized in
             var next = buffer.baseAddress!
             for element in prefix {
