@@ -41,7 +41,7 @@ struct TextWriter: ~Copyable {
     private mutating func grow(to needed: Int) {
         let newCapacity = max(needed, capacity * 2)
         let newStart = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
-        newStart.update(from: start, count: count)
+        newStart.initialize(from: start, count: count)
         start.deallocate()
         start = newStart
         capacity = newCapacity
@@ -61,7 +61,7 @@ struct TextWriter: ~Copyable {
     mutating func put(_ text: StaticString) {
         text.withUTF8Buffer { text in
             reserve(text.count)
-            (start + count).update(from: text.baseAddress!, count: text.count)
+            (start + count).initialize(from: text.baseAddress!, count: text.count)
             count += text.count
         }
     }
