@@ -109,14 +109,38 @@ import Testing
         }
     }
 
-    /// The chain-name encoder writes the first 16 characters of the general one.
+    /// RFC 4648 base32 of any length, written the plain way, bit by bit: what the chain-name
+    /// encoder is checked against.
+    static func base32(_ bytes: [UInt8]) -> String {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".utf8)
+        var output: [UInt8] = []
+        var buffer: UInt32 = 0
+        var bits = 0
+        for byte in bytes {
+            buffer = buffer << 8 | UInt32(byte)
+            bits += 8
+            while bits >= 5 {
+                bits -= 5
+                output.append(alphabet[Int(buffer >> UInt32(bits) & 0x1F)])
+            }
+            buffer &= (1 << UInt32(bits)) - 1
+        }
+        if bits > 0 {
+            output.append(alphabet[Int(buffer << UInt32(5 - bits) & 0x1F)])
+        }
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    /// The chain-name encoder writes the first 16 characters of the plain one.
     @Test func sixteenCharactersAreTheEncodingsPrefix() {
         var generator = SystemRandomNumberGenerator()
         for _ in 0..<500 {
             let digest = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
             var output = [UInt8](repeating: 0, count: 16)
-            digest.withUnsafeBytes { bytes in output.withUnsafeMutableBytes { Base32.encodeSixteen(bytes, into: $0.baseAddress!) } }
-            #expect(String(decoding: output, as: UTF8.self) == String(Base32.encode(digest).prefix(16)))
+            digest.withUnsafeBytes { bytes in
+                output.withUnsafeMutableBytes { Base32.encodeSixteen(bytes, into: $0.baseAddress!) }
+            }
+            #expect(String(decoding: output, as: UTF8.self) == String(Self.base32(digest).prefix(16)))
         }
     }
 
@@ -124,6 +148,6 @@ import Testing
     @Test(arguments: [("", ""), ("f", "MY"), ("fo", "MZXQ"), ("foo", "MZXW6"), ("foob", "MZXW6YQ"),
                       ("fooba", "MZXW6YTB"), ("foobar", "MZXW6YTBOI")])
     func base32Vectors(_ input: String, _ expected: String) {
-        #expect(Base32.encode(Array(input.utf8)) == expected)
+        #expect(Self.base32(Array(input.utf8)) == expected)
     }
 }

@@ -1,27 +1,6 @@
-/// RFC 4648 base32 with the standard alphabet (`A–Z`, `2–7`), without padding.
+/// RFC 4648 base32 with the standard alphabet (`A–Z`, `2–7`), without padding: as much of it
+/// as chain names need.
 enum Base32 {
-    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".utf8)
-
-    /// Encodes `bytes`; the output has `ceil(8 * count / 5)` characters.
-    static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        var output: [UInt8] = []
-        var buffer: UInt32 = 0
-        var bits = 0
-        for byte in bytes {
-            buffer = buffer << 8 | UInt32(byte)
-            bits += 8
-            while bits >= 5 {
-                bits -= 5
-                output.append(alphabet[Int(buffer >> UInt32(bits) & 0x1F)])
-            }
-            buffer &= (1 << UInt32(bits)) - 1
-        }
-        if bits > 0 {
-            output.append(alphabet[Int(buffer << UInt32(5 - bits) & 0x1F)])
-        }
-        return String(decoding: output, as: UTF8.self)
-    }
-
     /// Writes the first 16 characters of the encoding of `bytes` (which must hold at least
     /// 10) into `output`: chain names' hashes. The 80 bits are read as two big-endian words
     /// and cut into 5-bit groups without a loop over bytes.

@@ -144,7 +144,7 @@ public struct ChainName: Hashable, Sendable, Comparable, CustomStringConvertible
         var suffix = suffix
         var protocolName = name.protocol.iptablesName
         let capacity = namespace.utf8.count + service.utf8.count + port.utf8.count + suffix.utf8.count + 8
-        return withUnsafeTemporaryAllocation(byteCount: capacity + 32, alignment: 8) { buffer in
+        return withUnsafeTemporaryAllocation(byteCount: capacity, alignment: 8) { buffer in
             var input = UnsafeMutableRawBufferPointer(rebasing: buffer[..<capacity])
             namespace.withUTF8 { input.append($0) }
             input.append(UInt8(ascii: "/"))
@@ -156,17 +156,23 @@ public struct ChainName: Hashable, Sendable, Comparable, CustomStringConvertible
             protocolName.withUTF8 { input.append($0) }
             suffix.withUTF8 { input.append($0) }
             let count = capacity - input.count
-            let digest = UnsafeMutableRawBufferPointer(rebasing: buffer[capacity...])
-            NameDigest.sha256(UnsafeRawBufferPointer(rebasing: buffer[..<count]), into: digest)
-            var name = ChainName(trustedBytes: EmptyCollection())
-            withUnsafeMutableBytes(of: &name.words) { storage in
-                let output = storage.bindMemory(to: UInt8.self)
-                prefix.withUTF8Buffer { _ = output.initialize(from: $0) }
-                Base32.encodeSixteen(UnsafeRawBufferPointer(digest),
-                                     into: UnsafeMutableRawPointer(output.baseAddress! + prefix.utf8CodeUnitCount))
-            }
-            return name
+            return hashed(prefix, digestOf: UnsafeRawBufferPointer(rebasing: buffer[..<count]))
         }
+    }
+
+    /// `prefix` followed by the first ``hashLength`` base32 characters of the SHA-256 of
+    /// `input`: how every hashed chain name is made, ours and kube-proxy's.
+    static func hashed(_ prefix: StaticString, digestOf input: UnsafeRawBufferPointer) -> ChainName {
+        var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &digest) { NameDigest.sha256(input, into: $0) }
+        var name = ChainName(trustedBytes: EmptyCollection())
+        withUnsafeMutableBytes(of: &name.words) { storage in
+            prefix.withUTF8Buffer { storage.copyMemory(from: UnsafeRawBufferPointer($0)) }
+            withUnsafeBytes(of: digest) {
+                Base32.encodeSixteen($0, into: storage.baseAddress! + prefix.utf8CodeUnitCount)
+            }
+        }
+        return name
     }
 
     /// Byte order, which is text order for these ASCII names.

@@ -29,7 +29,9 @@ extension ChainName {
     ]
 
     /// The prefixes of per-service chains, named by the hash, and of tree-dispatch chains.
-    static let perServicePrefixes = ["KUBE-SVC-", "KUBE-SVL-", "KUBE-EXT-", "KUBE-FW-", "KUBE-SEP-", DispatchTree.chainPrefix]
+    static let perServicePrefixes = [
+        "KUBE-SVC-", "KUBE-SVL-", "KUBE-EXT-", "KUBE-FW-", "KUBE-SEP-", DispatchTree.chainPrefix.description,
+    ]
 
     /// Whether this is a per-service chain (KUBE-SVC/SVL/EXT/FW/SEP-…, named by the hash) or
     /// a tree-dispatch chain (KPROXY-SVCS-…): the chains that come and go with services.

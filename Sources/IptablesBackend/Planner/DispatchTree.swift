@@ -24,7 +24,7 @@ enum DispatchTree {
     static let leafSize = 8
 
     /// The name prefix of tree chains.
-    static let chainPrefix = "KPROXY-SVCS-"
+    static let chainPrefix: StaticString = "KPROXY-SVCS-"
 
     /// The rules that replace `rules` in the chain, and the tree's chains; `nil` when a rule
     /// does not match exactly one destination host, or the rules are too few to split.
@@ -71,13 +71,7 @@ enum DispatchTree {
     }
 
     static func chainName(_ prefix: IPPrefix) -> ChainName {
-        var digest = [UInt8](repeating: 0, count: 32)
-        Array(prefix.description.utf8).withUnsafeBytes { input in
-            digest.withUnsafeMutableBytes { NameDigest.sha256(input, into: $0) }
-        }
-        var name = Array(chainPrefix.utf8)
-        name += Array(Base32.encode(digest).utf8.prefix(ChainName.hashLength))
-        return ChainName(trustedBytes: name)
+        Array(prefix.description.utf8).withUnsafeBytes { ChainName.hashed(chainPrefix, digestOf: $0) }
     }
 }
 
