@@ -6,12 +6,15 @@ let package = Package(
     products: [
         .library(name: "ServiceModel", targets: ["ServiceModel"]),
         .library(name: "IptablesBackend", targets: ["IptablesBackend"]),
+        .library(name: "ProxyRuntime", targets: ["ProxyRuntime"]),
         .executable(name: "kproxy-iptables", targets: ["kproxy-iptables"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // Kubernetes objects, their validation, the Service/EndpointSlice join and the
@@ -40,11 +43,24 @@ let package = Package(
                 "CSHA256",
             ]
         ),
+        // The sync loop of a node agent: object changes from a source (files, the API
+        // server) planned incrementally and applied, with health and kube-proxy's metrics.
+        .target(
+            name: "ProxyRuntime",
+            dependencies: [
+                "ServiceModel",
+                "IptablesBackend",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
         .executableTarget(
             name: "kproxy-iptables",
             dependencies: [
                 "ServiceModel",
                 "IptablesBackend",
+                "ProxyRuntime",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -58,6 +74,9 @@ let package = Package(
         // swift-crypto checks the chain-name digest against a general-purpose SHA-256.
         .testTarget(name: "IptablesBackendTests", dependencies: [
             "IptablesBackend", "KProxyTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .testTarget(name: "ProxyRuntimeTests", dependencies: [
+            "ProxyRuntime", "KProxyTestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "KProxyCLITests", dependencies: ["kproxy-iptables", "ServiceModel", "KProxyTestSupport"]),
     ]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ProxyRuntime
 
 /// The manifests and configuration every planning command reads.
 struct InputOptions: ParsableArguments {

@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// The `kproxy-iptables` command: kube-proxy's iptables mode as a library and a tool.
 @main
-struct KProxyIptables: ParsableCommand {
+struct KProxyIptables: AsyncParsableCommand {
     static let version = "0.1.0"
 
     static let configuration = CommandConfiguration(

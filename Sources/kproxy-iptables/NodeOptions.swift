@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IptablesBackend
+import ProxyRuntime
 import ServiceModel
 
 /// `--ip-family ipv4|ipv6` (Kubernetes' spelling, IPv4/IPv6, is accepted too).
@@ -52,33 +53,36 @@ struct NodeOptions: ParsableArguments {
 
     /// Loads `input` and plans; invalid input or a missing node print why and exit 2.
     func plan(_ input: InputOptions) throws -> Plan {
-        var loaded = try input.load(hostnameOverride: hostnameOverride, fallbackNodeName: Self.hostname())
+        var (loaded, settings) = try resolve(input)
         // The catalog holds what planning needs; the decoded slices would only add to the
         // peak memory of a large sync.
         loaded.manifests.endpointSlices = []
         loaded.manifests.endpoints = []
-        let node = try resolveNode(named: loaded.nodeName ?? Self.hostname(), in: loaded)
-        let family = ipFamily ?? node.addresses.first?.family ?? .ipv4
-        var settings = ProxySettings(configuration: loaded.configuration, node: node, family: family)
-        settings.serviceDispatch = serviceDispatch
         return Plan(input: loaded, settings: settings, ruleset: RulePlanner(settings: settings).plan(loaded.catalog))
     }
 
-    private func resolveNode(named name: String, in loaded: LoadedInput) throws -> ProxyNode {
-        let addresses = nodeIP.compactMap { IPAddress($0) }
-        if let node = loaded.node {
-            var proxyNode = ProxyNode(node)
-            if !addresses.isEmpty { proxyNode.addresses = addresses }
-            return proxyNode
-        }
-        guard !addresses.isEmpty else {
+    /// Loads `input` and resolves the node and the planner settings; invalid input or a
+    /// missing node print why and exit 2.
+    func resolve(_ input: InputOptions) throws -> (LoadedInput, ProxySettings) {
+        let loaded = try input.load(hostnameOverride: hostnameOverride, fallbackNodeName: Self.hostname())
+        let options = runtimeOptions(for: loaded)
+        guard let settings = options.settings(for: loaded.node, waitForIPs: false) else {
             let known = loaded.manifests.nodes.map(\.name).sorted()
             let names = known.isEmpty ? "the manifests hold no Node" : "Nodes found: " + known.joined(separator: ", ")
-            printError("kproxy-iptables: no Node named \"\(name)\" in the manifests (\(names)); "
+            printError("kproxy-iptables: no Node named \"\(options.nodeName)\" in the manifests (\(names)); "
                        + "add it, name another with --hostname-override, or give its IPs with --node-ip")
             throw ExitCode(2)
         }
-        return ProxyNode(name: name, addresses: addresses)
+        return (loaded, settings)
+    }
+
+    /// What a runtime following this input is told about the node.
+    func runtimeOptions(for loaded: LoadedInput) -> ProxyRuntimeOptions {
+        var options = ProxyRuntimeOptions(configuration: loaded.configuration, nodeName: loaded.nodeName ?? Self.hostname())
+        options.nodeIPs = nodeIP.compactMap { IPAddress($0) }
+        options.ipFamily = ipFamily
+        options.serviceDispatch = serviceDispatch
+        return options
     }
 
     /// This machine's hostname, lower-cased, as kube-proxy takes it when nothing overrides it.

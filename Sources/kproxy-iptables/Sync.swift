@@ -1,10 +1,12 @@
 import ArgumentParser
 import Foundation
 import IptablesBackend
+import Logging
+import ProxyRuntime
 import ServiceModel
 
 /// `kproxy-iptables sync`: plan the node's rules and apply them (or, with `--dry-run`, print them).
-struct Sync: ParsableCommand {
+struct Sync: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Plan the node's iptables rules from the manifests and apply them.",
         discussion: """
@@ -19,9 +21,12 @@ struct Sync: ParsableCommand {
             (filter, then nat), ready for `iptables-restore --test`. Services are written sorted \
             by namespace, name and port, so the same input always gives the same bytes.
 
-            With --watch it keeps running: when an input file changes it plans again and applies \
-            only the chains that changed (at most once per --min-sync-period), and every \
-            --sync-period it compares every chain with the kernel and repairs any drift.
+            With --watch it keeps running: when an input file changes it plans again the \
+            services that changed and applies only the chains that changed (at most once per \
+            --min-sync-period), and every --sync-period it compares every chain with the \
+            kernel and repairs any drift. Input that becomes invalid is reported and the rules \
+            last applied stay; a changed configuration stops it (exit status 1), as kube-proxy \
+            stops, since the planner's settings come from the configuration at start.
 
             The node is the Node object named by --hostname-override, else by the \
             configuration's hostnameOverride, else by this machine's hostname. --node-ip gives \
@@ -61,7 +66,8 @@ struct Sync: ParsableCommand {
         if let syncPeriod, syncPeriod <= 0 { throw ValidationError("--sync-period must be positive.") }
     }
 
-    func run() throws {
+    func run() async throws {
+        if watch { return try await runWatching() }
         var plan = try node.plan(input)
         if dryRun {
             // Written as it is rendered: the text of a large cluster is tens of megabytes.
@@ -72,19 +78,33 @@ struct Sync: ParsableCommand {
         // Only the ruleset is needed from here on: let the model go, and give its pages back
         // to the system, so what applying allocates (the report of a hundred thousand chains,
         // libiptc's copy of the table when it runs in this process) starts from the plan's
-        // size, and a node agent holding the plan between syncs stays at that size.
+        // size.
         plan.input.manifests = Manifests()
         plan.input.catalog = ServiceCatalog(services: [], endpointSlices: [])
         ProcessHeap.releaseFreedMemory()
         let applier = try backend.applier(family: plan.ruleset.family)
         let report = try reportingKernelErrors { () throws(IptablesError) in try applier.apply(plan.ruleset, changes: nil) }
         log(report, verbose: verbose)
-        if watch {
-            let configuration = plan.input.configuration
-            var watcher = SyncWatcher(input: input, node: node, applier: applier, applied: plan.ruleset, verbose: verbose,
-                                      minInterval: minSyncPeriod.map { Duration.milliseconds(Int($0 * 1000)) } ?? configuration.minSyncPeriod,
-                                      fullInterval: syncPeriod.map { Duration.milliseconds(Int($0 * 1000)) } ?? configuration.syncPeriod)
-            try watcher.run()
+    }
+
+    /// `--watch`: a runtime following the input files; its first sync is a full one.
+    private func runWatching() async throws {
+        let (loaded, settings) = try node.resolve(input)
+        var options = node.runtimeOptions(for: loaded)
+        options.ipFamily = settings.family
+        if let minSyncPeriod { options.minSyncPeriod = .milliseconds(Int(minSyncPeriod * 1000)) }
+        if let syncPeriod { options.syncPeriod = .milliseconds(Int(syncPeriod * 1000)) }
+        var logger = Logger(label: "kproxy-iptables") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = verbose ? .debug : .info
+        let runtime = ProxyRuntime(options: options, applier: try backend.applier(family: settings.family),
+                                   metrics: ProxyMetrics(family: settings.family), logger: logger)
+        let source = FileChangeSource(files: input.files, configPath: input.config, hostnameOverride: node.hostnameOverride,
+                                      fallbackNodeName: NodeOptions.hostname(), initial: loaded, logger: logger)
+        do {
+            try await runtime.run(source: source)
+        } catch let error as ProxyRuntimeError {
+            printError("kproxy-iptables: \(error)")
+            throw ExitCode(error.code == .nodeUnknown ? 2 : 1)
         }
     }
 }

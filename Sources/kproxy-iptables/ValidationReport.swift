@@ -1,3 +1,4 @@
+import ProxyRuntime
 import ServiceModel
 
 /// The summary `validate` prints.

@@ -1,21 +1,6 @@
 import IptablesBackend
+import KProxyTestSupport
 import ServiceModel
-
-/// A small, fast, seeded random source (SplitMix64), so every generated cluster can be
-/// reproduced from the seed a failing test prints.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// A generated cluster: Services of every shape with their EndpointSlices, and a
 /// configuration, written as YAML for either IP family.

@@ -17,17 +17,24 @@ public func assertGolden(_ actual: String, _ path: String, sourceLocation: Sourc
         Issue.record("missing golden file \(path); record it with UPDATE_GOLDEN=1", sourceLocation: sourceLocation)
         return
     }
-    guard actual != expected else { return }
+    guard let difference = firstDifference(actual, expected) else { return }
+    Issue.record("\(path) \(difference)\nrerun with UPDATE_GOLDEN=1 to accept.", sourceLocation: sourceLocation)
+}
+
+/// Where two texts first differ, with three lines of context on each side; `nil` when
+/// they are equal.
+public func firstDifference(_ actual: String, _ expected: String) -> String? {
+    guard actual != expected else { return nil }
     let actualLines = actual.split(separator: "\n", omittingEmptySubsequences: false)
     let expectedLines = expected.split(separator: "\n", omittingEmptySubsequences: false)
     let first = zip(actualLines, expectedLines).enumerated().first { $0.element.0 != $0.element.1 }?.offset
         ?? min(actualLines.count, expectedLines.count)
     let context = { (lines: [Substring]) in lines[max(0, first - 3)..<min(lines.count, first + 4)].joined(separator: "\n") }
-    Issue.record("""
-        \(path) differs at line \(first + 1); rerun with UPDATE_GOLDEN=1 to accept.
+    return """
+        differs at line \(first + 1).
         expected:
         \(context(expectedLines))
         actual:
         \(context(actualLines))
-        """, sourceLocation: sourceLocation)
+        """
 }

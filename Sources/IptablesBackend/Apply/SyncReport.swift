@@ -43,6 +43,12 @@ public struct TableReport: Hashable, Sendable, Codable, CustomStringConvertible 
 public struct SyncReport: Hashable, Sendable, CustomStringConvertible {
     public var family: IPFamily
     public var tables: [TableReport]
+
+    public init(family: IPFamily, tables: [TableReport]) {
+        self.family = family
+        self.tables = tables
+    }
+
     /// Whether any table was synced in full rather than only the chains the plan named.
     public var full: Bool { tables.contains { $0.full } }
 

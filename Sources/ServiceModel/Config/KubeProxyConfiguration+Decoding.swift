@@ -10,6 +10,7 @@ extension KubeProxyConfiguration {
         "masqueradeAll", "masqueradeBit", "localhostNodePorts", "syncPeriod", "minSyncPeriod",
     ]
     static let knownDetectLocalFields: Set<String> = ["bridgeInterface", "interfaceNamePrefix"]
+    static let knownClientConnectionFields: Set<String> = ["kubeconfig", "qps", "burst", "contentType", "acceptContentTypes"]
 
     /// The `mode` values this tool implements.
     static let supportedModes = ["iptables"]
@@ -75,6 +76,30 @@ extension KubeProxyConfiguration {
                 config.nodePortAddresses.append(.primary)
             } else if let prefix = reader.ipPrefix(text, FieldPath("nodePortAddresses").index(index)) {
                 config.nodePortAddresses.append(.cidr(prefix))
+            }
+        }
+        let connectionPath = FieldPath("clientConnection")
+        if let connection = reader.object(root, "clientConnection", .root) {
+            checkFields(connection, known: knownClientConnectionFields, connectionPath, &reader)
+            if let path = reader.string(connection, "kubeconfig", connectionPath), !path.isEmpty {
+                config.clientConnection.kubeconfig = path
+            }
+            if let node = connection["qps"], !node.isNull, let scalar = node.scalar {
+                switch scalar.resolved {
+                case .int(let value): config.clientConnection.qps = Double(value)
+                case .float(let value): config.clientConnection.qps = value
+                default: reader.record(.invalid(connectionPath.child("qps"), scalar.rendered, "must be of type number"))
+                }
+            }
+            config.clientConnection.burst = reader.int(connection, "burst", connectionPath) ?? config.clientConnection.burst
+        }
+        for (key, keyPath) in [("healthzBindAddress", \KubeProxyConfiguration.healthzBindAddress),
+                               ("metricsBindAddress", \KubeProxyConfiguration.metricsBindAddress)] {
+            guard let text = reader.string(root, key, .root), !text.isEmpty else { continue }
+            if BindAddress(text) == nil {
+                reader.record(.invalid(FieldPath(key), text, "must be IP:port (e.g. 0.0.0.0:10256)"))
+            } else {
+                config[keyPath: keyPath] = text
             }
         }
         if let gates = reader.object(root, "featureGates", .root) {

@@ -20,6 +20,22 @@ public struct KubeProxyConfiguration: Hashable, Sendable {
         case primary
     }
 
+    /// How the proxy talks to the API server (`clientConnection`).
+    public struct ClientConnection: Hashable, Sendable {
+        /// The kubeconfig file; empty means in-cluster credentials (or `--kubeconfig`).
+        public var kubeconfig: String?
+        /// Requests per second allowed to the API server, on average.
+        public var qps: Double
+        /// Requests allowed at once above the average.
+        public var burst: Int
+
+        public init(kubeconfig: String? = nil, qps: Double = 5, burst: Int = 10) {
+            self.kubeconfig = kubeconfig
+            self.qps = qps
+            self.burst = burst
+        }
+    }
+
     /// kube-proxy's default iptables mark bit for packets to masquerade.
     public static let defaultMasqueradeBit = 14
 
@@ -35,6 +51,11 @@ public struct KubeProxyConfiguration: Hashable, Sendable {
     public var syncPeriod: Duration
     public var minSyncPeriod: Duration
     public var featureGates: [String: Bool]
+    public var clientConnection = ClientConnection()
+    /// Where `/healthz` and `/livez` are served (`host:port`; an empty host is every address).
+    public var healthzBindAddress = "0.0.0.0:10256"
+    /// Where `/metrics` is served.
+    public var metricsBindAddress = "127.0.0.1:10249"
 
     public init(hostnameOverride: String? = nil, bindAddress: IPAddress? = nil, clusterCIDRs: [IPPrefix] = [],
                 localTrafficDetector: LocalTrafficDetector = .clusterCIDR, masqueradeAll: Bool = false,

@@ -166,6 +166,8 @@ struct FieldReader {
         return ObjectMeta(name: name, namespace: namespaced ? namespace : "",
                           labels: stringMap(node, "labels", path) ?? [:],
                           annotations: stringMap(node, "annotations", path) ?? [:],
-                          creationTimestamp: string(node, "creationTimestamp", path))
+                          creationTimestamp: string(node, "creationTimestamp", path),
+                          deletionTimestamp: string(node, "deletionTimestamp", path),
+                          resourceVersion: string(node, "resourceVersion", path))
     }
 }

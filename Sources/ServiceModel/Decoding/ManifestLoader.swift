@@ -111,37 +111,49 @@ public enum ManifestLoader {
         }
         if object.namespace == nil, Self.namespacedKinds.contains(kind) { object.namespace = "default" }
 
-        /// Keeps a decoded object when neither decoding nor validation found a problem.
-        func keep<T>(_ value: T, _ validation: [FieldError], in list: WritableKeyPath<Manifests, [T]>) -> [FieldError] {
-            let problems = combine(reader.errors, validation)
-            if problems.isEmpty { manifests[keyPath: list].append(value) }
-            return problems
-        }
         let problems: [FieldError]
+        if kind == "KubeProxyConfiguration" {
+            let configuration = KubeProxyConfiguration.decode(root, &reader)
+            problems = combine(reader.errors, configuration.validate())
+            if problems.isEmpty { manifests.configurations.append((file, configuration)) }
+        } else {
+            let decoded = decodeObject(root, kind: kind, &reader)
+            problems = decoded.problems
+            if problems.isEmpty, let value = decoded.object { manifests.append(value) }
+        }
+        errors += problems.map { .invalidField(file: file, object: object, $0) }
+    }
+
+    /// Decodes and validates one object of a kind a proxy reads (not the configuration):
+    /// the object, and every problem found; the object is `nil` for a kind not read here.
+    /// Files and the API server's JSON both come through here.
+    static func decodeObject(_ root: YAMLNode, kind: String, _ reader: inout FieldReader)
+        -> (object: KubernetesObject?, problems: [FieldError]) {
+        let object: KubernetesObject
+        let validation: [FieldError]
         switch kind {
         case "Service":
             let service = Service.decode(root, &reader)
-            problems = keep(service, service.validate(), in: \.services)
+            (object, validation) = (.service(service), service.validate())
         case "EndpointSlice":
             let slice = EndpointSlice.decode(root, &reader)
-            problems = keep(slice, slice.validate(), in: \.endpointSlices)
+            (object, validation) = (.endpointSlice(slice), slice.validate())
         case "Endpoints":
             let endpoints = Endpoints.decode(root, &reader)
-            problems = keep(endpoints, endpoints.validate(), in: \.endpoints)
+            (object, validation) = (.endpoints(endpoints), endpoints.validate())
         case "Node":
             let node = Node.decode(root, &reader)
-            problems = keep(node, node.validate(), in: \.nodes)
+            (object, validation) = (.node(node), node.validate())
         case "Ingress":
             let ingress = Ingress.decode(root, &reader)
-            problems = keep(ingress, ingress.validate(), in: \.ingresses)
+            (object, validation) = (.ingress(ingress), ingress.validate())
         case "IngressClass":
             let ingressClass = IngressClass.decode(root, &reader)
-            problems = keep(ingressClass, ingressClass.validate(), in: \.ingressClasses)
+            (object, validation) = (.ingressClass(ingressClass), ingressClass.validate())
         default:
-            let configuration = KubeProxyConfiguration.decode(root, &reader)
-            problems = keep((file, configuration), configuration.validate(), in: \.configurations)
+            return (nil, [])
         }
-        errors += problems.map { .invalidField(file: file, object: object, $0) }
+        return (object, combine(reader.errors, validation))
     }
 
     /// Decoding problems, then validation problems about fields no decoding problem already

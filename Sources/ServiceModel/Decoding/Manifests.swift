@@ -30,6 +30,18 @@ public struct Manifests: Sendable {
         nodes.first { $0.metadata.name == name }
     }
 
+    /// Adds one decoded object to the list of its kind.
+    mutating func append(_ object: KubernetesObject) {
+        switch object {
+        case .service(let service): services.append(service)
+        case .endpointSlice(let slice): endpointSlices.append(slice)
+        case .endpoints(let endpoints): self.endpoints.append(endpoints)
+        case .node(let node): nodes.append(node)
+        case .ingress(let ingress): ingresses.append(ingress)
+        case .ingressClass(let ingressClass): ingressClasses.append(ingressClass)
+        }
+    }
+
     mutating func append(contentsOf other: Manifests) {
         services += other.services
         endpointSlices += other.endpointSlices

@@ -18,6 +18,15 @@ extension Node {
                     node.podCIDRs.append(prefix)
                 }
             }
+            for (index, item) in reader.list(spec, "taints", specPath).enumerated() {
+                let path = specPath.child("taints").index(index)
+                guard let entry = reader.object(item, path) else { continue }
+                let key = reader.string(entry, "key", path) ?? ""
+                if key.isEmpty { reader.record(.required(path.child("key"))) }
+                let effect = reader.string(entry, "effect", path) ?? ""
+                if effect.isEmpty { reader.record(.required(path.child("effect"))) }
+                node.taints.append(Taint(key: key, value: reader.string(entry, "value", path), effect: effect))
+            }
         }
         let addressesPath = FieldPath("status", "addresses")
         if let status = reader.object(root, "status", .root) {

@@ -52,8 +52,7 @@ public struct ServiceCatalog: Sendable {
         var slicesByService: [NamespacedName: [EndpointSlice]] = [:]
         for slice in endpointSlices {
             // kube-proxy watches slices through the same label selector as Services.
-            guard let service = slice.serviceName, slice.metadata.labels[WellKnownLabel.serviceProxyName] == nil,
-                  slice.metadata.labels[WellKnownLabel.headless] == nil else { continue }
+            guard slice.isProxied, let service = slice.serviceName else { continue }
             slicesByService[service, default: []].append(slice)
         }
         for legacy in endpoints where slicesByService[legacy.serviceName] == nil {
@@ -66,12 +65,8 @@ public struct ServiceCatalog: Sendable {
                 skippedServices.append((service.namespacedName, reason))
                 continue
             }
-            let slices = (slicesByService[service.namespacedName] ?? []).sorted { $0.metadata.name < $1.metadata.name }
-            for port in service.ports {
-                let name = ServicePortName(service: service.namespacedName, port: port.name, protocol: port.protocol)
-                let endpoints = Self.join(name, slices, localNodeName: localNodeName)
-                servicePorts.append(ServicePortEndpoints(name: name, service: service, port: port, endpoints: endpoints))
-            }
+            servicePorts += Self.servicePorts(of: service, slices: slicesByService[service.namespacedName] ?? [],
+                                              localNodeName: localNodeName)
         }
         servicePorts.sort { $0.name < $1.name }
         for (position, entry) in servicePorts.enumerated() { index[entry.name] = position }
@@ -87,7 +82,22 @@ public struct ServiceCatalog: Sendable {
         servicePorts.reduce(0) { $0 + $1.endpoints.count }
     }
 
-    static func skipReason(_ service: Service) -> ServiceSkipReason? {
+    /// The ports of one proxied Service joined with its EndpointSlices, the same way the
+    /// catalog joins them: what a proxy that follows changes one Service at a time plans
+    /// again when that Service or one of its slices changes. `slices` are the Service's
+    /// slices (the ones a proxy watches), in any order.
+    public static func servicePorts(of service: Service, slices: [EndpointSlice],
+                                    localNodeName: String?) -> [ServicePortEndpoints] {
+        let slices = slices.sorted { $0.metadata.name < $1.metadata.name }
+        return service.ports.map { port in
+            let name = ServicePortName(service: service.namespacedName, port: port.name, protocol: port.protocol)
+            return ServicePortEndpoints(name: name, service: service, port: port,
+                                        endpoints: join(name, slices, localNodeName: localNodeName))
+        }
+    }
+
+    /// Why a Service gets no rules, or `nil` when it is proxied.
+    public static func skipReason(_ service: Service) -> ServiceSkipReason? {
         if service.type == .externalName { return .externalName }
         if service.isHeadless || service.metadata.labels[WellKnownLabel.headless] != nil { return .headless }
         if service.serviceProxyName != nil { return .otherProxy }

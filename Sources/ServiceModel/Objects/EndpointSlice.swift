@@ -32,6 +32,13 @@ public struct EndpointSlice: Hashable, Sendable {
         guard let name = metadata.labels[WellKnownLabel.serviceName], !name.isEmpty else { return nil }
         return NamespacedName(namespace: metadata.namespace, name: name)
     }
+
+    /// Whether a proxy reads this slice: it names its Service and carries neither the
+    /// `service-proxy-name` nor the `headless` label (kube-proxy's slice selector).
+    public var isProxied: Bool {
+        serviceName != nil && metadata.labels[WellKnownLabel.serviceProxyName] == nil
+            && metadata.labels[WellKnownLabel.headless] == nil
+    }
 }
 
 /// One endpoint of an EndpointSlice.

@@ -18,17 +18,36 @@ public struct Node: Hashable, Sendable {
         }
     }
 
+    /// A taint on the Node: only its key and effect matter to a proxy.
+    public struct Taint: Hashable, Sendable {
+        public var key: String
+        public var value: String?
+        public var effect: String
+
+        public init(key: String, value: String? = nil, effect: String) {
+            self.key = key
+            self.value = value
+            self.effect = effect
+        }
+    }
+
+    /// The taint the cluster autoscaler puts on a Node it is about to remove.
+    public static let autoscalerDeletionTaint = "ToBeDeletedByClusterAutoscaler"
+
     /// The zone label before `topology.kubernetes.io/zone`.
     public static let legacyZoneLabel = "failure-domain.beta.kubernetes.io/zone"
 
     public var metadata: ObjectMeta
     public var podCIDRs: [IPPrefix]
     public var addresses: [Address]
+    /// `spec.taints`.
+    public var taints: [Taint]
 
-    public init(metadata: ObjectMeta, podCIDRs: [IPPrefix] = [], addresses: [Address] = []) {
+    public init(metadata: ObjectMeta, podCIDRs: [IPPrefix] = [], addresses: [Address] = [], taints: [Taint] = []) {
         self.metadata = metadata
         self.podCIDRs = podCIDRs
         self.addresses = addresses
+        self.taints = taints
     }
 
     public var name: String { metadata.name }

@@ -7,14 +7,21 @@ public struct ObjectMeta: Hashable, Sendable {
     public var annotations: [String: String]
     /// RFC 3339 creation time as the API server wrote it, if present.
     public var creationTimestamp: String?
+    /// RFC 3339 time at which the object is being deleted, if it is.
+    public var deletionTimestamp: String?
+    /// The API server's version of the object (opaque; a watch resumes from it).
+    public var resourceVersion: String?
 
     public init(name: String, namespace: String = "", labels: [String: String] = [:],
-                annotations: [String: String] = [:], creationTimestamp: String? = nil) {
+                annotations: [String: String] = [:], creationTimestamp: String? = nil,
+                deletionTimestamp: String? = nil, resourceVersion: String? = nil) {
         self.name = name
         self.namespace = namespace
         self.labels = labels
         self.annotations = annotations
         self.creationTimestamp = creationTimestamp
+        self.deletionTimestamp = deletionTimestamp
+        self.resourceVersion = resourceVersion
     }
 }
 

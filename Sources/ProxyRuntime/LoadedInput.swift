@@ -1,18 +1,20 @@
 import ServiceModel
 
-/// What the planning commands read: the manifests, the configuration in effect and the join.
-struct LoadedInput {
-    var manifests: Manifests
-    var configuration: KubeProxyConfiguration
-    var configurationSource: String
-    var catalog: ServiceCatalog
-    var node: Node?
-    var nodeName: String?
+/// What planning reads from files: the manifests, the configuration in effect and the join.
+public struct LoadedInput: Sendable {
+    public var manifests: Manifests
+    public var configuration: KubeProxyConfiguration
+    /// Where the configuration came from: a file, or "kube-proxy defaults".
+    public var configurationSource: String
+    public var catalog: ServiceCatalog
+    /// The local Node, when the manifests hold it.
+    public var node: Node?
+    public var nodeName: String?
 
     /// Loads and joins; throws every problem found. The local node is `hostnameOverride`,
     /// else the configuration's, else `fallbackNodeName`.
-    static func load(files: [String], configPath: String?, hostnameOverride: String?,
-                     fallbackNodeName: String? = nil) throws(ManifestErrors) -> LoadedInput {
+    public static func load(files: [String], configPath: String?, hostnameOverride: String?,
+                            fallbackNodeName: String? = nil) throws(ManifestErrors) -> LoadedInput {
         var errors: [ManifestError] = []
         var manifests = Manifests()
         do {

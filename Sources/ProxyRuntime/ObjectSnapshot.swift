@@ -1,0 +1,49 @@
+import ServiceModel
+
+/// The objects a proxy follows as one set of manifests holds them: proxied-or-not
+/// Services, the EndpointSlices (legacy Endpoints mirrored into slices for Services
+/// without any) and the local Node. Two snapshots give the changes between them.
+struct ObjectSnapshot: Sendable {
+    var services: [NamespacedName: Service] = [:]
+    var slices: [NamespacedName: EndpointSlice] = [:]
+    var node: Node?
+
+    init() {}
+
+    init(_ manifests: Manifests, nodeName: String?) {
+        for service in manifests.services { services[service.namespacedName] = service }
+        var servicesWithSlices = Set<NamespacedName>()
+        for slice in manifests.endpointSlices {
+            slices[Self.key(slice)] = slice
+            if let service = slice.serviceName { servicesWithSlices.insert(service) }
+        }
+        for legacy in manifests.endpoints where !servicesWithSlices.contains(legacy.serviceName) {
+            for slice in legacy.mirroredSlices() { slices[Self.key(slice)] = slice }
+        }
+        node = nodeName.flatMap(manifests.node(named:))
+    }
+
+    static func key(_ slice: EndpointSlice) -> NamespacedName {
+        NamespacedName(namespace: slice.metadata.namespace, name: slice.metadata.name)
+    }
+
+    /// Every object as an addition: a first batch.
+    var additions: [ObjectChange] {
+        ObjectSnapshot().changes(to: self)
+    }
+
+    /// What turns `self` into `next`, in a stable order (Services, slices, then the Node).
+    func changes(to next: ObjectSnapshot) -> [ObjectChange] {
+        var changes: [ObjectChange] = []
+        for name in Set(services.keys).union(next.services.keys).sorted() where services[name] != next.services[name] {
+            changes.append(next.services[name].map(ObjectChange.service) ?? .serviceDeleted(name))
+        }
+        for name in Set(slices.keys).union(next.slices.keys).sorted() where slices[name] != next.slices[name] {
+            changes.append(next.slices[name].map(ObjectChange.endpointSlice) ?? .endpointSliceDeleted(name))
+        }
+        if node != next.node {
+            if let node = next.node { changes.append(.node(node)) } else if let node { changes.append(.nodeDeleted(node.name)) }
+        }
+        return changes
+    }
+}

@@ -1,0 +1,114 @@
+import Dispatch
+import Foundation
+import IptablesBackend
+import Logging
+import ServiceModel
+import Synchronization
+
+/// The sync loop of a node agent: object changes come in from a source, are planned by an
+/// ``IncrementalPlanner`` and applied, the way kube-proxy's proxier runs.
+///
+/// - Changes are applied as partial syncs (only the chains that changed), at most once per
+///   `minSyncPeriod`; changes that arrive in between are coalesced into the next sync.
+/// - Every `syncPeriod`, and after any failed sync, every chain is compared with the
+///   kernel (a full sync). A table whose canary chain is gone is synced in full by the
+///   applier whatever was asked.
+/// - Nothing is planned before the source's first batch (the whole initial state) and the
+///   node are known.
+/// - ``health`` and ``metrics`` follow every sync.
+public final class ProxyRuntime: Sendable {
+    public let options: ProxyRuntimeOptions
+    public let health: ProxyHealth
+    public let metrics: ProxyMetrics
+    let applier: any RulesetApplier
+    let logger: Logger
+    /// Applies run here, off the concurrency pool: an apply blocks in the kernel and in
+    /// the helper process for as long as a large table takes.
+    private let applyQueue = DispatchQueue(label: "kproxy.apply")
+    private let inbox = Mutex(Inbox())
+
+    private struct Inbox {
+        var batches: [ObjectChangeBatch] = []
+        var wake: AsyncStream<Void>.Continuation?
+    }
+
+    public init(options: ProxyRuntimeOptions, applier: any RulesetApplier, metrics: ProxyMetrics, logger: Logger) {
+        self.options = options
+        self.applier = applier
+        self.metrics = metrics
+        self.logger = logger
+        health = ProxyHealth(timeout: options.syncPeriod * 2)
+    }
+
+    /// Runs until the task is cancelled or the source fails: follows `source` and keeps
+    /// the kernel's rules in step. The rules stay in place when it returns.
+    public func run(source: some ObjectChangeSource) async throws {
+        let (signals, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        inbox.withLock { $0.wake = wake }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await source.run { batch in self.enqueue(batch) } }
+            group.addTask { try await self.syncLoop(signals: signals, wake: wake) }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Takes a batch from the source and wakes the loop.
+    func enqueue(_ batch: ObjectChangeBatch) {
+        let wake = inbox.withLock { inbox in
+            inbox.batches.append(batch)
+            health.queued(at: batch.receivedAt)
+            return inbox.wake
+        }
+        metrics.lastQueuedTimestamp.set(unixTime())
+        wake?.yield()
+    }
+
+    /// Takes every batch waiting.
+    func drain() -> [ObjectChangeBatch] {
+        inbox.withLock { inbox in
+            defer { inbox.batches = [] }
+            return inbox.batches
+        }
+    }
+
+    /// Marks the rules up to date with everything drained so far.
+    func markUpdated() {
+        inbox.withLock { inbox in health.updated(stillPending: inbox.batches.first?.receivedAt) }
+        metrics.lastSyncTimestamp.set(unixTime())
+    }
+
+    var hasPendingChanges: Bool { inbox.withLock { !$0.batches.isEmpty } }
+
+    private func syncLoop(signals: AsyncStream<Void>, wake: AsyncStream<Void>.Continuation) async throws {
+        var loop = SyncLoop(runtime: self)
+        var timer: Task<Void, Never>?
+        defer { timer?.cancel() }
+        for await _ in signals {
+            let next = try await loop.step(now: .now)
+            timer?.cancel()
+            timer = next.map { deadline in
+                Task {
+                    try? await Task.sleep(until: deadline, clock: .continuous)
+                    if !Task.isCancelled { wake.yield() }
+                }
+            }
+        }
+    }
+
+    /// Applies off the concurrency pool.
+    func apply(_ ruleset: Ruleset, changes: RulesetChanges?) async -> Result<SyncReport, IptablesError> {
+        await withCheckedContinuation { continuation in
+            applyQueue.async {
+                continuation.resume(returning: Result { () throws(IptablesError) in
+                    try self.applier.apply(ruleset, changes: changes)
+                })
+            }
+        }
+    }
+}
+
+/// Seconds since 1970, for timestamp gauges.
+func unixTime() -> Double {
+    Date().timeIntervalSince1970
+}

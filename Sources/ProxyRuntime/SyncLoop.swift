@@ -1,0 +1,172 @@
+import Foundation
+import IptablesBackend
+import Logging
+import ServiceModel
+
+/// The state one ``ProxyRuntime`` keeps between syncs, and the step that decides and runs
+/// each sync.
+struct SyncLoop {
+    let runtime: ProxyRuntime
+    var cluster: ClusterState
+    var planner: IncrementalPlanner?
+    /// Whether the source's initial state has arrived.
+    var started = false
+    let startedAt: ContinuousClock.Instant = .now
+    var lastSync: ContinuousClock.Instant?
+    var lastFull: ContinuousClock.Instant?
+    /// Set after a failure: the next sync compares every chain.
+    var needsFull = false
+    var waitingForNodeLogged = false
+    var noLocalEndpoints = NoLocalEndpointCount()
+
+    init(runtime: ProxyRuntime) {
+        self.runtime = runtime
+        cluster = ClusterState(nodeName: runtime.options.nodeName)
+    }
+
+    var options: ProxyRuntimeOptions { runtime.options }
+
+    /// Runs a sync if one is due; returns when the loop should next wake without a new change.
+    mutating func step(now: ContinuousClock.Instant) async throws -> ContinuousClock.Instant? {
+        if let lastSync, runtime.hasPendingChanges, now < lastSync + options.minSyncPeriod,
+           !isFullDue(now) {
+            return lastSync + options.minSyncPeriod
+        }
+        var applied = ClusterState.Applied()
+        let batches = runtime.drain()
+        if !batches.isEmpty {
+            started = true
+            applied = cluster.apply(batches.flatMap(\.changes))
+            runtime.metrics.serviceChangesTotal.increment(by: Int64(applied.serviceChanges))
+            runtime.metrics.endpointChangesTotal.increment(by: Int64(applied.endpointChanges))
+        }
+        guard started else { return nil }
+        if applied.nodeChanged { runtime.health.setNodeEligible(cluster.node.map(\.isEligibleForTraffic) ?? true) }
+        guard case .planned(let changes) = try plan(applied, now: now) else { return startedAt + options.nodeWaitTimeout }
+        lastSync = now
+        if let changes, changes.isEmpty {
+            runtime.markUpdated()
+            observeProgramming(applied.triggerTimes)
+            return nextWake(now)
+        }
+        await sync(changes: changes, triggerTimes: applied.triggerTimes, now: now)
+        return nextWake(now)
+    }
+
+    private func isFullDue(_ now: ContinuousClock.Instant) -> Bool {
+        needsFull || lastFull.map { now >= $0 + options.syncPeriod } ?? true
+    }
+
+    private func nextWake(_ now: ContinuousClock.Instant) -> ContinuousClock.Instant {
+        let full = needsFull ? now + options.syncPeriod : (lastFull ?? now) + options.syncPeriod
+        return runtime.hasPendingChanges ? min(full, now + options.minSyncPeriod) : full
+    }
+
+    /// What planning a step gave.
+    private enum PlanStep {
+        /// The node is not known yet.
+        case waitingForNode
+        /// The chains to write; `nil` when every chain must be compared.
+        case planned(RulesetChanges?)
+    }
+
+    /// Plans the change; throws once waiting for the node is over.
+    private mutating func plan(_ applied: ClusterState.Applied, now: ContinuousClock.Instant) throws -> PlanStep {
+        let waitForIPs = now < startedAt + options.nodeWaitTimeout
+        if planner == nil || applied.nodeChanged {
+            guard let settings = options.settings(for: cluster.node, waitForIPs: waitForIPs) else {
+                if !waitForIPs { throw ProxyRuntimeError(.nodeUnknown, nodeUnknownMessage) }
+                if !waitingForNodeLogged {
+                    runtime.logger.info("waiting for Node \"\(options.nodeName)\" and its IPs")
+                    waitingForNodeLogged = true
+                }
+                return .waitingForNode
+            }
+            if planner?.planner.settings != settings {
+                if let previous = planner?.planner.settings {
+                    runtime.logger.info("the node changed (\(previous.node.addresses) → \(settings.node.addresses)); planning every service again")
+                }
+                let catalog = cluster.catalog()
+                noLocalEndpoints = NoLocalEndpointCount(catalog.servicePorts, settings: settings)
+                planner = IncrementalPlanner(planner: RulePlanner(settings: settings), catalog: catalog)
+                return .planned(nil)
+            }
+        }
+        let (entries, removed) = cluster.servicePorts(of: applied.services)
+        guard var current = planner else { return .waitingForNode }
+        noLocalEndpoints.update(entries, removed: removed, settings: current.planner.settings)
+        let changes = current.update(entries, removed: removed)
+        planner = current
+        return .planned(isFullDue(now) ? nil : changes)
+    }
+
+    private var nodeUnknownMessage: String {
+        "no Node named \"\(options.nodeName)\" with IPs"
+            + (options.nodeWaitTimeout > .zero ? " arrived within \(options.nodeWaitTimeout)" : " in the input")
+            + "; name another with --hostname-override, or give its IPs with --node-ip"
+    }
+
+    private mutating func sync(changes: RulesetChanges?, triggerTimes: [String], now: ContinuousClock.Instant) async {
+        guard let ruleset = planner?.ruleset else { return }
+        let started = ContinuousClock.now
+        let result = await runtime.apply(ruleset, changes: needsFull ? nil : changes)
+        let duration = ContinuousClock.now - started
+        let metrics = runtime.metrics
+        switch result {
+        case .success(let report):
+            needsFull = false
+            if report.full { lastFull = now }
+            metrics.syncDuration.record(duration)
+            (report.full ? metrics.fullSyncDuration : metrics.partialSyncDuration).record(duration)
+            recordRuleCounts(ruleset, report)
+            noLocalEndpoints.publish(to: metrics)
+            runtime.markUpdated()
+            observeProgramming(triggerTimes)
+            log(report, duration: duration)
+        case .failure(let error):
+            needsFull = true
+            (changes == nil ? metrics.restoreFailures : metrics.partialRestoreFailures).increment()
+            runtime.logger.error("sync failed: \(error); the next sync compares every chain")
+        }
+    }
+
+    private func log(_ report: SyncReport, duration: Duration) {
+        let milliseconds = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
+        runtime.logger.info("\(report) (\(Int(milliseconds.rounded())) ms)")
+        guard runtime.logger.logLevel <= .debug else { return }
+        for table in report.tables {
+            for chain in table.written { runtime.logger.debug("  \(table.table) write \(chain)") }
+            for chain in table.deleted { runtime.logger.debug("  \(table.table) delete \(chain)") }
+            for jump in table.insertedJumps { runtime.logger.debug("  \(table.table) insert jump \(jump)") }
+        }
+    }
+
+    private func recordRuleCounts(_ ruleset: Ruleset, _ report: SyncReport) {
+        for table in ruleset.tables {
+            let written = Set(report.tables.first { $0.table == table.table }?.written ?? [])
+            let writtenRules = written.isEmpty ? 0 : table.chains.reduce(0) { sum, chain in
+                written.contains(chain.name.description) ? sum + chain.rules.count : sum
+            }
+            runtime.metrics.setRuleCount(table: table.table.rawValue, total: table.ruleCount, written: writtenRules)
+        }
+    }
+
+    /// Network programming latency: from each changed slice's trigger time to now.
+    private func observeProgramming(_ triggerTimes: [String]) {
+        guard !triggerTimes.isEmpty else { return }
+        let now = Date()
+        for text in triggerTimes {
+            guard let time = RFC3339.date(text) else { continue }
+            let seconds = max(0, now.timeIntervalSince(time))
+            runtime.metrics.networkProgramming.record(.nanoseconds(Int64(seconds * 1e9)))
+        }
+    }
+}
+
+extension Node {
+    /// Whether load balancers may send new connections here: not being deleted, and not
+    /// tainted for deletion by the cluster autoscaler (what kube-proxy's /healthz checks).
+    var isEligibleForTraffic: Bool {
+        metadata.deletionTimestamp == nil && !taints.contains { $0.key == Self.autoscalerDeletionTaint }
+    }
+}

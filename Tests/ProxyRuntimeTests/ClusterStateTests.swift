@@ -1,0 +1,130 @@
+import IptablesBackend
+import KProxyTestSupport
+@testable import ProxyRuntime
+import ServiceModel
+import Testing
+
+/// Following changes one object at a time gives, at every step, the plan of the whole
+/// state: the join of one Service at a time agrees with the catalog's join of all.
+@Suite struct ClusterStateTests {
+    /// Every reference case whose node is in its manifests.
+    static let cases = FixtureRun.all.filter { $0.family == nil }.map(\.manifest)
+
+    @Test(arguments: cases)
+    func followingChangesEqualsAFullPlan(manifest: String) throws {
+        let run = try #require(FixtureRun.all.first { $0.manifest == manifest })
+        let configuration = try ManifestLoader.loadConfiguration(path: packagePath(run.configuration))
+        let manifests = try ManifestLoader.load(paths: [packagePath(manifest)])
+        let nodeName = try #require(configuration.hostnameOverride)
+        let snapshot = ObjectSnapshot(manifests, nodeName: nodeName)
+        var options = ProxyRuntimeOptions(configuration: configuration, nodeName: nodeName)
+        options.ipFamily = try run.plannedFamily()
+        let node = try #require(snapshot.node)
+        let settings = try #require(options.settings(for: node, waitForIPs: false))
+        let planner = RulePlanner(settings: settings)
+
+        var random = SeededGenerator(seed: UInt64(manifest.utf8.count))
+        var state = ClusterState(nodeName: nodeName)
+        _ = state.apply([.node(node)])
+        var incremental = IncrementalPlanner(planner: planner, catalog: state.catalog())
+        var current = ObjectSnapshot()
+        current.node = node
+        // Add every object in a random order, then take them away again in another.
+        var additions = snapshot.additions.filter { if case .node = $0 { false } else { true } }
+        additions.shuffle(using: &random)
+        var removals = additions.map(\.deletion)
+        removals.shuffle(using: &random)
+        for (step, change) in (additions + removals).enumerated() {
+            current.record(change)
+            let applied = state.apply([change])
+            let (entries, removed) = state.servicePorts(of: applied.services)
+            _ = incremental.update(entries, removed: removed)
+            let full = planner.plan(ServiceCatalog(services: Array(current.services.values),
+                                                   endpointSlices: Array(current.slices.values), localNodeName: nodeName))
+            if incremental.ruleset != full {
+                let difference = firstDifference(RestoreRenderer.text(incremental.ruleset), RestoreRenderer.text(full))
+                Issue.record("step \(step), \(change.summary): the followed plan \(difference ?? "differs in structure only")")
+                return
+            }
+        }
+    }
+
+    @Test func sliceMovingToAnotherServiceReplansBoth() {
+        var state = ClusterState(nodeName: "node-a")
+        let first = EndpointSlice.test("web-1", service: "web")
+        let applied = state.apply([.endpointSlice(first)])
+        #expect(applied.services == [NamespacedName(namespace: "default", name: "web")])
+        var moved = first
+        moved.metadata.labels[WellKnownLabel.serviceName] = "api"
+        #expect(state.apply([.endpointSlice(moved)]).services
+                == [NamespacedName(namespace: "default", name: "web"), NamespacedName(namespace: "default", name: "api")])
+    }
+
+    @Test func slicesOfOtherProxiesAreLeftOut() {
+        var state = ClusterState(nodeName: "node-a")
+        var slice = EndpointSlice.test("web-1", service: "web")
+        slice.metadata.labels[WellKnownLabel.headless] = ""
+        #expect(state.apply([.endpointSlice(slice)]).services.isEmpty)
+        slice.metadata.labels[WellKnownLabel.headless] = nil
+        slice.metadata.labels[WellKnownLabel.serviceProxyName] = "other"
+        #expect(state.apply([.endpointSlice(slice)]).services.isEmpty)
+    }
+
+    @Test func onlyTheLocalNodeIsKept() {
+        var state = ClusterState(nodeName: "node-a")
+        #expect(!state.apply([.node(Node(metadata: ObjectMeta(name: "node-b")))]).nodeChanged)
+        #expect(state.apply([.node(Node(metadata: ObjectMeta(name: "node-a")))]).nodeChanged)
+        #expect(!state.apply([.node(Node(metadata: ObjectMeta(name: "node-a")))]).nodeChanged)
+        #expect(state.apply([.nodeDeleted("node-a")]).nodeChanged)
+        #expect(state.node == nil)
+    }
+}
+
+extension ObjectChange {
+    /// A short name of the change for messages.
+    var summary: String {
+        switch self {
+        case .service(let service): return "Service \(service.namespacedName) set"
+        case .serviceDeleted(let name): return "Service \(name) deleted"
+        case .endpointSlice(let slice): return "EndpointSlice \(ObjectSnapshot.key(slice)) set"
+        case .endpointSliceDeleted(let name): return "EndpointSlice \(name) deleted"
+        case .node(let node): return "Node \(node.name) set"
+        case .nodeDeleted(let name): return "Node \(name) deleted"
+        }
+    }
+
+    /// The change that takes this object away again.
+    var deletion: ObjectChange {
+        switch self {
+        case .service(let service): return .serviceDeleted(service.namespacedName)
+        case .endpointSlice(let slice): return .endpointSliceDeleted(ObjectSnapshot.key(slice))
+        case .node(let node): return .nodeDeleted(node.name)
+        default: return self
+        }
+    }
+}
+
+extension ObjectSnapshot {
+    /// Stores one change, as the API server's state would hold it.
+    mutating func record(_ change: ObjectChange) {
+        switch change {
+        case .service(let service): services[service.namespacedName] = service
+        case .serviceDeleted(let name): services[name] = nil
+        case .endpointSlice(let slice): slices[Self.key(slice)] = slice
+        case .endpointSliceDeleted(let name): slices[name] = nil
+        case .node(let node): self.node = node
+        case .nodeDeleted: node = nil
+        }
+    }
+}
+
+extension EndpointSlice {
+    /// A slice of one ready endpoint for Service `service` in `default`.
+    static func test(_ name: String, service: String, address: String = "10.180.0.1", port: Int = 80,
+                     node: String? = nil) -> EndpointSlice {
+        EndpointSlice(metadata: ObjectMeta(name: name, namespace: "default",
+                                           labels: [WellKnownLabel.serviceName: service]),
+                      addressType: .ipv4, endpoints: [Endpoint(addresses: [address], nodeName: node)],
+                      ports: [EndpointPort(name: "", protocol: .tcp, port: port)])
+    }
+}
