@@ -7,6 +7,7 @@ let package = Package(
         .library(name: "ServiceModel", targets: ["ServiceModel"]),
         .library(name: "IptablesBackend", targets: ["IptablesBackend"]),
         .library(name: "ProxyRuntime", targets: ["ProxyRuntime"]),
+        .library(name: "KubernetesClient", targets: ["KubernetesClient"]),
         .executable(name: "kproxy-iptables", targets: ["kproxy-iptables"]),
     ],
     dependencies: [
@@ -54,6 +55,12 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
+        // Talking to the API server: the connection (kubeconfig, in-cluster), and the
+        // pieces of list and watch.
+        .target(
+            name: "KubernetesClient",
+            dependencies: ["ServiceModel"]
+        ),
         .executableTarget(
             name: "kproxy-iptables",
             dependencies: [
@@ -78,6 +85,7 @@ let package = Package(
         .testTarget(name: "ProxyRuntimeTests", dependencies: [
             "ProxyRuntime", "KProxyTestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
+        .testTarget(name: "KubernetesClientTests", dependencies: ["KubernetesClient", "ServiceModel", "KProxyTestSupport"]),
         .testTarget(name: "KProxyCLITests", dependencies: ["kproxy-iptables", "ServiceModel", "KProxyTestSupport"]),
     ]
 )
