@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "IptablesBackend", targets: ["IptablesBackend"]),
         .library(name: "ProxyRuntime", targets: ["ProxyRuntime"]),
         .library(name: "KubernetesClient", targets: ["KubernetesClient"]),
+        .library(name: "ProxyAgent", targets: ["ProxyAgent"]),
         .executable(name: "kproxy-iptables", targets: ["kproxy-iptables"]),
     ],
     dependencies: [
@@ -16,6 +17,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Kubernetes objects, their validation, the Service/EndpointSlice join and the
@@ -55,11 +61,36 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
-        // Talking to the API server: the connection (kubeconfig, in-cluster), and the
-        // pieces of list and watch.
+        // Talking to the API server: the connection (kubeconfig, in-cluster), requests
+        // through async-http-client and swift-nio-ssl, list and watch (the reflector), and
+        // the agent's change source. The heavy dependencies stop here.
         .target(
             name: "KubernetesClient",
-            dependencies: ["ServiceModel"]
+            dependencies: [
+                "ServiceModel",
+                "ProxyRuntime",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The node agent: the sync loop fed by the API server, healthz, metrics and
+        // health-check node ports on small NIO servers, ended by signals.
+        .target(
+            name: "ProxyAgent",
+            dependencies: [
+                "ServiceModel",
+                "IptablesBackend",
+                "ProxyRuntime",
+                "KubernetesClient",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         .executableTarget(
             name: "kproxy-iptables",
@@ -67,6 +98,8 @@ let package = Package(
                 "ServiceModel",
                 "IptablesBackend",
                 "ProxyRuntime",
+                "KubernetesClient",
+                "ProxyAgent",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -85,7 +118,28 @@ let package = Package(
         .testTarget(name: "ProxyRuntimeTests", dependencies: [
             "ProxyRuntime", "KProxyTestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "KubernetesClientTests", dependencies: ["KubernetesClient", "ServiceModel", "KProxyTestSupport"]),
+        // A Kubernetes API server for tests (NIO, TLS from a test CA made with swift-certificates).
+        .target(
+            name: "APIServerTestSupport",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            path: "Tests/APIServerTestSupport"
+        ),
+        .testTarget(name: "KubernetesClientTests", dependencies: [
+            "KubernetesClient", "ServiceModel", "ProxyRuntime", "KProxyTestSupport", "APIServerTestSupport",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "ProxyAgentTests", dependencies: [
+            "ProxyAgent", "ProxyRuntime", "ServiceModel", "KProxyTestSupport",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .testTarget(name: "KProxyCLITests", dependencies: ["kproxy-iptables", "ServiceModel", "KProxyTestSupport"]),
     ]
 )

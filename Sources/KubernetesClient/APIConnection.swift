@@ -34,6 +34,16 @@ public struct APIConnection: Hashable, Sendable {
     /// Where this came from, for the log.
     public var source: String
 
+    public init(server: String, trust: Trust, token: Token?, clientCertificate: (certificate: [UInt8], key: [UInt8])?,
+                tlsServerName: String?, source: String) {
+        self.server = server
+        self.trust = trust
+        self.token = token
+        self.clientCertificate = clientCertificate
+        self.tlsServerName = tlsServerName
+        self.source = source
+    }
+
     /// The directory of a pod's service-account credentials.
     public static let serviceAccountDirectory = "/var/run/secrets/kubernetes.io/serviceaccount"
 

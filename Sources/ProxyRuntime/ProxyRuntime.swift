@@ -20,6 +20,8 @@ public final class ProxyRuntime: Sendable {
     public let options: ProxyRuntimeOptions
     public let health: ProxyHealth
     public let metrics: ProxyMetrics
+    /// The health-check node ports the node must answer, kept up to date by the loop.
+    public let healthChecks = HealthCheckServices()
     let applier: any RulesetApplier
     let logger: Logger
     /// Applies run here, off the concurrency pool: an apply blocks in the kernel and in
@@ -82,16 +84,20 @@ public final class ProxyRuntime: Sendable {
 
     private func syncLoop(signals: AsyncStream<Void>, wake: AsyncStream<Void>.Continuation) async throws {
         var loop = SyncLoop(runtime: self)
-        var timer: Task<Void, Never>?
+        // The next wake-up without a change: a dispatch timer, so it fires on time whatever
+        // the concurrency pool is doing.
+        var timer: DispatchWorkItem?
         defer { timer?.cancel() }
         for await _ in signals {
             let next = try await loop.step(now: .now)
             timer?.cancel()
             timer = next.map { deadline in
-                Task {
-                    try? await Task.sleep(until: deadline, clock: .continuous)
-                    if !Task.isCancelled { wake.yield() }
-                }
+                let item = DispatchWorkItem { wake.yield() }
+                let delay = max(.zero, deadline - .now)
+                applyQueue.asyncAfter(deadline: .now() + .nanoseconds(Int(delay.components.seconds * 1_000_000_000
+                                                                           + delay.components.attoseconds / 1_000_000_000)),
+                                      execute: item)
+                return item
             }
         }
     }

@@ -88,6 +88,8 @@ struct SyncLoop {
                 }
                 let catalog = cluster.catalog()
                 noLocalEndpoints = NoLocalEndpointCount(catalog.servicePorts, settings: settings)
+                publishHealthChecks(catalog.servicePorts, for: Set(catalog.servicePorts.map(\.name.service)),
+                                    settings: settings, replacingAll: true)
                 planner = IncrementalPlanner(planner: RulePlanner(settings: settings), catalog: catalog)
                 return .planned(nil)
             }
@@ -95,9 +97,22 @@ struct SyncLoop {
         let (entries, removed) = cluster.servicePorts(of: applied.services)
         guard var current = planner else { return .waitingForNode }
         noLocalEndpoints.update(entries, removed: removed, settings: current.planner.settings)
+        publishHealthChecks(entries, for: applied.services, settings: current.planner.settings, replacingAll: false)
         let changes = current.update(entries, removed: removed)
         planner = current
         return .planned(isFullDue(now) ? nil : changes)
+    }
+
+    /// Tells the health-check listeners what `services` (whose ports are `entries`) want now.
+    private func publishHealthChecks(_ entries: [ServicePortEndpoints], for services: Set<NamespacedName>,
+                                     settings: ProxySettings, replacingAll: Bool) {
+        var byService: [NamespacedName: [ServicePortEndpoints]] = [:]
+        for entry in entries { byService[entry.name.service, default: []].append(entry) }
+        var checks: [NamespacedName: HealthCheckService] = [:]
+        for (name, ports) in byService {
+            checks[name] = HealthCheckService.make(ports[0].service, ports: ports, node: options.nodeName, family: settings.family)
+        }
+        runtime.healthChecks.update(services, with: checks, replacingAll: replacingAll)
     }
 
     private var nodeUnknownMessage: String {

@@ -28,7 +28,7 @@ struct KProxyIptables: AsyncParsableCommand {
               64  the command line is wrong
             """,
         version: version,
-        subcommands: [Validate.self, Sync.self, Diff.self, Cleanup.self, Trace.self, Verify.self, Bench.self,
+        subcommands: [Validate.self, Sync.self, Agent.self, Diff.self, Cleanup.self, Trace.self, Verify.self, Bench.self,
                       LibiptcHelperCommand.self]
     )
 }

@@ -98,7 +98,9 @@ import Testing
     @Test func aNodeThatNeverComesStopsTheRuntime() async throws {
         let runtime = Self.runtime(RecordingApplier())
         await #expect(throws: ProxyRuntimeError.self) {
-            try await runtime.run(source: ScriptedSource([.service(Self.web)]))
+            try await withTaskExecutorPreference(TestExecutor.shared) {
+                try await runtime.run(source: ScriptedSource([.service(Self.web)]))
+            }
         }
     }
 
@@ -149,25 +151,10 @@ final class ScriptedSource: ObjectChangeSource {
     }
 }
 
-/// Runs `runtime` on `source` while `body` runs, then stops it.
+/// Runs `runtime` on `source` while `body` runs, then stops it; both on the test executor.
 func running(_ runtime: ProxyRuntime, _ source: some ObjectChangeSource,
              _ body: (ProxyRuntime) async throws -> Void) async throws {
-    let task = Task { try await runtime.run(source: source) }
+    let task = Task(executorPreference: TestExecutor.shared) { try await runtime.run(source: source) }
     defer { task.cancel() }
-    try await body(runtime)
-}
-
-/// Waits up to `seconds` for `condition`, failing the test if it never holds. The limit is
-/// generous: the whole suite runs at once on two cores, and blocking tests can hold every
-/// thread of the concurrency pool for a while; a condition that holds comes at once.
-func eventually(seconds: Double = 120, sourceLocation: SourceLocation = #_sourceLocation,
-                _ condition: () -> Bool) async throws {
-    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
-    while !condition() {
-        guard ContinuousClock.now < deadline else {
-            Issue.record("condition not met within \(seconds) s", sourceLocation: sourceLocation)
-            throw CancellationError()
-        }
-        try await Task.sleep(for: .milliseconds(20))
-    }
+    try await withTaskExecutorPreference(TestExecutor.shared) { try await body(runtime) }
 }

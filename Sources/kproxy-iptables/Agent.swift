@@ -1,0 +1,139 @@
+import ArgumentParser
+import Foundation
+import IptablesBackend
+import KubernetesClient
+import Logging
+import ProxyAgent
+import ProxyRuntime
+import ServiceModel
+
+/// `kproxy-iptables agent`: the node agent that replaces kube-proxy.
+struct Agent: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run as the node's service proxy: follow the API server and keep the rules in step.",
+        discussion: """
+            Does what kube-proxy does on a node, with its configuration, selectors, health \
+            and metrics. It finds the API server as kube-proxy does (--kubeconfig, else the \
+            configuration's clientConnection.kubeconfig; --master overrides the server; with \
+            neither, the pod's service account), waits for its Node to have IPs, lists and \
+            watches Services, EndpointSlices and its Node, and applies every change as a \
+            partial sync (at most once per minSyncPeriod), with a full comparison every \
+            syncPeriod.
+
+            It serves /healthz and /livez on healthzBindAddress (default 0.0.0.0:10256), \
+            /metrics on metricsBindAddress (default 127.0.0.1:10249) with kube-proxy's metric \
+            names, and the health-check node port of every Service with \
+            externalTrafficPolicy Local. SIGTERM or SIGINT stop it; the rules stay, as with \
+            kube-proxy (remove them with `cleanup`).
+
+            Needs root (CAP_NET_ADMIN). Exit status: 2 for an invalid configuration or \
+            unusable credentials, 1 when it stops on a failure.
+            """
+    )
+
+    @Option(help: ArgumentHelp("The kubeconfig to reach the API server with (default: the configuration's clientConnection.kubeconfig, else in-cluster).",
+                               valueName: "file"))
+    var kubeconfig: String?
+
+    @Option(help: ArgumentHelp("The kubeconfig context to use (default: its current-context).", valueName: "name"))
+    var context: String?
+
+    @Option(help: ArgumentHelp("The API server's address, overriding the kubeconfig's.", valueName: "url"))
+    var master: String?
+
+    @Option(name: .customLong("config"),
+            help: ArgumentHelp("A KubeProxyConfiguration file (default: kube-proxy's defaults).", valueName: "kube-proxy.yaml"))
+    var config: String?
+
+    @OptionGroup var node: NodeOptions
+    @OptionGroup var backend: BackendOptions
+
+    @Option(help: ArgumentHelp("Where to serve /healthz and /livez (IP:port; empty serves none; default: the configuration's healthzBindAddress).",
+                               valueName: "address"))
+    var healthzBindAddress: String?
+
+    @Option(help: ArgumentHelp("Where to serve /metrics (IP:port; empty serves none; default: the configuration's metricsBindAddress).",
+                               valueName: "address"))
+    var metricsBindAddress: String?
+
+    @Option(help: ArgumentHelp("How long to wait at start for the Node to have IPs, in seconds.", valueName: "seconds"))
+    var nodeWait: Double = 300
+
+    @Flag(name: .shortAndLong, help: "Log every chain written or deleted.")
+    var verbose = false
+
+    func validate() throws {
+        for (flag, text) in [("--healthz-bind-address", healthzBindAddress), ("--metrics-bind-address", metricsBindAddress)] {
+            if let text, !text.isEmpty, BindAddress(text) == nil {
+                throw ValidationError("\(flag) \(text) is not IP:port.")
+            }
+        }
+        if nodeWait < 0 { throw ValidationError("--node-wait must not be negative.") }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "kproxy-iptables") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = verbose ? .debug : .info
+        let configuration = try loadConfiguration()
+        let connection: APIConnection
+        let client: APIClient
+        do {
+            connection = try APIConnection.resolve(kubeconfig: kubeconfig ?? configuration.clientConnection.kubeconfig,
+                                                   context: context, master: master)
+            client = try APIClient(connection: connection, qps: configuration.clientConnection.qps,
+                                   burst: configuration.clientConnection.burst)
+        } catch {
+            printError("kproxy-iptables: \(error)")
+            throw ExitCode(2)
+        }
+        let nodeName = node.hostnameOverride ?? configuration.hostnameOverride ?? NodeOptions.hostname()
+        var options = ProxyRuntimeOptions(configuration: configuration, nodeName: nodeName)
+        options.nodeIPs = node.nodeIP.compactMap { IPAddress($0) }
+        options.serviceDispatch = node.serviceDispatch
+        options.nodeWaitTimeout = .milliseconds(Int(nodeWait * 1000))
+        options.ipFamily = try await family(client: client, options: options, logger: logger)
+        let family = options.ipFamily ?? .ipv4
+        let runtime = ProxyRuntime(options: options, applier: try backend.applier(family: family),
+                                   metrics: ProxyMetrics(family: family), logger: logger)
+        let agent = NodeAgent(runtime: runtime, client: client,
+                              healthzAddress: bindAddress(healthzBindAddress ?? configuration.healthzBindAddress),
+                              metricsAddress: bindAddress(metricsBindAddress ?? configuration.metricsBindAddress), logger: logger)
+        do {
+            try await agent.run()
+        } catch let error as ProxyRuntimeError {
+            printError("kproxy-iptables: \(error)")
+            throw ExitCode(error.code == .nodeUnknown ? 2 : 1)
+        } catch {
+            printError("kproxy-iptables: \(error)")
+            throw ExitCode(1)
+        }
+    }
+
+    /// The configuration from --config, else kube-proxy's defaults; invalid exits 2.
+    private func loadConfiguration() throws -> KubeProxyConfiguration {
+        guard let config else { return KubeProxyConfiguration() }
+        do {
+            return try ManifestLoader.loadConfiguration(path: config)
+        } catch {
+            printError(error.description)
+            throw ExitCode(2)
+        }
+    }
+
+    /// The family to proxy: --ip-family, else that of the first --node-ip, else that of the
+    /// Node's first IP once it has one.
+    private func family(client: APIClient, options: ProxyRuntimeOptions, logger: Logger) async throws -> IPFamily? {
+        if let family = node.ipFamily ?? options.nodeIPs.first?.family { return family }
+        let found = try await NodeLookup.waitForIPs(client: client, name: options.nodeName, timeout: options.nodeWaitTimeout,
+                                                    logger: logger)
+        guard let found else {
+            printError("kproxy-iptables: Node \"\(options.nodeName)\" has no IPs after \(options.nodeWaitTimeout); give --node-ip or --ip-family")
+            throw ExitCode(2)
+        }
+        return ProxyNode(found).addresses.first?.family
+    }
+
+    private func bindAddress(_ text: String) -> BindAddress? {
+        text.isEmpty ? nil : BindAddress(text)
+    }
+}

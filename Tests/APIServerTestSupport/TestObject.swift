@@ -1,0 +1,119 @@
+import Foundation
+
+/// An object the test API server holds, in the API's JSON shape (the Kubernetes OpenAPI
+/// schema's field names and nesting), with what its selectors look at.
+public struct TestObject: Sendable {
+    public var kind: String
+    public var apiVersion: String
+    public var namespace: String?
+    public var name: String
+    public var labels: [String: String]
+    /// The JSON fields field selectors can name (`spec.clusterIP`, `metadata.name`).
+    public var fields: [String: String]
+    /// The object's body without `kind`, `apiVersion` and `metadata` (`spec`, `status`, …).
+    public var body: [String: JSONValue]
+    public var annotations: [String: String] = [:]
+    public var uid = UUID().uuidString.lowercased()
+
+    var key: String { (namespace.map { $0 + "/" } ?? "") + name }
+
+    /// The object as JSON at `resourceVersion`; `withType` adds `kind` and `apiVersion`
+    /// (watch events carry them, List items do not).
+    func json(resourceVersion: Int, withType: Bool) -> JSONValue {
+        var metadata: [String: JSONValue] = [
+            "name": .string(name), "uid": .string(uid),
+            "resourceVersion": .string(String(resourceVersion)), "creationTimestamp": .string("2026-12-04T10:00:00Z"),
+        ]
+        if let namespace { metadata["namespace"] = .string(namespace) }
+        if !labels.isEmpty { metadata["labels"] = .object(labels.mapValues(JSONValue.string)) }
+        if !annotations.isEmpty { metadata["annotations"] = .object(annotations.mapValues(JSONValue.string)) }
+        var object = body
+        object["metadata"] = .object(metadata)
+        if withType {
+            object["kind"] = .string(kind)
+            object["apiVersion"] = .string(apiVersion)
+        }
+        return .object(object)
+    }
+
+    /// A ClusterIP Service with one TCP port per entry of `ports` (name: port).
+    public static func service(_ name: String, namespace: String = "default", clusterIP: String,
+                               ports: [(String, Int)] = [("", 80)], labels: [String: String] = [:]) -> TestObject {
+        let portList: [JSONValue] = ports.map { port in
+            var entry: [String: JSONValue] = ["protocol": .string("TCP"), "port": .number(Double(port.1)), "targetPort": .number(Double(port.1))]
+            if !port.0.isEmpty { entry["name"] = .string(port.0) }
+            return .object(entry)
+        }
+        return TestObject(kind: "Service", apiVersion: "v1", namespace: namespace, name: name, labels: labels,
+                          fields: ["metadata.name": name, "metadata.namespace": namespace, "spec.clusterIP": clusterIP],
+                          body: ["spec": .object([
+                              "ports": .array(portList), "clusterIP": .string(clusterIP), "clusterIPs": .array([.string(clusterIP)]),
+                              "type": .string("ClusterIP"), "sessionAffinity": .string("None"),
+                              "ipFamilies": .array([.string(clusterIP.contains(":") ? "IPv6" : "IPv4")]),
+                              "ipFamilyPolicy": .string("SingleStack"), "internalTrafficPolicy": .string("Cluster"),
+                          ]), "status": .object(["loadBalancer": .object([:])])])
+    }
+
+    /// An EndpointSlice of Service `service` with ready endpoints (address, node) on `port`.
+    public static func endpointSlice(_ name: String, namespace: String = "default", service: String,
+                                     endpoints: [(address: String, node: String)], port: (String, Int) = ("", 80),
+                                     labels: [String: String] = [:]) -> TestObject {
+        let list: [JSONValue] = endpoints.map { endpoint in
+            .object(["addresses": .array([.string(endpoint.address)]),
+                     "conditions": .object(["ready": .bool(true), "serving": .bool(true), "terminating": .bool(false)]),
+                     "nodeName": .string(endpoint.node)])
+        }
+        var portEntry: [String: JSONValue] = ["protocol": .string("TCP"), "port": .number(Double(port.1))]
+        if !port.0.isEmpty { portEntry["name"] = .string(port.0) }
+        var allLabels = labels
+        allLabels["kubernetes.io/service-name"] = service
+        allLabels["endpointslice.kubernetes.io/managed-by"] = "endpointslice-controller.k8s.io"
+        return TestObject(kind: "EndpointSlice", apiVersion: "discovery.k8s.io/v1", namespace: namespace, name: name,
+                          labels: allLabels, fields: ["metadata.name": name, "metadata.namespace": namespace],
+                          body: ["addressType": .string(endpoints.first?.address.contains(":") == true ? "IPv6" : "IPv4"),
+                                 "endpoints": .array(list), "ports": .array([.object(portEntry)])])
+    }
+
+    /// A Node with InternalIP addresses.
+    public static func node(_ name: String, addresses: [String], podCIDR: String? = nil) -> TestObject {
+        var spec: [String: JSONValue] = [:]
+        if let podCIDR { spec = ["podCIDR": .string(podCIDR), "podCIDRs": .array([.string(podCIDR)])] }
+        return TestObject(kind: "Node", apiVersion: "v1", namespace: nil, name: name,
+                          labels: ["kubernetes.io/hostname": name], fields: ["metadata.name": name],
+                          body: ["spec": .object(spec), "status": .object([
+                              "addresses": .array(addresses.map { .object(["type": .string("InternalIP"), "address": .string($0)]) }
+                                                  + [.object(["type": .string("Hostname"), "address": .string(name)])]),
+                          ])])
+    }
+}
+
+/// A JSON value, written with sorted keys so responses are byte-for-byte repeatable.
+public indirect enum JSONValue: Sendable, Equatable {
+    case string(String)
+    case number(Double)
+    case bool(Bool)
+    case null
+    case array([JSONValue])
+    case object([String: JSONValue])
+
+    public var text: String {
+        switch self {
+        case .string(let value):
+            var out = "\""
+            for scalar in value.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                default: if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+                }
+            }
+            return out + "\""
+        case .number(let value): return value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : String(value)
+        case .bool(let value): return value ? "true" : "false"
+        case .null: return "null"
+        case .array(let items): return "[" + items.map(\.text).joined(separator: ",") + "]"
+        case .object(let members): return "{" + members.keys.sorted().map { JSONValue.string($0).text + ":" + members[$0]!.text }.joined(separator: ",") + "}"
+        }
+    }
+}
