@@ -140,7 +140,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "KProxyCLITests", dependencies: ["kproxy-iptables", "ServiceModel", "KProxyTestSupport"]),
+        .testTarget(name: "KProxyCLITests", dependencies: ["kproxy-iptables", "ServiceModel", "KProxyTestSupport", "APIServerTestSupport"]),
     ]
 )
 

@@ -69,7 +69,14 @@ struct AgentTask: ServiceLifecycle.Service, CustomStringConvertible {
         self.body = body
     }
 
-    func run() async throws { try await body() }
+    /// Runs the part; being cancelled at shutdown is how it ends, not a failure.
+    func run() async throws {
+        do {
+            try await body()
+        } catch is CancellationError {
+            return
+        }
+    }
 
     var description: String { name }
 }

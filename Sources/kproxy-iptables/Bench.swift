@@ -14,7 +14,10 @@ struct Bench: ParsableCommand {
             written as `kubectl get -o yaml` prints them, into a temporary file, then \
             measures RUNS times and prints medians:
 
-            decodeMs (reading, decoding and validating every object), joinMs (joining \
+            decodeMs (reading, decoding and validating every object), apiListDecodeMs \
+            (decoding and validating the same number of one-port Services and their \
+            EndpointSlices as the API server's JSON lists, what a node agent reads at start), \
+            joinMs (joining \
             service ports with their endpoints), planFullMs and renderFullMs (the full \
             ruleset and its iptables-restore text), planIncrementalMs (planning a \
             one-endpoint change with the incremental planner, which plans only that service \
@@ -113,6 +116,11 @@ struct Bench: ParsableCommand {
         figures.add("planIncrementalMs", median: planning.incremental)
         figures.add("rules", .integer(planning.rules))
         figures.add("bytes", .integer(planning.bytes))
+        benchProgress("decoding the cluster as the API server's ServiceList and EndpointSliceList (JSON)")
+        let apiLists = try APIListBenchmark(services: services, endpointsPerService: endpoints).measure(runs: runs)
+        figures.add("apiListBytes", .integer(apiLists.bytes))
+        figures.add("apiListObjects", .integer(apiLists.objects))
+        figures.add("apiListDecodeMs", median: apiLists.milliseconds)
 
         var dispatch: DispatchBenchmark.Result?
         if let settings = planning.settings {

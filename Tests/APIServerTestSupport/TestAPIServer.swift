@@ -25,8 +25,9 @@ public final class TestAPIServer: Sendable {
     /// `https://127.0.0.1:<port>` (or `http://` without TLS).
     public var url: String { "\(certificates == nil ? "http" : "https")://127.0.0.1:\(port)" }
 
-    /// Starts a server on an ephemeral loopback port.
-    public static func start(tls: Bool = true, token: String? = "kproxy-test-token") async throws -> TestAPIServer {
+    /// Starts a server on an ephemeral loopback port, or on `boundSocket`, a listening
+    /// socket made elsewhere (in a test's network namespace, where an agent under test runs).
+    public static func start(tls: Bool = true, token: String? = "kproxy-test-token", boundSocket: CInt? = nil) async throws -> TestAPIServer {
         let certificates = tls ? try TestCertificates() : nil
         var context: NIOSSLContext?
         if let certificates {
@@ -37,7 +38,7 @@ public final class TestAPIServer: Sendable {
         }
         let state = SharedState()
         let sslContext = context
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -46,7 +47,8 @@ public final class TestAPIServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(RequestHandler(state: state, token: token))
                 }
             }
-            .bind(host: "127.0.0.1", port: 0).get()
+        let channel = try await (boundSocket.map { bootstrap.withBoundSocket($0) }
+                                 ?? bootstrap.bind(host: "127.0.0.1", port: 0)).get()
         return TestAPIServer(port: channel.localAddress?.port ?? 0, certificates: certificates, token: token, state: state, channel: channel)
     }
 

@@ -157,6 +157,44 @@ public enum Socket {
         return try readLine(descriptor, "\(ip):\(port)/udp")
     }
 
+    /// A TCP socket listening on `ip:port` (0: a free port), in the calling thread's
+    /// namespace: a server started elsewhere can take it over and answer there.
+    public static func listening(on ip: String, port: UInt16 = 0) throws(SocketError) -> Int32 {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw SocketError("socket", errno) }
+        var address = address(ip, port)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(descriptor, 128) == 0 else {
+            let code = errno
+            close(descriptor)
+            throw SocketError("listen on \(ip):\(port)", code)
+        }
+        return descriptor
+    }
+
+    /// GETs `path` from `ip:port` over HTTP/1.1 (from the calling thread's namespace);
+    /// the status and the body.
+    public static func httpGet(_ ip: String, _ port: UInt16, _ path: String, timeout: Double = 5) throws(SocketError) -> (status: Int, body: String) {
+        let descriptor = try connected(ip, port, udp: false, timeout: timeout)
+        defer { close(descriptor) }
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: \(ip)\r\nConnection: close\r\n\r\n".utf8)
+        guard send(descriptor, request, request.count, 0) == request.count else { throw SocketError("send \(ip):\(port)", errno) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        var reply: [UInt8] = []
+        while true {
+            let count = read(descriptor, &buffer, buffer.count)
+            if count < 0 { throw SocketError("read \(ip):\(port)", errno) }
+            if count == 0 { break }
+            reply += buffer[0..<count]
+        }
+        let text = String(decoding: reply, as: UTF8.self)
+        let status = text.split(separator: " ", maxSplits: 2).dropFirst().first.flatMap { Int($0) } ?? 0
+        let body = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
+        return (status, body)
+    }
+
     private static func readLine(_ descriptor: Int32, _ what: String) throws(SocketError) -> String {
         var buffer = [UInt8](repeating: 0, count: 256)
         var text: [UInt8] = []

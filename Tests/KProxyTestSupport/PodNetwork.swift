@@ -23,6 +23,16 @@ public struct PodNetwork: Sendable {
         }
     }
 
+    /// ``with(pods:_:)`` for an async body.
+    public static func withAsync<Result>(pods podCount: Int, _ body: (PodNetwork) async throws -> Result) async throws -> Result {
+        var namespaces: [NetworkNamespace] = []
+        defer { namespaces.forEach { $0.delete() } }
+        for _ in 0..<(podCount + 2) { namespaces.append(try NetworkNamespace.create(prefix: "kpx-test")) }
+        let network = PodNetwork(node: namespaces[0], outside: namespaces[1], pods: Array(namespaces[2...]))
+        try network.wire()
+        return try await body(network)
+    }
+
     private func wire() throws {
         try NetworkNamespace.ip("link add veth-out netns \(node.name) type veth peer name eth0 netns \(outside.name)")
         try NetworkNamespace.ip("-n \(node.name) addr add \(Self.nodeIP)/24 dev veth-out")

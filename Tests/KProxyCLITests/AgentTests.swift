@@ -1,0 +1,164 @@
+import APIServerTestSupport
+import Foundation
+import KProxyTestSupport
+import Testing
+
+/// The node agent end to end, as root in namespaces: a test API server (TLS, bearer token)
+/// listening inside the node's namespace → `kproxy-iptables agent` in that namespace →
+/// the kernel's tables → real connections from a pod.
+@Suite(.serialized, .enabled(if: kernelUnavailable == nil, "\(kernelUnavailable ?? "")"))
+struct AgentTests {
+    static let configuration = """
+        apiVersion: kubeproxy.config.k8s.io/v1alpha1
+        kind: KubeProxyConfiguration
+        hostnameOverride: node-a
+        clusterCIDR: 10.244.0.0/16
+        syncPeriod: 2s
+        minSyncPeriod: 0s
+        healthzBindAddress: 127.0.0.1:10256
+        metricsBindAddress: 127.0.0.1:10249
+        """
+
+    static let node = TestObject.node("node-a", addresses: [PodNetwork.nodeIP], podCIDR: "10.244.1.0/24")
+
+    static func web(_ pods: [Int]) -> TestObject {
+        .endpointSlice("web-1", service: "web", endpoints: pods.map { (PodNetwork.podIP($0), "node-a") }, port: ("", 8080))
+    }
+
+    /// What a test works with: the network, the API server in the node, the agent's files.
+    struct Harness {
+        var network: PodNetwork
+        var server: TestAPIServer
+        var directory: URL
+
+        var log: String { (try? String(contentsOf: directory.appendingPathComponent("agent.log"), encoding: .utf8)) ?? "" }
+
+        /// Starts an agent in the node; it logs to agent.log (appended to).
+        func startAgent() throws -> Process {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: NetworkNamespace.which("ip")!)
+            process.arguments = ["netns", "exec", network.node.name, executable, "agent", "--backend", "libiptc",
+                                 "--kubeconfig", directory.appendingPathComponent("kubeconfig").path,
+                                 "--config", directory.appendingPathComponent("kube-proxy.yaml").path]
+            process.environment = ["XTABLES_LOCKFILE": privateLock]
+            let log = try FileHandle(forWritingTo: directory.appendingPathComponent("agent.log"))
+            log.seekToEndOfFile()
+            process.standardError = log
+            try process.run()
+            return process
+        }
+
+        /// Asks the web service `count` times from pod 3; who answered, by name.
+        func tally(_ count: Int, _ ip: String = "10.96.0.10") throws -> [String: Int] {
+            try network.pods[3].inside {
+                var counts: [String: Int] = [:]
+                for _ in 0..<count {
+                    let name = (try? Socket.ask(ip, 80, timeout: 1)).map { String($0.split(separator: " ")[0]) } ?? "no answer"
+                    counts[name, default: 0] += 1
+                }
+                return counts
+            }
+        }
+
+        /// GETs a path of the agent's servers in the node.
+        func get(_ port: UInt16, _ path: String) throws -> (status: Int, body: String) {
+            try network.node.inside { try Socket.httpGet("127.0.0.1", port, path) }
+        }
+    }
+
+    /// A node with three serving pods and a client pod, an API server in the node holding
+    /// the Node and the web Service, and `body`'s agent.
+    static func withAgent(_ body: @escaping (Harness) async throws -> Void) async throws {
+        try await withTaskExecutorPreference(TestExecutor.shared) {
+            try await PodNetwork.withAsync(pods: 4) { network in
+                var servers: [NameServer] = []
+                defer { servers.forEach { $0.stop() } }
+                for index in 0..<3 { servers.append(try NameServer.start(name: "pod-\(index)", port: 8080, in: network.pods[index])) }
+                let socket = try network.node.inside { try Socket.listening(on: "127.0.0.1") }
+                let server = try await TestAPIServer.start(boundSocket: socket)
+                let directory = try temporaryDirectory()
+                defer { try? FileManager.default.removeItem(at: directory) }
+                try Self.configuration.write(to: directory.appendingPathComponent("kube-proxy.yaml"), atomically: true, encoding: .utf8)
+                try """
+                    apiVersion: v1
+                    kind: Config
+                    current-context: test
+                    clusters: [{name: test, cluster: {server: "https://127.0.0.1:\(server.port)", certificate-authority-data: \(Data(server.certificates!.authorityPEM.utf8).base64EncodedString())}}]
+                    users: [{name: agent, user: {token: \(server.token!)}}]
+                    contexts: [{name: test, context: {cluster: test, user: agent}}]
+                    """.write(to: directory.appendingPathComponent("kubeconfig"), atomically: true, encoding: .utf8)
+                _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("agent.log").path, contents: nil)
+                server.apply(Self.node)
+                server.apply(.service("web", clusterIP: "10.96.0.10"))
+                server.apply(Self.web([0, 1, 2]))
+                try await body(Harness(network: network, server: server, directory: directory))
+                await server.stop()
+            }
+        }
+    }
+
+    @Test func followsTheAPIServerIntoTheKernel() async throws {
+        try await Self.withAgent { harness in
+            let agent = try harness.startAgent()
+            defer { kill(agent.processIdentifier, SIGKILL); agent.waitUntilExit() }
+            // A Service created through the API answers on its cluster IP, from every pod.
+            try await eventually(seconds: 60) { (try? harness.tally(1))?["no answer"] == nil }
+            #expect(Set(try harness.tally(60).keys) == ["pod-0", "pod-1", "pod-2"], "\(harness.log)")
+            // An endpoint deleted stops receiving new connections.
+            harness.server.apply(Self.web([0, 1]))
+            try await eventually(seconds: 30) { (try? harness.tally(20)).map { $0["pod-2"] == nil } ?? false }
+            #expect(Set(try harness.tally(60).keys) == ["pod-0", "pod-1"])
+            // Compaction: the watch gets 410; changes made meanwhile come with the relist.
+            harness.server.expireHistory()
+            harness.server.apply(Self.web([2]))
+            harness.server.apply(.service("api", clusterIP: "10.96.0.20"))
+            harness.server.apply(.endpointSlice("api-1", service: "api", endpoints: [(PodNetwork.podIP(1), "node-a")], port: ("", 8080)))
+            try await eventually(seconds: 30) { (try? harness.tally(1, "10.96.0.20"))?["pod-1"] == 1 }
+            #expect(try harness.tally(30) == ["pod-2": 30])
+            #expect(harness.log.contains("expired; listing again"), "\(harness.log)")
+            // Health and metrics.
+            #expect(try harness.get(10256, "/healthz").status == 200)
+            let metrics = try harness.get(10249, "/metrics").body
+            #expect(metrics.contains(#"kubeproxy_sync_proxy_rules_iptables_total{ip_family="IPv4",table="nat"}"#))
+            #expect(metrics.contains("kubeproxy_sync_partial_proxy_rules_duration_seconds_count"))
+        }
+    }
+
+    @Test func healthTurnsUnhealthyWhileSyncsAreBlocked() async throws {
+        try await Self.withAgent { harness in
+            let agent = try harness.startAgent()
+            defer { kill(agent.processIdentifier, SIGKILL); agent.waitUntilExit() }
+            try await eventually(seconds: 60) { (try? harness.get(10256, "/healthz"))?.status == 200 && harness.log.contains("full sync") }
+            // Someone holds the xtables lock: syncs cannot apply, a change waits.
+            let lock = open(privateLock, O_RDWR | O_CREAT, 0o600)
+            #expect(flock(lock, LOCK_EX) == 0)
+            harness.server.apply(Self.web([0]))
+            try await eventually(seconds: 30) { (try? harness.get(10256, "/healthz"))?.status == 503 }
+            #expect(try harness.get(10256, "/livez").status == 503)
+            flock(lock, LOCK_UN)
+            close(lock)
+            try await eventually(seconds: 30) { (try? harness.get(10256, "/healthz"))?.status == 200 }
+            #expect(try harness.tally(20) == ["pod-0": 20])
+        }
+    }
+
+    @Test func aRestartedAgentResumesWithoutRewriting() async throws {
+        try await Self.withAgent { harness in
+            let first = try harness.startAgent()
+            try await eventually(seconds: 60) { harness.log.contains("iptables full sync") }
+            kill(first.processIdentifier, SIGKILL)
+            first.waitUntilExit()
+            let before = harness.log
+            let second = try harness.startAgent()
+            try await eventually(seconds: 60) { harness.log.dropFirst(before.count).contains("iptables full sync") }
+            #expect(harness.log.dropFirst(before.count).contains("iptables full sync: filter: unchanged; nat: unchanged"),
+                    "\(harness.log.dropFirst(before.count))")
+            // SIGTERM ends it cleanly; the rules stay.
+            kill(second.processIdentifier, SIGTERM)
+            second.waitUntilExit()
+            #expect(second.terminationStatus == 0, "\(harness.log)")
+            #expect(try legacySave(harness.network.node, table: "nat").contains("KUBE-SVC-"))
+            #expect(Set(try harness.tally(30).keys) == ["pod-0", "pod-1", "pod-2"])
+        }
+    }
+}
