@@ -92,6 +92,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // A Kubernetes API server on loopback speaking the real wire format, from objects
+        // in memory: for the tests and the agent benchmark (NIO, TLS from a CA it makes).
+        .target(
+            name: "LocalAPIServer",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(
             name: "kproxy-iptables",
             dependencies: [
@@ -100,6 +113,7 @@ let package = Package(
                 "ProxyRuntime",
                 "KubernetesClient",
                 "ProxyAgent",
+                "LocalAPIServer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -118,21 +132,8 @@ let package = Package(
         .testTarget(name: "ProxyRuntimeTests", dependencies: [
             "ProxyRuntime", "KProxyTestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
-        // A Kubernetes API server for tests (NIO, TLS from a test CA made with swift-certificates).
-        .target(
-            name: "APIServerTestSupport",
-            dependencies: [
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-                .product(name: "X509", package: "swift-certificates"),
-                .product(name: "Crypto", package: "swift-crypto"),
-            ],
-            path: "Tests/APIServerTestSupport"
-        ),
         .testTarget(name: "KubernetesClientTests", dependencies: [
-            "KubernetesClient", "ServiceModel", "ProxyRuntime", "KProxyTestSupport", "APIServerTestSupport",
+            "KubernetesClient", "ServiceModel", "ProxyRuntime", "KProxyTestSupport", "LocalAPIServer",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "ProxyAgentTests", dependencies: [
@@ -140,7 +141,7 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "KProxyCLITests", dependencies: ["kproxy-iptables", "ServiceModel", "KProxyTestSupport", "APIServerTestSupport"]),
+        .testTarget(name: "KProxyCLITests", dependencies: ["kproxy-iptables", "ServiceModel", "KProxyTestSupport", "LocalAPIServer"]),
     ]
 )
 

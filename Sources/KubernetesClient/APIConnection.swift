@@ -27,14 +27,25 @@ public struct APIConnection: Hashable, Sendable {
     public var server: String
     public var trust: Trust
     public var token: Token?
-    /// A client certificate and its key (PEM).
-    public var clientCertificate: (certificate: [UInt8], key: [UInt8])?
+    /// A client certificate and its key, both PEM.
+    public struct ClientCertificate: Hashable, Sendable {
+        public var certificate: [UInt8]
+        public var key: [UInt8]
+
+        public init(certificate: [UInt8], key: [UInt8]) {
+            self.certificate = certificate
+            self.key = key
+        }
+    }
+
+    /// The certificate this client presents, if any.
+    public var clientCertificate: ClientCertificate?
     /// The name to check the server's certificate for, when it is not the server's host.
     public var tlsServerName: String?
     /// Where this came from, for the log.
     public var source: String
 
-    public init(server: String, trust: Trust, token: Token?, clientCertificate: (certificate: [UInt8], key: [UInt8])?,
+    public init(server: String, trust: Trust, token: Token?, clientCertificate: ClientCertificate?,
                 tlsServerName: String?, source: String) {
         self.server = server
         self.trust = trust
@@ -46,17 +57,6 @@ public struct APIConnection: Hashable, Sendable {
 
     /// The directory of a pod's service-account credentials.
     public static let serviceAccountDirectory = "/var/run/secrets/kubernetes.io/serviceaccount"
-
-    public static func == (lhs: APIConnection, rhs: APIConnection) -> Bool {
-        lhs.server == rhs.server && lhs.trust == rhs.trust && lhs.token == rhs.token && lhs.tlsServerName == rhs.tlsServerName
-            && lhs.clientCertificate?.certificate == rhs.clientCertificate?.certificate
-            && lhs.clientCertificate?.key == rhs.clientCertificate?.key && lhs.source == rhs.source
-    }
-
-    public func hash(into hasher: inout Hasher) {
-        hasher.combine(server)
-        hasher.combine(source)
-    }
 
     /// Resolves the connection. `environment` and `serviceAccountDirectory` are the
     /// process's by default.
@@ -114,7 +114,7 @@ public struct APIConnection: Hashable, Sendable {
         let certificate = try material(user.clientCertificate, user.clientCertificateData, "client-certificate")
         let key = try material(user.clientKey, user.clientKeyData, "client-key")
         switch (certificate, key) {
-        case (let certificate?, let key?): connection.clientCertificate = (certificate, key)
+        case (let certificate?, let key?): connection.clientCertificate = ClientCertificate(certificate: certificate, key: key)
         case (nil, nil): break
         default: throw APIConnectionError("\(path): user \(user.name) has a client certificate or key without the other")
         }

@@ -36,6 +36,12 @@ public final class ProxyMetrics: Sendable {
         func histogram(_ name: String, _ buckets: [Duration], _ help: String) -> DurationHistogram {
             registry.makeDurationHistogram(descriptor: Self.metric("kubeproxy_" + name, help), labels: label, buckets: buckets)
         }
+        func gauge(_ name: String, _ help: String, labels: [(String, String)] = []) -> Gauge {
+            registry.makeGauge(descriptor: Self.metric("kubeproxy_" + name, help), labels: labels)
+        }
+        func counter(_ name: String, _ help: String, labels: [(String, String)] = []) -> Counter {
+            registry.makeCounter(descriptor: Self.metric("kubeproxy_" + name, help), labels: labels)
+        }
         syncDuration = histogram("sync_proxy_rules_duration_seconds", Self.syncBuckets, "SyncProxyRules latency in seconds")
         fullSyncDuration = histogram("sync_full_proxy_rules_duration_seconds", Self.syncBuckets,
                                      "SyncProxyRules latency in seconds for full resyncs")
@@ -43,16 +49,18 @@ public final class ProxyMetrics: Sendable {
                                         "SyncProxyRules latency in seconds for partial resyncs")
         networkProgramming = histogram("network_programming_duration_seconds", Self.networkProgrammingBuckets,
                                        "In Cluster Network Programming Latency in seconds")
-        lastSyncTimestamp = registry.makeGauge(descriptor: Self.metric("kubeproxy_sync_proxy_rules_last_timestamp_seconds", "The last time proxy rules were successfully synced"), labels: label)
-        lastQueuedTimestamp = registry.makeGauge(descriptor: Self.metric("kubeproxy_sync_proxy_rules_last_queued_timestamp_seconds", "The last time a sync of proxy rules was queued"), labels: label)
-        endpointChangesPending = registry.makeGauge(descriptor: Self.metric("kubeproxy_sync_proxy_rules_endpoint_changes_pending", "Pending proxy rules Endpoint changes"))
-        endpointChangesTotal = registry.makeCounter(descriptor: Self.metric("kubeproxy_sync_proxy_rules_endpoint_changes_total", "Cumulative proxy rules Endpoint changes"))
-        serviceChangesPending = registry.makeGauge(descriptor: Self.metric("kubeproxy_sync_proxy_rules_service_changes_pending", "Pending proxy rules Service changes"))
-        serviceChangesTotal = registry.makeCounter(descriptor: Self.metric("kubeproxy_sync_proxy_rules_service_changes_total", "Cumulative proxy rules Service changes"))
-        restoreFailures = registry.makeCounter(descriptor: Self.metric("kubeproxy_sync_proxy_rules_iptables_restore_failures_total", "Cumulative proxy iptables restore failures"), labels: label)
-        partialRestoreFailures = registry.makeCounter(
-            descriptor: Self.metric("kubeproxy_sync_proxy_rules_iptables_partial_restore_failures_total",
-                                    "Cumulative proxy iptables partial restore failures"), labels: label)
+        lastSyncTimestamp = gauge("sync_proxy_rules_last_timestamp_seconds", "The last time proxy rules were successfully synced",
+                                  labels: label)
+        lastQueuedTimestamp = gauge("sync_proxy_rules_last_queued_timestamp_seconds", "The last time a sync of proxy rules was queued",
+                                    labels: label)
+        endpointChangesPending = gauge("sync_proxy_rules_endpoint_changes_pending", "Pending proxy rules Endpoint changes")
+        endpointChangesTotal = counter("sync_proxy_rules_endpoint_changes_total", "Cumulative proxy rules Endpoint changes")
+        serviceChangesPending = gauge("sync_proxy_rules_service_changes_pending", "Pending proxy rules Service changes")
+        serviceChangesTotal = counter("sync_proxy_rules_service_changes_total", "Cumulative proxy rules Service changes")
+        restoreFailures = counter("sync_proxy_rules_iptables_restore_failures_total", "Cumulative proxy iptables restore failures",
+                                  labels: label)
+        partialRestoreFailures = counter("sync_proxy_rules_iptables_partial_restore_failures_total",
+                                         "Cumulative proxy iptables partial restore failures", labels: label)
         for table in ["filter", "nat"] {
             setRuleCount(table: table, total: 0, written: 0)
         }
@@ -64,30 +72,46 @@ public final class ProxyMetrics: Sendable {
     /// Rules in one of our tables, and rules written to it by the last sync.
     func setRuleCount(table: String, total: Int, written: Int) {
         let labels = [("ip_family", family), ("table", table)]
-        registry.makeGauge(descriptor: Self.metric("kubeproxy_sync_proxy_rules_iptables_total", "Total number of iptables rules owned by kube-proxy"), labels: labels).set(Int64(total))
-        registry.makeGauge(descriptor: Self.metric("kubeproxy_sync_proxy_rules_iptables_last", "Number of iptables rules written by kube-proxy in last sync"), labels: labels).set(Int64(written))
+        registry.makeGauge(descriptor: Self.metric("kubeproxy_sync_proxy_rules_iptables_total",
+                                                   "Total number of iptables rules owned by kube-proxy"), labels: labels)
+            .set(Int64(total))
+        registry.makeGauge(descriptor: Self.metric("kubeproxy_sync_proxy_rules_iptables_last",
+                                                   "Number of iptables rules written by kube-proxy in last sync"), labels: labels)
+            .set(Int64(written))
     }
 
     /// Service ports with traffic policy Local (`internal` or `external`) whose endpoints
     /// are all on other nodes.
     func setNoLocalEndpoints(policy: String, count: Int) {
-        registry.makeGauge(descriptor: Self.metric("kubeproxy_sync_proxy_rules_no_local_endpoints_total", "Number of services with a Local traffic policy and no endpoints"), labels: [("ip_family", family), ("traffic_policy", policy)]).set(Int64(count))
+        registry.makeGauge(descriptor: Self.metric("kubeproxy_sync_proxy_rules_no_local_endpoints_total",
+                                                   "Number of services with a Local traffic policy and no endpoints"),
+                           labels: [("ip_family", family), ("traffic_policy", policy)]).set(Int64(count))
+    }
+
+    /// Changes received and not yet taken into a sync, by kind.
+    func setPending(services: Int, endpoints: Int) {
+        serviceChangesPending.set(Int64(services))
+        endpointChangesPending.set(Int64(endpoints))
     }
 
     /// An object the API sent that validation rejected; it was left out of the rules.
     public func objectRejected(kind: String) {
-        registry.makeCounter(descriptor: Self.metric("kproxy_objects_rejected_total", "Objects from the API that failed validation and were left out"), labels: [("kind", kind)]).increment()
+        registry.makeCounter(descriptor: Self.metric("kproxy_objects_rejected_total",
+                                                     "Objects from the API that failed validation and were left out"),
+                             labels: [("kind", kind)]).increment()
     }
 
     /// A watch of `resource` was started again after it ended or failed.
     public func watchRestarted(resource: String, reason: String) {
-        registry.makeCounter(descriptor: Self.metric("kproxy_watch_restarts_total", "Watches restarted, by resource and reason"), labels: [("resource", resource), ("reason", reason)]).increment()
+        registry.makeCounter(descriptor: Self.metric("kproxy_watch_restarts_total", "Watches restarted, by resource and reason"),
+                             labels: [("resource", resource), ("reason", reason)]).increment()
     }
 
     /// A health endpoint answered (`proxy_healthz_total` or `proxy_livez_total`).
     public func healthRequest(path: String, code: Int) {
         let name = path == "/livez" ? "kubeproxy_proxy_livez_total" : "kubeproxy_proxy_healthz_total"
-        registry.makeCounter(descriptor: Self.metric(name, "Cumulative proxy \(path.dropFirst()) HTTP status"), labels: [("code", String(code))]).increment()
+        registry.makeCounter(descriptor: Self.metric(name, "Cumulative proxy \(path.dropFirst()) HTTP status"),
+                             labels: [("code", String(code))]).increment()
     }
 
     /// A metric's full name and help text.

@@ -22,6 +22,8 @@ public final class ProxyRuntime: Sendable {
     public let metrics: ProxyMetrics
     /// The health-check node ports the node must answer, kept up to date by the loop.
     public let healthChecks = HealthCheckServices()
+    /// Syncs done and failed, and how far changes have reached the kernel.
+    public let progress = SyncProgress()
     let applier: any RulesetApplier
     let logger: Logger
     /// Applies run here, off the concurrency pool: an apply blocks in the kernel and in
@@ -32,6 +34,9 @@ public final class ProxyRuntime: Sendable {
     private struct Inbox {
         var batches: [ObjectChangeBatch] = []
         var wake: AsyncStream<Void>.Continuation?
+        /// Changes waiting, by kind (for the pending-changes gauges).
+        var pendingServices = 0
+        var pendingEndpoints = 0
     }
 
     public init(options: ProxyRuntimeOptions, applier: any RulesetApplier, metrics: ProxyMetrics, logger: Logger) {
@@ -57,19 +62,32 @@ public final class ProxyRuntime: Sendable {
 
     /// Takes a batch from the source and wakes the loop.
     func enqueue(_ batch: ObjectChangeBatch) {
-        let wake = inbox.withLock { inbox in
+        let (wake, services, endpoints) = inbox.withLock { inbox in
             inbox.batches.append(batch)
             health.queued(at: batch.receivedAt)
-            return inbox.wake
+            for change in batch.changes {
+                switch change {
+                case .service, .serviceDeleted: inbox.pendingServices += 1
+                case .endpointSlice, .endpointSliceDeleted: inbox.pendingEndpoints += 1
+                case .node, .nodeDeleted: break
+                }
+            }
+            return (inbox.wake, inbox.pendingServices, inbox.pendingEndpoints)
         }
         metrics.lastQueuedTimestamp.set(unixTime())
+        metrics.setPending(services: services, endpoints: endpoints)
         wake?.yield()
     }
 
     /// Takes every batch waiting.
     func drain() -> [ObjectChangeBatch] {
-        inbox.withLock { inbox in
-            defer { inbox.batches = [] }
+        defer { metrics.setPending(services: 0, endpoints: 0) }
+        return inbox.withLock { inbox in
+            defer {
+                inbox.batches = []
+                inbox.pendingServices = 0
+                inbox.pendingEndpoints = 0
+            }
             return inbox.batches
         }
     }

@@ -34,6 +34,7 @@ struct SyncLoop {
         }
         var applied = ClusterState.Applied()
         let batches = runtime.drain()
+        if let newest = batches.map(\.receivedAt).max() { runtime.progress.drained(through: newest) }
         if !batches.isEmpty {
             started = true
             applied = cluster.apply(batches.flatMap(\.changes))
@@ -46,6 +47,7 @@ struct SyncLoop {
         lastSync = now
         if let changes, changes.isEmpty {
             runtime.markUpdated()
+            runtime.progress.completed(at: .now, applied: false)
             observeProgramming(applied.triggerTimes)
             return nextWake(now)
         }
@@ -136,10 +138,12 @@ struct SyncLoop {
             recordRuleCounts(ruleset, report)
             noLocalEndpoints.publish(to: metrics)
             runtime.markUpdated()
+            runtime.progress.completed(at: .now)
             observeProgramming(triggerTimes)
             log(report, duration: duration)
         case .failure(let error):
             needsFull = true
+            runtime.progress.failed()
             (changes == nil ? metrics.restoreFailures : metrics.partialRestoreFailures).increment()
             runtime.logger.error("sync failed: \(error); the next sync compares every chain")
         }

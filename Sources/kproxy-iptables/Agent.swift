@@ -72,8 +72,7 @@ struct Agent: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var logger = Logger(label: "kproxy-iptables") { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = verbose ? .debug : .info
+        let logger = commandLogger(verbose: verbose)
         let configuration = try loadConfiguration()
         let connection: APIConnection
         let client: APIClient
@@ -87,9 +86,7 @@ struct Agent: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let nodeName = node.hostnameOverride ?? configuration.hostnameOverride ?? NodeOptions.hostname()
-        var options = ProxyRuntimeOptions(configuration: configuration, nodeName: nodeName)
-        options.nodeIPs = node.nodeIP.compactMap { IPAddress($0) }
-        options.serviceDispatch = node.serviceDispatch
+        var options = node.runtimeOptions(configuration: configuration, nodeName: nodeName)
         options.nodeWaitTimeout = .milliseconds(Int(nodeWait * 1000))
         options.ipFamily = try await family(client: client, options: options, logger: logger)
         let family = options.ipFamily ?? .ipv4

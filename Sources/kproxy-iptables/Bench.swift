@@ -4,7 +4,7 @@ import IptablesBackend
 import ServiceModel
 
 /// `kproxy-iptables bench`: figures on a generated cluster.
-struct Bench: ParsableCommand {
+struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure reading, planning and applying a generated cluster.",
         discussion: """
@@ -47,6 +47,18 @@ struct Bench: ParsableCommand {
             service port through the installed rules, each dispatch in turn, from the node \
             namespace to a server in a pod namespace. Without --apply those figures are null.
 
+            AGENT FIGURES (--agent, root only): the node agent in this process, against a \
+            loopback API server holding the cluster (one-port ClusterIP services), with \
+            kube-proxy's default pacing (minSyncPeriod 1 s, syncPeriod 30 s), applying \
+            through libiptc's helper into a throwaway namespace. agentInitialSyncMs: from \
+            start to the first sync's end (the initial lists, planning and the first \
+            apply); agentChange{P50,P99,Max}Ms: CHANGES one-endpoint changes, each made \
+            1.1 s after the last was applied, from the change at the API server to the end \
+            of the sync that applied it; then CHURN-SECONDS of CHURN-RATE endpoint changes a \
+            second: agentChurnChanges, agentChurnSyncs, agentFailedSyncs, and this \
+            process's resident memory before (agentRSSStartMB) and after (agentRSSEndMB). \
+            The process also holds the API server's copy of the cluster.
+
             Build with `-c release` for meaningful figures. Progress goes to standard error.
             """
     )
@@ -76,6 +88,18 @@ struct Bench: ParsableCommand {
     @Option(help: "table or json.")
     var output: OutputFormat = .table
 
+    @Flag(help: "Measure the node agent instead (needs root): see AGENT FIGURES above.")
+    var agent = false
+
+    @Option(help: ArgumentHelp("With --agent: one-endpoint changes to time, one after another.", valueName: "count"))
+    var changes = 100
+
+    @Option(help: ArgumentHelp("With --agent: how long to churn endpoints.", valueName: "seconds"))
+    var churnSeconds = 60
+
+    @Option(help: ArgumentHelp("With --agent: endpoint changes a second while churning.", valueName: "count"))
+    var churnRate = 100
+
     @Option(help: ArgumentHelp("Keep the generated YAML at this path.", valueName: "file"))
     var keep: String?
 
@@ -88,7 +112,8 @@ struct Bench: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
+        if agent { return try await runAgent() }
         let path = keep ?? NSTemporaryDirectory() + "kproxy-bench-\(getpid()).yaml"
         guard FileManager.default.createFile(atPath: path, contents: nil),
               let handle = FileHandle(forWritingAtPath: path) else {
@@ -175,6 +200,32 @@ struct Bench: ParsableCommand {
         figures.add("connectionsPerSecondLinear", median: connectionRates[0])
         figures.add("connectionsPerSecondTree", median: connectionRates[1])
         figures.add("peakRSSMB", .number(planning.peakMegabytes))
+        print(output == .json ? figures.json : figures.table)
+    }
+}
+
+extension Bench {
+    /// `--agent`: the agent's figures.
+    private func runAgent() async throws {
+        guard getuid() == 0 else { throw BenchError("--agent applies rules in a network namespace: run it as root") }
+        let lockPath = NSTemporaryDirectory() + "kproxy-bench-\(getpid()).lock"
+        defer { unlink(lockPath) }
+        let result = try await AgentBenchmark(services: services, endpointsPerService: endpoints, changes: changes,
+                                              churnSeconds: churnSeconds, churnRate: churnRate, lockPath: lockPath).measure()
+        var figures = BenchFigures()
+        figures.add("services", .integer(services))
+        figures.add("endpointsPerService", .integer(endpoints))
+        figures.add("agentInitialSyncMs", .number(result.initialSyncMs))
+        figures.add("agentChanges", .integer(result.changeLatenciesMs.count))
+        figures.add("agentChangeP50Ms", .number(BenchFigures.percentile(result.changeLatenciesMs, 0.5)))
+        figures.add("agentChangeP99Ms", .number(BenchFigures.percentile(result.changeLatenciesMs, 0.99)))
+        figures.add("agentChangeMaxMs", .number(result.changeLatenciesMs.max()))
+        figures.add("agentChurnSeconds", .integer(churnSeconds))
+        figures.add("agentChurnChanges", .integer(result.churnChanges))
+        figures.add("agentChurnSyncs", .integer(result.churnSyncs))
+        figures.add("agentFailedSyncs", .integer(result.failedSyncs))
+        figures.add("agentRSSStartMB", .number(result.residentStartMB))
+        figures.add("agentRSSEndMB", .number(result.residentEndMB))
         print(output == .json ? figures.json : figures.table)
     }
 }

@@ -78,7 +78,12 @@ struct NodeOptions: ParsableArguments {
 
     /// What a runtime following this input is told about the node.
     func runtimeOptions(for loaded: LoadedInput) -> ProxyRuntimeOptions {
-        var options = ProxyRuntimeOptions(configuration: loaded.configuration, nodeName: loaded.nodeName ?? Self.hostname())
+        runtimeOptions(configuration: loaded.configuration, nodeName: loaded.nodeName ?? Self.hostname())
+    }
+
+    /// What a runtime for `nodeName` under `configuration` is told about the node.
+    func runtimeOptions(configuration: KubeProxyConfiguration, nodeName: String) -> ProxyRuntimeOptions {
+        var options = ProxyRuntimeOptions(configuration: configuration, nodeName: nodeName)
         options.nodeIPs = nodeIP.compactMap { IPAddress($0) }
         options.ipFamily = ipFamily
         options.serviceDispatch = serviceDispatch

@@ -94,8 +94,7 @@ struct Sync: AsyncParsableCommand {
         options.ipFamily = settings.family
         if let minSyncPeriod { options.minSyncPeriod = .milliseconds(Int(minSyncPeriod * 1000)) }
         if let syncPeriod { options.syncPeriod = .milliseconds(Int(syncPeriod * 1000)) }
-        var logger = Logger(label: "kproxy-iptables") { StreamLogHandler.standardError(label: $0) }
-        logger.logLevel = verbose ? .debug : .info
+        let logger = commandLogger(verbose: verbose)
         let runtime = ProxyRuntime(options: options, applier: try backend.applier(family: settings.family),
                                    metrics: ProxyMetrics(family: settings.family), logger: logger)
         let source = FileChangeSource(files: input.files, configPath: input.config, hostnameOverride: node.hostnameOverride,

@@ -1,4 +1,4 @@
-import APIServerTestSupport
+import LocalAPIServer
 import Foundation
 import KProxyTestSupport
 import Testing
@@ -19,16 +19,16 @@ struct AgentTests {
         metricsBindAddress: 127.0.0.1:10249
         """
 
-    static let node = TestObject.node("node-a", addresses: [PodNetwork.nodeIP], podCIDR: "10.244.1.0/24")
+    static let node = ServedObject.node("node-a", addresses: [PodNetwork.nodeIP], podCIDR: "10.244.1.0/24")
 
-    static func web(_ pods: [Int]) -> TestObject {
+    static func web(_ pods: [Int]) -> ServedObject {
         .endpointSlice("web-1", service: "web", endpoints: pods.map { (PodNetwork.podIP($0), "node-a") }, port: ("", 8080))
     }
 
     /// What a test works with: the network, the API server in the node, the agent's files.
     struct Harness {
         var network: PodNetwork
-        var server: TestAPIServer
+        var server: LoopbackAPIServer
         var directory: URL
 
         var log: String { (try? String(contentsOf: directory.appendingPathComponent("agent.log"), encoding: .utf8)) ?? "" }
@@ -75,7 +75,7 @@ struct AgentTests {
                 defer { servers.forEach { $0.stop() } }
                 for index in 0..<3 { servers.append(try NameServer.start(name: "pod-\(index)", port: 8080, in: network.pods[index])) }
                 let socket = try network.node.inside { try Socket.listening(on: "127.0.0.1") }
-                let server = try await TestAPIServer.start(boundSocket: socket)
+                let server = try await LoopbackAPIServer.start(boundSocket: socket)
                 let directory = try temporaryDirectory()
                 defer { try? FileManager.default.removeItem(at: directory) }
                 try Self.configuration.write(to: directory.appendingPathComponent("kube-proxy.yaml"), atomically: true, encoding: .utf8)

@@ -1,4 +1,4 @@
-import APIServerTestSupport
+import LocalAPIServer
 import Foundation
 import KProxyTestSupport
 import KubernetesClient
@@ -11,9 +11,9 @@ import Testing
 /// List and watch against a test API server that speaks the real wire format, over TLS
 /// with a bearer token: what is asked, and what reaches the proxy.
 @Suite struct ReflectorTests {
-    static let node = TestObject.node("node-a", addresses: ["192.168.0.2"])
-    static let web = TestObject.service("web", clusterIP: "10.96.0.10")
-    static let webSlice = TestObject.endpointSlice("web-1", service: "web", endpoints: [("10.180.0.1", "node-a")])
+    static let node = ServedObject.node("node-a", addresses: ["192.168.0.2"])
+    static let web = ServedObject.service("web", clusterIP: "10.96.0.10")
+    static let webSlice = ServedObject.endpointSlice("web-1", service: "web", endpoints: [("10.180.0.1", "node-a")])
 
     @Test func listsThenWatchesWithKubeProxysSelectors() async throws {
         try await following([Self.node, Self.web, Self.webSlice,
@@ -42,6 +42,16 @@ import Testing
             server.apply(.endpointSlice("web-1", service: "web", endpoints: [("10.180.0.2", "node-a")]))
             try await eventually { received.batches.count == 2 }
             #expect(received.batches[1] == ["EndpointSlice default/web-1"])
+        }
+    }
+
+    @Test func nothingIsHandedOnBeforeEveryListIsRead() async throws {
+        try await following([Self.node, Self.web, Self.webSlice], before: { server in
+            server.failNext("/api/v1/nodes", status: 503, count: 2)
+        }) { server, received in
+            try await eventually { received.batches.count == 1 }
+            #expect(received.batches[0].sorted() == ["EndpointSlice default/web-1", "Node node-a", "Service default/web"])
+            #expect(server.requests.filter { $0.path == "/api/v1/nodes" && !$0.isWatch }.count == 3)
         }
     }
 
@@ -139,14 +149,14 @@ import Testing
     }
 
     @Test func theServersCertificateAndTheTokenAreChecked() async throws {
-        let server = try await TestAPIServer.start()
+        let server = try await LoopbackAPIServer.start()
         defer { Task { await server.stop() } }
         let wrongToken = try APIClient(connection: Self.connection(to: server, token: "wrong"))
         await #expect { _ = try await wrongToken.get("/api/v1/nodes", query: []) } throws: { error in
             (error as? APIRequestError)?.statusCode == 401
         }
         await wrongToken.shutdown()
-        let other = try TestCertificates()
+        let other = try LoopbackCertificates()
         var untrusted = Self.connection(to: server)
         untrusted.trust = .certificateAuthority(pem: Array(other.authorityPEM.utf8))
         let client = try APIClient(connection: untrusted)
@@ -158,15 +168,15 @@ import Testing
 
     // MARK: - Harness
 
-    static func connection(to server: TestAPIServer, token: String? = nil) -> APIConnection {
+    static func connection(to server: LoopbackAPIServer, token: String? = nil) -> APIConnection {
         APIConnection(server: server.url, trust: .certificateAuthority(pem: Array(server.certificates!.authorityPEM.utf8)),
                       token: .value(token ?? server.token!), clientCertificate: nil, tlsServerName: nil, source: "test")
     }
 
     /// Runs an API change source for node-a against a server holding `objects`.
-    func following(_ objects: [TestObject], metrics: ProxyMetrics? = nil, before: (TestAPIServer) -> Void = { _ in },
-                   _ body: (TestAPIServer, Received) async throws -> Void) async throws {
-        let server = try await TestAPIServer.start()
+    func following(_ objects: [ServedObject], metrics: ProxyMetrics? = nil, before: (LoopbackAPIServer) -> Void = { _ in },
+                   _ body: (LoopbackAPIServer, Received) async throws -> Void) async throws {
+        let server = try await LoopbackAPIServer.start()
         for object in objects { server.apply(object) }
         before(server)
         let client = try APIClient(connection: Self.connection(to: server), qps: 0, burst: 1)

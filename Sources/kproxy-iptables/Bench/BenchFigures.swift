@@ -41,6 +41,14 @@ struct BenchFigures {
         add(key, .number(Self.median(values)))
     }
 
+    /// The nearest-rank percentile (`fraction` 0.99 for p99), or `nil` for no values.
+    static func percentile(_ values: [Double], _ fraction: Double) -> Double? {
+        guard !values.isEmpty else { return nil }
+        let sorted = values.sorted()
+        let rank = Int((fraction * Double(sorted.count)).rounded(.up))
+        return sorted[min(sorted.count, max(1, rank)) - 1]
+    }
+
     static func median(_ values: [Double]) -> Double? {
         guard !values.isEmpty else { return nil }
         let sorted = values.sorted()

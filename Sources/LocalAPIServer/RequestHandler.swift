@@ -3,7 +3,7 @@ import NIOCore
 import NIOHTTP1
 import Synchronization
 
-/// Answers one connection's requests for the test API server.
+/// Answers one connection's requests for the loopback API server.
 final class RequestHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -51,7 +51,7 @@ final class RequestHandler: ChannelInboundHandler {
                 let fault = faults.removeFirst()
                 state.faults[path] = faults
                 return respond(channel, status: fault.status, retryAfter: fault.retryAfter,
-                               body: Self.status(fault.status, fault.status == 429 ? "TooManyRequests" : "InternalError", "injected by the test"))
+                               body: Self.status(fault.status, fault.status == 429 ? "TooManyRequests" : "InternalError", "injected fault"))
             }
             let selector = Selector(labels: query["labelSelector"], fields: query["fieldSelector"])
             guard request.isWatch else {

@@ -1,8 +1,8 @@
 import Foundation
 
-/// An object the test API server holds, in the API's JSON shape (the Kubernetes OpenAPI
+/// An object the loopback API server holds, in the API's JSON shape (the Kubernetes OpenAPI
 /// schema's field names and nesting), with what its selectors look at.
-public struct TestObject: Sendable {
+public struct ServedObject: Sendable {
     public var kind: String
     public var apiVersion: String
     public var namespace: String?
@@ -38,13 +38,13 @@ public struct TestObject: Sendable {
 
     /// A ClusterIP Service with one TCP port per entry of `ports` (name: port).
     public static func service(_ name: String, namespace: String = "default", clusterIP: String,
-                               ports: [(String, Int)] = [("", 80)], labels: [String: String] = [:]) -> TestObject {
+                               ports: [(String, Int)] = [("", 80)], labels: [String: String] = [:]) -> ServedObject {
         let portList: [JSONValue] = ports.map { port in
             var entry: [String: JSONValue] = ["protocol": .string("TCP"), "port": .number(Double(port.1)), "targetPort": .number(Double(port.1))]
             if !port.0.isEmpty { entry["name"] = .string(port.0) }
             return .object(entry)
         }
-        return TestObject(kind: "Service", apiVersion: "v1", namespace: namespace, name: name, labels: labels,
+        return ServedObject(kind: "Service", apiVersion: "v1", namespace: namespace, name: name, labels: labels,
                           fields: ["metadata.name": name, "metadata.namespace": namespace, "spec.clusterIP": clusterIP],
                           body: ["spec": .object([
                               "ports": .array(portList), "clusterIP": .string(clusterIP), "clusterIPs": .array([.string(clusterIP)]),
@@ -57,7 +57,7 @@ public struct TestObject: Sendable {
     /// An EndpointSlice of Service `service` with ready endpoints (address, node) on `port`.
     public static func endpointSlice(_ name: String, namespace: String = "default", service: String,
                                      endpoints: [(address: String, node: String)], port: (String, Int) = ("", 80),
-                                     labels: [String: String] = [:]) -> TestObject {
+                                     labels: [String: String] = [:]) -> ServedObject {
         let list: [JSONValue] = endpoints.map { endpoint in
             .object(["addresses": .array([.string(endpoint.address)]),
                      "conditions": .object(["ready": .bool(true), "serving": .bool(true), "terminating": .bool(false)]),
@@ -68,17 +68,17 @@ public struct TestObject: Sendable {
         var allLabels = labels
         allLabels["kubernetes.io/service-name"] = service
         allLabels["endpointslice.kubernetes.io/managed-by"] = "endpointslice-controller.k8s.io"
-        return TestObject(kind: "EndpointSlice", apiVersion: "discovery.k8s.io/v1", namespace: namespace, name: name,
+        return ServedObject(kind: "EndpointSlice", apiVersion: "discovery.k8s.io/v1", namespace: namespace, name: name,
                           labels: allLabels, fields: ["metadata.name": name, "metadata.namespace": namespace],
                           body: ["addressType": .string(endpoints.first?.address.contains(":") == true ? "IPv6" : "IPv4"),
                                  "endpoints": .array(list), "ports": .array([.object(portEntry)])])
     }
 
     /// A Node with InternalIP addresses.
-    public static func node(_ name: String, addresses: [String], podCIDR: String? = nil) -> TestObject {
+    public static func node(_ name: String, addresses: [String], podCIDR: String? = nil) -> ServedObject {
         var spec: [String: JSONValue] = [:]
         if let podCIDR { spec = ["podCIDR": .string(podCIDR), "podCIDRs": .array([.string(podCIDR)])] }
-        return TestObject(kind: "Node", apiVersion: "v1", namespace: nil, name: name,
+        return ServedObject(kind: "Node", apiVersion: "v1", namespace: nil, name: name,
                           labels: ["kubernetes.io/hostname": name], fields: ["metadata.name": name],
                           body: ["spec": .object(spec), "status": .object([
                               "addresses": .array(addresses.map { .object(["type": .string("InternalIP"), "address": .string($0)]) }

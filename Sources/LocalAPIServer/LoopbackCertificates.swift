@@ -4,8 +4,8 @@ import SwiftASN1
 import X509
 
 /// A throwaway certificate authority and a server certificate it signed for 127.0.0.1, made
-/// in memory for one test run (P-256, valid for a day).
-public struct TestCertificates: Sendable {
+/// in memory for one run (P-256, valid for a day).
+public struct LoopbackCertificates: Sendable {
     public let authorityPEM: String
     public let serverCertificatePEM: String
     public let serverKeyPEM: String
@@ -13,7 +13,7 @@ public struct TestCertificates: Sendable {
     public init() throws {
         let now = Date()
         let authorityKey = P256.Signing.PrivateKey()
-        let authorityName = try DistinguishedName { CommonName("kproxy-iptables test CA") }
+        let authorityName = try DistinguishedName { CommonName("kproxy-iptables loopback CA") }
         let authority = try Certificate(
             version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: .init(authorityKey.publicKey),
             notValidBefore: now - 3600, notValidAfter: now + 86400, issuer: authorityName, subject: authorityName,

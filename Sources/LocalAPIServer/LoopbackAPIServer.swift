@@ -5,19 +5,20 @@ import NIOPosix
 import NIOSSL
 import Synchronization
 
-/// A Kubernetes API server for tests, on loopback, speaking the real wire format for the
-/// collections a proxy follows (Services, EndpointSlices, Nodes): List JSON (items without
+/// A Kubernetes API server on loopback, from objects held in memory, speaking the real
+/// wire format for the collections a proxy follows (Services, EndpointSlices, Nodes): List JSON (items without
 /// `kind`/`apiVersion`, a collection `resourceVersion`), chunked watch streams of
 /// `{"type","object"}` lines from a resource version, bookmarks, `ERROR` events and `410`
 /// replies for versions it no longer holds, `Status` bodies, label and field selectors,
-/// TLS from a test CA and a bearer token.
+/// TLS from a CA it makes for the run, and a bearer token. The tests and the agent
+/// benchmark run an agent against it.
 ///
-/// Tests change objects (``apply(_:)``, ``delete(_:)``) and inject what real servers do:
+/// Callers change objects (``apply(_:)``, ``delete(_:)``) and inject what real servers do:
 /// compaction (``expireHistory()``), closed watches, throttling (``failNext(_:status:retryAfter:)``),
 /// events split across writes.
-public final class TestAPIServer: Sendable {
+public final class LoopbackAPIServer: Sendable {
     public let port: Int
-    public let certificates: TestCertificates?
+    public let certificates: LoopbackCertificates?
     public let token: String?
     let state: SharedState
     private let channel: any Channel
@@ -26,9 +27,9 @@ public final class TestAPIServer: Sendable {
     public var url: String { "\(certificates == nil ? "http" : "https")://127.0.0.1:\(port)" }
 
     /// Starts a server on an ephemeral loopback port, or on `boundSocket`, a listening
-    /// socket made elsewhere (in a test's network namespace, where an agent under test runs).
-    public static func start(tls: Bool = true, token: String? = "kproxy-test-token", boundSocket: CInt? = nil) async throws -> TestAPIServer {
-        let certificates = tls ? try TestCertificates() : nil
+    /// socket made elsewhere (in a network namespace where the agent being measured or tested runs).
+    public static func start(tls: Bool = true, token: String? = "kproxy-test-token", boundSocket: CInt? = nil) async throws -> LoopbackAPIServer {
+        let certificates = tls ? try LoopbackCertificates() : nil
         var context: NIOSSLContext?
         if let certificates {
             let configuration = TLSConfiguration.makeServerConfiguration(
@@ -49,10 +50,10 @@ public final class TestAPIServer: Sendable {
             }
         let channel = try await (boundSocket.map { bootstrap.withBoundSocket($0) }
                                  ?? bootstrap.bind(host: "127.0.0.1", port: 0)).get()
-        return TestAPIServer(port: channel.localAddress?.port ?? 0, certificates: certificates, token: token, state: state, channel: channel)
+        return LoopbackAPIServer(port: channel.localAddress?.port ?? 0, certificates: certificates, token: token, state: state, channel: channel)
     }
 
-    private init(port: Int, certificates: TestCertificates?, token: String?, state: SharedState, channel: any Channel) {
+    private init(port: Int, certificates: LoopbackCertificates?, token: String?, state: SharedState, channel: any Channel) {
         self.port = port
         self.certificates = certificates
         self.token = token
@@ -68,12 +69,12 @@ public final class TestAPIServer: Sendable {
 
     /// Adds or replaces an object; watchers get ADDED or MODIFIED. Returns its new version.
     @discardableResult
-    public func apply(_ object: TestObject) -> Int {
+    public func apply(_ object: ServedObject) -> Int {
         state.mutex.withLock { $0.apply(object) }
     }
 
     /// Removes an object; watchers get DELETED.
-    public func delete(_ object: TestObject) {
+    public func delete(_ object: ServedObject) {
         state.mutex.withLock { $0.delete(object) }
     }
 

@@ -2,7 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// What the test API server holds: the collections, their event history, the open
+/// What the loopback API server holds: the collections, their event history, the open
 /// watches and the faults to inject. Guarded by the server's mutex; writes to channels
 /// are queued on their event loops, so they keep the order they were made in.
 struct State: Sendable {
@@ -10,8 +10,8 @@ struct State: Sendable {
     struct Collection: Sendable {
         var kind: String
         var apiVersion: String
-        var objects: [String: (object: TestObject, version: Int)] = [:]
-        var events: [(version: Int, line: String, object: TestObject?)] = []
+        var objects: [String: (object: ServedObject, version: Int)] = [:]
+        var events: [(version: Int, line: String, object: ServedObject?)] = []
     }
 
     /// One open watch.
@@ -44,7 +44,7 @@ struct State: Sendable {
         }
     }
 
-    mutating func apply(_ object: TestObject) -> Int {
+    mutating func apply(_ object: ServedObject) -> Int {
         let path = Self.path(of: object.kind)
         version += 1
         let type = collections[path]?.objects[object.key] == nil ? "ADDED" : "MODIFIED"
@@ -53,16 +53,25 @@ struct State: Sendable {
         return version
     }
 
-    mutating func delete(_ object: TestObject) {
+    mutating func delete(_ object: ServedObject) {
         let path = Self.path(of: object.kind)
         guard let stored = collections[path]?.objects.removeValue(forKey: object.key) else { return }
         version += 1
         record(path, type: "DELETED", object: stored.object)
     }
 
-    private mutating func record(_ path: String, type: String, object: TestObject) {
+    /// Events kept per collection, as etcd keeps a window of history: a watch from before
+    /// the oldest is answered with 410.
+    static let historyLimit = 10_000
+
+    private mutating func record(_ path: String, type: String, object: ServedObject) {
         let line = #"{"type":"\#(type)","object":\#(object.json(resourceVersion: version, withType: true).text)}"#
         collections[path]?.events.append((version, line, object))
+        if let count = collections[path]?.events.count, count > Self.historyLimit * 2 {
+            let dropped = collections[path]!.events[count - Self.historyLimit - 1].version
+            collections[path]?.events.removeFirst(count - Self.historyLimit)
+            compactedThrough = max(compactedThrough, dropped)
+        }
         for watcher in watchers.values where watcher.path == path && watcher.selector.matches(object) {
             send(line, to: watcher.channel)
         }
@@ -132,7 +141,7 @@ struct Selector: Sendable {
         self.fields = fields.map { $0.split(separator: ",").map(String.init) } ?? []
     }
 
-    func matches(_ object: TestObject) -> Bool {
+    func matches(_ object: ServedObject) -> Bool {
         labels.allSatisfy { Self.holds($0, in: object.labels) } && fields.allSatisfy { Self.holds($0, in: object.fields) }
     }
 
