@@ -54,6 +54,24 @@ public struct ServedObject: Sendable {
                           ]), "status": .object(["loadBalancer": .object([:])])])
     }
 
+    /// A LoadBalancer Service with externalTrafficPolicy Local and a health-check node
+    /// port; each port's node port is 30000 + its port.
+    public static func localLoadBalancer(_ name: String, namespace: String = "default", clusterIP: String,
+                                         ports: [(String, Int)] = [("", 80)], healthCheckNodePort: Int) -> ServedObject {
+        var object = service(name, namespace: namespace, clusterIP: clusterIP, ports: ports)
+        guard case .object(var spec)? = object.body["spec"], case .array(let list)? = spec["ports"] else { return object }
+        spec["ports"] = .array(list.map { port in
+            guard case .object(var entry) = port, case .number(let number)? = entry["port"] else { return port }
+            entry["nodePort"] = .number(30000 + number)
+            return .object(entry)
+        })
+        spec["type"] = .string("LoadBalancer")
+        spec["externalTrafficPolicy"] = .string("Local")
+        spec["healthCheckNodePort"] = .number(Double(healthCheckNodePort))
+        object.body["spec"] = .object(spec)
+        return object
+    }
+
     /// An EndpointSlice of Service `service` with ready endpoints (address, node) on `port`.
     public static func endpointSlice(_ name: String, namespace: String = "default", service: String,
                                      endpoints: [(address: String, node: String)], port: (String, Int) = ("", 80),

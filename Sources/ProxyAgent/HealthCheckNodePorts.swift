@@ -13,16 +13,16 @@ public final class HealthCheckNodePorts: Sendable {
         var servers: [HTTPEndpointServer]
     }
 
-    private let addresses: [IPAddress]
+    private let addresses: @Sendable () -> [IPAddress]
     private let health: ProxyHealth
     private let logger: Logger
     /// Local endpoint counts by port, read by the listeners on every request.
     private let counts = Mutex<[Int: HealthCheckService]>([:])
     private let listeners = Mutex<[Int: Listener]>([:])
 
-    /// - Parameter addresses: the node's IPs within `nodePortAddresses`; empty listens on
-    ///   every address.
-    public init(addresses: [IPAddress], health: ProxyHealth, logger: Logger) {
+    /// - Parameter addresses: the node's IPs within `nodePortAddresses` when a port opens;
+    ///   empty listens on every address.
+    public init(addresses: @escaping @Sendable () -> [IPAddress], health: ProxyHealth, logger: Logger) {
         self.addresses = addresses
         self.health = health
         self.logger = logger
@@ -49,7 +49,8 @@ public final class HealthCheckNodePorts: Sendable {
         }
         for (port, check) in wanted.sorted(by: { $0.key < $1.key }) where listeners.withLock({ $0[port] == nil }) {
             var servers: [HTTPEndpointServer] = []
-            let bindings = addresses.isEmpty ? [IPAddress("0.0.0.0")!] : addresses
+            let chosen = addresses()
+            let bindings = chosen.isEmpty ? [IPAddress("0.0.0.0")!] : chosen
             for address in bindings {
                 do {
                     servers.append(try await HTTPEndpointServer.start(BindAddress(host: address, port: port)) { [self] _ in

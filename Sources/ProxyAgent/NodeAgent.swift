@@ -40,8 +40,9 @@ public struct NodeAgent: Sendable {
             logger.info("serving /metrics on \(metricsAddress)")
         }
         let source = APIChangeSource(client: client, nodeName: runtime.options.nodeName, logger: logger, metrics: runtime.metrics)
-        let nodePorts = HealthCheckNodePorts(addresses: [], health: runtime.health, logger: logger)
         let runtime = runtime
+        let nodePorts = HealthCheckNodePorts(addresses: { runtime.settings?.nodePortAddresses.listenAddresses ?? [] },
+                                             health: runtime.health, logger: logger)
         let group = ServiceGroup(services: [
             AgentTask(name: "sync loop") { try await cancelWhenGracefulShutdown { try await runtime.run(source: source) } },
             AgentTask(name: "health check node ports") { await cancelWhenGracefulShutdown { await nodePorts.run(runtime.healthChecks) } },
@@ -56,6 +57,14 @@ public struct NodeAgent: Sendable {
         }
         for server in servers { await server.stop() }
         await client.shutdown()
+    }
+}
+
+extension NodePortAddresses {
+    /// The addresses a health-check node port listens on: these, or every address (empty).
+    var listenAddresses: [IPAddress] {
+        if case .only(let addresses) = self { return addresses }
+        return []
     }
 }
 

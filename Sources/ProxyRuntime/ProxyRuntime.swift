@@ -24,6 +24,15 @@ public final class ProxyRuntime: Sendable {
     public let healthChecks = HealthCheckServices()
     /// Syncs done and failed, and how far changes have reached the kernel.
     public let progress = SyncProgress()
+    private let plannedSettings = Mutex<ProxySettings?>(nil)
+
+    /// The planner's settings, once the node is known: the node, the family, the addresses
+    /// NodePorts answer on.
+    public var settings: ProxySettings? { plannedSettings.withLock { $0 } }
+
+    func setSettings(_ settings: ProxySettings) {
+        plannedSettings.withLock { $0 = settings }
+    }
     let applier: any RulesetApplier
     let logger: Logger
     /// Applies run here, off the concurrency pool: an apply blocks in the kernel and in

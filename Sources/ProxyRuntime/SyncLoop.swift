@@ -88,6 +88,7 @@ struct SyncLoop {
                 if let previous = planner?.planner.settings {
                     runtime.logger.info("the node changed (\(previous.node.addresses) → \(settings.node.addresses)); planning every service again")
                 }
+                runtime.setSettings(settings)
                 let catalog = cluster.catalog()
                 noLocalEndpoints = NoLocalEndpointCount(catalog.servicePorts, settings: settings)
                 publishHealthChecks(catalog.servicePorts, for: Set(catalog.servicePorts.map(\.name.service)),

@@ -68,7 +68,7 @@ struct AgentTests {
 
     /// A node with three serving pods and a client pod, an API server in the node holding
     /// the Node and the web Service, and `body`'s agent.
-    static func withAgent(_ body: @escaping (Harness) async throws -> Void) async throws {
+    static func withAgent(configuration extra: String = "", _ body: @escaping (Harness) async throws -> Void) async throws {
         try await withTaskExecutorPreference(TestExecutor.shared) {
             try await PodNetwork.withAsync(pods: 4) { network in
                 var servers: [NameServer] = []
@@ -78,7 +78,8 @@ struct AgentTests {
                 let server = try await LoopbackAPIServer.start(boundSocket: socket)
                 let directory = try temporaryDirectory()
                 defer { try? FileManager.default.removeItem(at: directory) }
-                try Self.configuration.write(to: directory.appendingPathComponent("kube-proxy.yaml"), atomically: true, encoding: .utf8)
+                try (Self.configuration + "\n" + extra).write(to: directory.appendingPathComponent("kube-proxy.yaml"),
+                                                              atomically: true, encoding: .utf8)
                 try """
                     apiVersion: v1
                     kind: Config
@@ -139,6 +140,36 @@ struct AgentTests {
             close(lock)
             try await eventually(seconds: 30) { (try? harness.get(10256, "/healthz"))?.status == 200 }
             #expect(try harness.tally(20) == ["pod-0": 20])
+        }
+    }
+
+    @Test func healthCheckNodePortsAnswerOnNodePortAddresses() async throws {
+        try await Self.withAgent(configuration: "nodePortAddresses: [10.0.0.0/24]") { harness in
+            let agent = try harness.startAgent()
+            defer { kill(agent.processIdentifier, SIGKILL); agent.waitUntilExit() }
+            harness.server.apply(.localLoadBalancer("edge", clusterIP: "10.96.0.30", healthCheckNodePort: 32100))
+            harness.server.apply(.endpointSlice("edge-1", service: "edge", endpoints: [(PodNetwork.podIP(0), "node-a"),
+                                                                                      (PodNetwork.podIP(1), "node-b")],
+                                                port: ("", 8080)))
+            // From outside, to the node's IP: one ready endpoint here.
+            try await eventually(seconds: 60) {
+                (try? harness.network.outside.inside { try Socket.httpGet(PodNetwork.nodeIP, 32100, "/") })?.status == 200
+            }
+            let answer = try harness.network.outside.inside { try Socket.httpGet(PodNetwork.nodeIP, 32100, "/anything") }
+            #expect(answer.body.contains(#""localEndpoints": 1"#), "\(answer.body)")
+            #expect(answer.body.contains(#""name": "edge""#))
+            // Only on the node's IPs within nodePortAddresses, not on loopback.
+            #expect((try? harness.network.node.inside { try Socket.httpGet("127.0.0.1", 32100, "/") }) == nil)
+            // No ready endpoint here any more: 503. The Service gone: the port closes.
+            harness.server.apply(.endpointSlice("edge-1", service: "edge", endpoints: [(PodNetwork.podIP(1), "node-b")],
+                                                port: ("", 8080)))
+            try await eventually(seconds: 30) {
+                (try? harness.network.outside.inside { try Socket.httpGet(PodNetwork.nodeIP, 32100, "/") })?.status == 503
+            }
+            harness.server.delete(.localLoadBalancer("edge", clusterIP: "10.96.0.30", healthCheckNodePort: 32100))
+            try await eventually(seconds: 30) {
+                (try? harness.network.outside.inside { try Socket.httpGet(PodNetwork.nodeIP, 32100, "/") }) == nil
+            }
         }
     }
 

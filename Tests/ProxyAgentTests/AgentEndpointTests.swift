@@ -80,7 +80,7 @@ import Testing
 
     @Test func healthCheckNodePortsOpenAnswerAndClose() async throws {
         let health = ProxyHealth(timeout: .seconds(60))
-        let ports = HealthCheckNodePorts(addresses: [IPAddress("127.0.0.1")!], health: health, logger: Self.logger)
+        let ports = HealthCheckNodePorts(addresses: { [IPAddress("127.0.0.1")!] }, health: health, logger: Self.logger)
         let port = Int.random(in: 40000..<50000)
         let web = NamespacedName(namespace: "prod", name: "web")
         await ports.reconcile([HealthCheckService(service: web, port: port, localEndpoints: 2)])
