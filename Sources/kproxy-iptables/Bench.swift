@@ -56,8 +56,12 @@ struct Bench: AsyncParsableCommand {
             1.1 s after the last was applied, from the change at the API server to the end \
             of the sync that applied it; then CHURN-SECONDS of CHURN-RATE endpoint changes a \
             second: agentChurnChanges, agentChurnSyncs, agentFailedSyncs, and this \
-            process's resident memory before (agentRSSStartMB) and after (agentRSSEndMB). \
-            The process also holds the API server's copy of the cluster.
+            process's resident memory before (agentRSSStartMB) and after (agentRSSEndMB); \
+            this process also holds the API server's copy of the cluster. Then the agent as \
+            its own process (`kproxy-iptables agent` in the namespace, the API server \
+            listening there): its resident memory after its first sync \
+            (agentProcessRSSStartMB), after the same churn again (agentProcessChurnChanges \
+            changes; agentProcessRSSEndMB) and at its peak (agentProcessPeakRSSMB).
 
             Build with `-c release` for meaningful figures. Progress goes to standard error.
             """
@@ -210,8 +214,10 @@ extension Bench {
         guard getuid() == 0 else { throw BenchError("--agent applies rules in a network namespace: run it as root") }
         let lockPath = NSTemporaryDirectory() + "kproxy-bench-\(getpid()).lock"
         defer { unlink(lockPath) }
-        let result = try await AgentBenchmark(services: services, endpointsPerService: endpoints, changes: changes,
-                                              churnSeconds: churnSeconds, churnRate: churnRate, lockPath: lockPath).measure()
+        let benchmark = AgentBenchmark(services: services, endpointsPerService: endpoints, changes: changes,
+                                       churnSeconds: churnSeconds, churnRate: churnRate, lockPath: lockPath)
+        let result = try await benchmark.measure()
+        let process = try await AgentProcessBenchmark(cluster: benchmark, executable: LibiptcHelperCommand.commandLine[0]).measure()
         var figures = BenchFigures()
         figures.add("services", .integer(services))
         figures.add("endpointsPerService", .integer(endpoints))
@@ -226,6 +232,10 @@ extension Bench {
         figures.add("agentFailedSyncs", .integer(result.failedSyncs))
         figures.add("agentRSSStartMB", .number(result.residentStartMB))
         figures.add("agentRSSEndMB", .number(result.residentEndMB))
+        figures.add("agentProcessChurnChanges", .integer(process.churnChanges))
+        figures.add("agentProcessRSSStartMB", .number(process.residentStartMB))
+        figures.add("agentProcessRSSEndMB", .number(process.residentEndMB))
+        figures.add("agentProcessPeakRSSMB", .number(process.peakMB))
         print(output == .json ? figures.json : figures.table)
     }
 }

@@ -40,11 +40,7 @@ struct AgentBenchmark {
         defer { namespace.delete() }
         let server = try await LoopbackAPIServer.start()
         benchProgress("agent: serving \(services) services × \(endpointsPerService) endpoints from a loopback API server")
-        server.apply(.node(Self.nodeName, addresses: ["192.168.1.11"], podCIDR: "10.244.1.0/24"))
-        for index in 0..<services {
-            server.apply(.service("svc\(index)", namespace: "ns\(index % 100)", clusterIP: clusterIP(index), ports: [("p0", 80)]))
-            server.apply(slice(index, generation: 0))
-        }
+        load(into: server)
         let connection = APIConnection(server: server.url, trust: .certificateAuthority(pem: Array(server.certificates!.authorityPEM.utf8)),
                                        token: .value(server.token!), clientCertificate: nil, tlsServerName: nil, source: "bench")
         let client = try APIClient(connection: connection)
@@ -95,12 +91,21 @@ struct AgentBenchmark {
         return result
     }
 
+    /// Puts the node, the Services and their slices into `server`.
+    func load(into server: LoopbackAPIServer) {
+        server.apply(.node(Self.nodeName, addresses: ["192.168.1.11"], podCIDR: "10.244.1.0/24"))
+        for index in 0..<services {
+            server.apply(.service("svc\(index)", namespace: "ns\(index % 100)", clusterIP: clusterIP(index), ports: [("p0", 80)]))
+            server.apply(slice(index, generation: 0))
+        }
+    }
+
     private func clusterIP(_ index: Int) -> String {
         "10.\(96 + index / 65536).\(index / 256 % 256).\(index % 256)"
     }
 
     /// Service `index`'s slice; each generation moves its first endpoint to a new address.
-    private func slice(_ index: Int, generation: Int) -> ServedObject {
+    func slice(_ index: Int, generation: Int) -> ServedObject {
         let endpoints = (0..<endpointsPerService).map { endpoint -> (address: String, node: String) in
             let serial = index * endpointsPerService + endpoint
             let third = endpoint == 0 ? (serial / 256 + generation) % 256 : serial / 256 % 256

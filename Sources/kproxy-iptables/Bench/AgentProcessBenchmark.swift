@@ -1,0 +1,143 @@
+import Foundation
+import IptablesBackend
+import LocalAPIServer
+
+/// The agent's own memory: `kproxy-iptables agent` as a child process in a throwaway
+/// namespace, against a loopback API server listening inside that namespace, before and
+/// after a churn of endpoint changes. Its readiness and progress are read from its own
+/// `/metrics`, its memory from `/proc`.
+struct AgentProcessBenchmark {
+    var cluster: AgentBenchmark
+    var executable: String
+
+    struct Result {
+        var residentStartMB = 0.0
+        var residentEndMB = 0.0
+        var peakMB = 0.0
+        var churnChanges = 0
+    }
+
+    func measure() async throws -> Result {
+        let namespace = try NetworkNamespace.create(prefix: "kpx-bench")
+        defer { namespace.delete() }
+        let socket = try namespace.inside { try Self.listeningSocket() }
+        let server = try await LoopbackAPIServer.start(boundSocket: socket)
+        cluster.load(into: server)
+        let directory = NSTemporaryDirectory() + "kproxy-bench-agent-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try """
+            apiVersion: v1
+            kind: Config
+            current-context: bench
+            clusters: [{name: bench, cluster: {server: "https://127.0.0.1:\(server.port)", certificate-authority-data: \(Data(server.certificates!.authorityPEM.utf8).base64EncodedString())}}]
+            users: [{name: agent, user: {token: \(server.token!)}}]
+            contexts: [{name: bench, context: {cluster: bench, user: agent}}]
+            """.write(toFile: directory + "/kubeconfig", atomically: true, encoding: .utf8)
+        try """
+            apiVersion: kubeproxy.config.k8s.io/v1alpha1
+            kind: KubeProxyConfiguration
+            hostnameOverride: \(AgentBenchmark.nodeName)
+            clusterCIDR: 10.244.0.0/16
+            metricsBindAddress: 127.0.0.1:10249
+            healthzBindAddress: 127.0.0.1:10256
+            """.write(toFile: directory + "/config.yaml", atomically: true, encoding: .utf8)
+        let agent = Process()
+        agent.executableURL = URL(fileURLWithPath: IptablesTool.executablePath("ip") ?? "/usr/sbin/ip")
+        agent.arguments = ["netns", "exec", namespace.name, executable, "agent", "--backend", "libiptc",
+                           "--kubeconfig", directory + "/kubeconfig", "--config", directory + "/config.yaml"]
+        agent.environment = ["XTABLES_LOCKFILE": cluster.lockPath]
+        agent.standardError = FileHandle(forWritingAtPath: "/dev/null")
+        try agent.run()
+        defer {
+            agent.terminate()
+            agent.waitUntilExit()
+        }
+        var result = Result()
+        benchProgress("agent process: waiting for its first sync")
+        try await waitForSync(after: 0, in: namespace)
+        result.residentStartMB = Self.memory(of: agent.processIdentifier, "VmRSS")
+        benchProgress("agent process: \(cluster.churnSeconds) s of churn at \(cluster.churnRate) endpoint changes a second")
+        let churnEnd = ContinuousClock.now + .seconds(cluster.churnSeconds)
+        var generation = 1
+        while ContinuousClock.now < churnEnd {
+            server.apply(cluster.slice(generation * 7919 % cluster.services, generation: generation))
+            generation += 1
+            result.churnChanges += 1
+            try await Task.sleep(for: .milliseconds(1000 / max(1, cluster.churnRate)))
+        }
+        try await waitForSync(after: Date().timeIntervalSince1970, in: namespace)
+        result.residentEndMB = Self.memory(of: agent.processIdentifier, "VmRSS")
+        result.peakMB = Self.memory(of: agent.processIdentifier, "VmHWM")
+        await server.stop()
+        return result
+    }
+
+    /// Waits until the agent's last successful sync is later than `time` (seconds since
+    /// 1970) and no change waits.
+    private func waitForSync(after time: Double, in namespace: NetworkNamespace) async throws {
+        let deadline = ContinuousClock.now + .seconds(600)
+        while ContinuousClock.now < deadline {
+            let metrics = (try? namespace.inside { try Self.get(port: 10249, path: "/metrics") }) ?? ""
+            let last = Self.value(of: "kubeproxy_sync_proxy_rules_last_timestamp_seconds{", in: metrics) ?? 0
+            let pending = Self.value(of: "kubeproxy_sync_proxy_rules_endpoint_changes_pending ", in: metrics) ?? 1
+            if last > time, pending == 0 { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw BenchError("the agent process did not sync within 600 s")
+    }
+
+    /// The value of the first sample line starting with `prefix`.
+    static func value(of prefix: String, in text: String) -> Double? {
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) else { return nil }
+        return line.split(separator: " ").last.flatMap { Double($0) }
+    }
+
+    /// A VmRSS or VmHWM line of a process, in MB.
+    static func memory(of pid: pid_t, _ field: String) -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
+              let kilobytes = line.split(separator: " ").compactMap({ Int($0) }).first else { return 0 }
+        return Double(kilobytes) / 1024
+    }
+
+    /// A TCP socket listening on 127.0.0.1 at a free port, in the calling thread's namespace.
+    static func listeningSocket() throws -> CInt {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard descriptor >= 0, bound == 0, listen(descriptor, 128) == 0 else {
+            throw BenchError("cannot listen on 127.0.0.1 in the namespace: \(String(cString: strerror(errno)))")
+        }
+        return descriptor
+    }
+
+    /// GETs `path` from 127.0.0.1:`port` (in the calling thread's namespace); the body.
+    static func get(port: UInt16, path: String) throws -> String {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw BenchError("cannot connect to 127.0.0.1:\(port)") }
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
+        _ = request.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
+        var reply: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = read(descriptor, &buffer, buffer.count)
+            if count <= 0 { break }
+            reply += buffer[0..<count]
+        }
+        let text = String(decoding: reply, as: UTF8.self)
+        return text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
+    }
+}
