@@ -82,8 +82,9 @@ public final class APIClient: Sendable {
     /// with the server's Status message.
     private func send(_ path: String, query: [(String, String)], timeout: Duration) async throws
         -> (HTTPClientResponse, String) {
-        let url = connection.server + path + Self.queryString(query)
-        let described = "GET " + path + Self.queryString(query)
+        let target = path + Self.queryString(query)
+        let url = connection.server + target
+        let described = "GET " + target
         try await limiter.acquire()
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "Accept", value: "application/json")

@@ -119,7 +119,7 @@ public struct Reflector: Sendable {
         var listed: [NamespacedName: String] = [:]
         listed.reserveCapacity(objects.count)
         for object in objects {
-            let name = Self.name(of: object)
+            let name = object.metadata.namespacedName
             let objectVersion = object.metadata.resourceVersion ?? ""
             listed[name] = objectVersion
             if state.known[name] != objectVersion || objectVersion.isEmpty { changes.append(.set(object)) }
@@ -169,7 +169,7 @@ public struct Reflector: Sendable {
         for problem in event.rejected { reject(problem) }
         guard let change = event.change else { return nil }
         switch change {
-        case .set(let object): state.known[Self.name(of: object)] = object.metadata.resourceVersion ?? ""
+        case .set(let object): state.known[object.metadata.namespacedName] = object.metadata.resourceVersion ?? ""
         case .removed(_, let name): state.known[name] = nil
         }
         return Update(changes: [change], isList: false)
@@ -178,9 +178,5 @@ public struct Reflector: Sendable {
     private func reject(_ problem: ManifestError) {
         logger.error("left out: \(problem)")
         onRejected(problem)
-    }
-
-    static func name(of object: KubernetesObject) -> NamespacedName {
-        NamespacedName(namespace: object.metadata.namespace, name: object.metadata.name)
     }
 }

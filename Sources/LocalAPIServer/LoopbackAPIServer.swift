@@ -61,6 +61,40 @@ public final class LoopbackAPIServer: Sendable {
         self.channel = channel
     }
 
+    /// A kubeconfig that reaches this server from where it listens: its address, its CA
+    /// and its token.
+    public var kubeconfig: String {
+        let authority = certificates.map { ", certificate-authority-data: " + Data($0.authorityPEM.utf8).base64EncodedString() } ?? ""
+        return """
+            apiVersion: v1
+            kind: Config
+            current-context: loopback
+            clusters: [{name: loopback, cluster: {server: "\(url)"\(authority)}}]
+            users: [{name: agent, user: {\(token.map { "token: \($0)" } ?? "")}}]
+            contexts: [{name: loopback, context: {cluster: loopback, user: agent}}]
+            """
+    }
+
+    /// A TCP socket listening on 127.0.0.1 at a free port, made in the calling thread's
+    /// network namespace: started on it (``start(tls:token:boundSocket:)``), the server
+    /// answers in that namespace, whatever namespace the rest of the process is in.
+    public static func loopbackListeningSocket() throws -> CInt {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw IOError(errnoCode: errno, reason: "socket") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0, listen(descriptor, 128) == 0 else {
+            let code = errno
+            close(descriptor)
+            throw IOError(errnoCode: code, reason: "listen on 127.0.0.1")
+        }
+        return descriptor
+    }
+
     /// Closes the listener and every open watch.
     public func stop() async {
         closeWatches()

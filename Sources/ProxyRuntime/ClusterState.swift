@@ -49,7 +49,7 @@ public struct ClusterState: Sendable {
             case .endpointSlice(let slice):
                 applied.endpointChanges += 1
                 if let time = slice.metadata.annotations[Self.triggerTimeAnnotation] { applied.triggerTimes.append(time) }
-                let key = NamespacedName(namespace: slice.metadata.namespace, name: slice.metadata.name)
+                let key = slice.metadata.namespacedName
                 removeSlice(key, into: &applied)
                 guard slice.isProxied, let service = slice.serviceName else { continue }
                 slices[key] = slice

@@ -24,7 +24,7 @@ struct ObjectSnapshot: Sendable {
     }
 
     static func key(_ slice: EndpointSlice) -> NamespacedName {
-        NamespacedName(namespace: slice.metadata.namespace, name: slice.metadata.name)
+        slice.metadata.namespacedName
     }
 
     /// Every object as an addition: a first batch.

@@ -74,20 +74,13 @@ struct AgentTests {
                 var servers: [NameServer] = []
                 defer { servers.forEach { $0.stop() } }
                 for index in 0..<3 { servers.append(try NameServer.start(name: "pod-\(index)", port: 8080, in: network.pods[index])) }
-                let socket = try network.node.inside { try Socket.listening(on: "127.0.0.1") }
+                let socket = try network.node.inside { try LoopbackAPIServer.loopbackListeningSocket() }
                 let server = try await LoopbackAPIServer.start(boundSocket: socket)
                 let directory = try temporaryDirectory()
                 defer { try? FileManager.default.removeItem(at: directory) }
                 try (Self.configuration + "\n" + extra).write(to: directory.appendingPathComponent("kube-proxy.yaml"),
                                                               atomically: true, encoding: .utf8)
-                try """
-                    apiVersion: v1
-                    kind: Config
-                    current-context: test
-                    clusters: [{name: test, cluster: {server: "https://127.0.0.1:\(server.port)", certificate-authority-data: \(Data(server.certificates!.authorityPEM.utf8).base64EncodedString())}}]
-                    users: [{name: agent, user: {token: \(server.token!)}}]
-                    contexts: [{name: test, context: {cluster: test, user: agent}}]
-                    """.write(to: directory.appendingPathComponent("kubeconfig"), atomically: true, encoding: .utf8)
+                try server.kubeconfig.write(to: directory.appendingPathComponent("kubeconfig"), atomically: true, encoding: .utf8)
                 _ = FileManager.default.createFile(atPath: directory.appendingPathComponent("agent.log").path, contents: nil)
                 server.apply(Self.node)
                 server.apply(.service("web", clusterIP: "10.96.0.10"))

@@ -157,23 +157,6 @@ public enum Socket {
         return try readLine(descriptor, "\(ip):\(port)/udp")
     }
 
-    /// A TCP socket listening on `ip:port` (0: a free port), in the calling thread's
-    /// namespace: a server started elsewhere can take it over and answer there.
-    public static func listening(on ip: String, port: UInt16 = 0) throws(SocketError) -> Int32 {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw SocketError("socket", errno) }
-        var address = address(ip, port)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0, listen(descriptor, 128) == 0 else {
-            let code = errno
-            close(descriptor)
-            throw SocketError("listen on \(ip):\(port)", code)
-        }
-        return descriptor
-    }
-
     /// GETs `path` from `ip:port` over HTTP/1.1 (from the calling thread's namespace);
     /// the status and the body.
     public static func httpGet(_ ip: String, _ port: UInt16, _ path: String, timeout: Double = 5) throws(SocketError) -> (status: Int, body: String) {

@@ -150,8 +150,19 @@ public struct IptablesTool: Sendable {
     /// The peak resident memory (VmHWM) of a running process, in KiB; `nil` when it cannot
     /// be read.
     public static func peakResidentKilobytes(of pid: pid_t) -> Int? {
+        statusKilobytes("VmHWM", of: pid)
+    }
+
+    /// The resident memory now (VmRSS) of a running process, in KiB; `nil` when it cannot
+    /// be read.
+    public static func residentKilobytes(of pid: pid_t) -> Int? {
+        statusKilobytes("VmRSS", of: pid)
+    }
+
+    /// A `field: N kB` line of `/proc/<pid>/status`.
+    private static func statusKilobytes(_ field: String, of pid: pid_t) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return nil }
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }) else { return nil }
         return line.split(separator: " ").compactMap { Int($0) }.first
     }
 

@@ -50,14 +50,13 @@ public struct WatchEvent: Sendable {
         }
         let metadata = object["metadata"]
         var event = WatchEvent(type: type, resourceVersion: metadata?["resourceVersion"]?.scalar?.text)
+        let name = NamespacedName(namespace: metadata?["namespace"]?.scalar?.text ?? "", name: metadata?["name"]?.scalar?.text ?? "")
         switch type {
         case .bookmark:
             break
         case .error:
             event.status = APIStatus.decode(object)
         case .deleted:
-            let name = NamespacedName(namespace: metadata?["namespace"]?.scalar?.text ?? "",
-                                      name: metadata?["name"]?.scalar?.text ?? "")
             event.change = .removed(kind: kind, name)
         case .added, .modified:
             switch APIObjectDecoder.decode(object, kind: kind, source: source) {
@@ -65,8 +64,6 @@ public struct WatchEvent: Sendable {
                 event.change = .set(decoded)
             case .failure(let rejected):
                 event.rejected = rejected.errors
-                let name = NamespacedName(namespace: metadata?["namespace"]?.scalar?.text ?? "",
-                                          name: metadata?["name"]?.scalar?.text ?? "")
                 event.change = .removed(kind: kind, name)
             }
         }

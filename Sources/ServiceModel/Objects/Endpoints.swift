@@ -42,7 +42,7 @@ public struct Endpoints: Hashable, Sendable {
 
     /// The Service these endpoints belong to (same namespace and name).
     public var serviceName: NamespacedName {
-        NamespacedName(namespace: metadata.namespace, name: metadata.name)
+        metadata.namespacedName
     }
 
     /// Whether mirroring skips this object: labelled `endpointslice.kubernetes.io/skip-mirror:

@@ -25,6 +25,11 @@ public struct ObjectMeta: Hashable, Sendable {
     }
 }
 
+extension ObjectMeta {
+    /// The object's namespace and name (an empty namespace for cluster-scoped objects).
+    public var namespacedName: NamespacedName { NamespacedName(namespace: namespace, name: name) }
+}
+
 /// A namespace and a name: the identity of a namespaced object.
 public struct NamespacedName: Hashable, Sendable, Comparable, CustomStringConvertible {
     public var namespace: String

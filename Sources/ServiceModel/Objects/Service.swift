@@ -81,7 +81,7 @@ public struct Service: Hashable, Sendable {
     }
 
     public var namespacedName: NamespacedName {
-        NamespacedName(namespace: metadata.namespace, name: metadata.name)
+        metadata.namespacedName
     }
 
     /// The `service.kubernetes.io/service-proxy-name` label: set means another proxy owns it.

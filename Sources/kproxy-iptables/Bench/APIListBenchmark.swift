@@ -25,7 +25,7 @@ struct APIListBenchmark {
                     + APIList.decode(lists.slices, kind: "EndpointSlice", source: "/apis/discovery.k8s.io/v1/endpointslices").objects.count
             }
             result.objects = objects
-            result.milliseconds.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+            result.milliseconds.append(elapsed.milliseconds)
         }
         return result
     }

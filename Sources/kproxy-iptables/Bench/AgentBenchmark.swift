@@ -57,8 +57,8 @@ struct AgentBenchmark {
         let task = Task { try await runtime.run(source: source) }
         defer { task.cancel() }
         try await waitUntil(runtime) { $0.completedSyncs >= 1 }
-        result.initialSyncMs = milliseconds(runtime.progress.snapshot.lastCompletedAt! - started)
-        result.residentStartMB = residentMegabytes()
+        result.initialSyncMs = (runtime.progress.snapshot.lastCompletedAt! - started).milliseconds
+        result.residentStartMB = Double(IptablesTool.residentKilobytes(of: getpid()) ?? 0) / 1024
         benchProgress("agent: initial sync in \(Int(result.initialSyncMs)) ms; \(changes) one-endpoint changes")
         for change in 1...max(1, changes) {
             // Spaced by more than minSyncPeriod, as changes come on a quiet cluster.
@@ -66,7 +66,7 @@ struct AgentBenchmark {
             let changed = ContinuousClock.now
             server.apply(slice(change * 7919 % services, generation: change))
             try await waitUntil(runtime) { ($0.appliedThrough ?? started) >= changed }
-            result.changeLatenciesMs.append(milliseconds(runtime.progress.snapshot.lastCompletedAt! - changed))
+            result.changeLatenciesMs.append((runtime.progress.snapshot.lastCompletedAt! - changed).milliseconds)
         }
         benchProgress("agent: \(churnSeconds) s of churn at \(churnRate) endpoint changes a second")
         let syncsBefore = runtime.progress.snapshot.completedSyncs
@@ -83,7 +83,7 @@ struct AgentBenchmark {
         try await waitUntil(runtime) { [lastChange] in ($0.appliedThrough ?? started) >= lastChange }
         result.churnSyncs = runtime.progress.snapshot.completedSyncs - syncsBefore
         result.failedSyncs = runtime.progress.snapshot.failedSyncs
-        result.residentEndMB = residentMegabytes()
+        result.residentEndMB = Double(IptablesTool.residentKilobytes(of: getpid()) ?? 0) / 1024
         task.cancel()
         _ = await task.result
         await client.shutdown()
@@ -121,17 +121,5 @@ struct AgentBenchmark {
             guard ContinuousClock.now < deadline else { throw BenchError("the agent did not sync within 600 s") }
             try await Task.sleep(for: .milliseconds(2))
         }
-    }
-
-    private func milliseconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-    }
-
-    /// This process's resident memory now (VmRSS).
-    private func residentMegabytes() -> Double {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kilobytes = line.split(separator: " ").compactMap({ Int($0) }).first else { return 0 }
-        return Double(kilobytes) / 1024
     }
 }

@@ -20,20 +20,13 @@ struct AgentProcessBenchmark {
     func measure() async throws -> Result {
         let namespace = try NetworkNamespace.create(prefix: "kpx-bench")
         defer { namespace.delete() }
-        let socket = try namespace.inside { try Self.listeningSocket() }
+        let socket = try namespace.inside { try LoopbackAPIServer.loopbackListeningSocket() }
         let server = try await LoopbackAPIServer.start(boundSocket: socket)
         cluster.load(into: server)
         let directory = NSTemporaryDirectory() + "kproxy-bench-agent-\(getpid())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try """
-            apiVersion: v1
-            kind: Config
-            current-context: bench
-            clusters: [{name: bench, cluster: {server: "https://127.0.0.1:\(server.port)", certificate-authority-data: \(Data(server.certificates!.authorityPEM.utf8).base64EncodedString())}}]
-            users: [{name: agent, user: {token: \(server.token!)}}]
-            contexts: [{name: bench, context: {cluster: bench, user: agent}}]
-            """.write(toFile: directory + "/kubeconfig", atomically: true, encoding: .utf8)
+        try server.kubeconfig.write(toFile: directory + "/kubeconfig", atomically: true, encoding: .utf8)
         try """
             apiVersion: kubeproxy.config.k8s.io/v1alpha1
             kind: KubeProxyConfiguration
@@ -56,7 +49,7 @@ struct AgentProcessBenchmark {
         var result = Result()
         benchProgress("agent process: waiting for its first sync")
         try await waitForSync(after: 0, in: namespace)
-        result.residentStartMB = Self.memory(of: agent.processIdentifier, "VmRSS")
+        result.residentStartMB = Double(IptablesTool.residentKilobytes(of: agent.processIdentifier) ?? 0) / 1024
         benchProgress("agent process: \(cluster.churnSeconds) s of churn at \(cluster.churnRate) endpoint changes a second")
         let churnEnd = ContinuousClock.now + .seconds(cluster.churnSeconds)
         var generation = 1
@@ -67,8 +60,8 @@ struct AgentProcessBenchmark {
             try await Task.sleep(for: .milliseconds(1000 / max(1, cluster.churnRate)))
         }
         try await waitForSync(after: Date().timeIntervalSince1970, in: namespace)
-        result.residentEndMB = Self.memory(of: agent.processIdentifier, "VmRSS")
-        result.peakMB = Self.memory(of: agent.processIdentifier, "VmHWM")
+        result.residentEndMB = Double(IptablesTool.residentKilobytes(of: agent.processIdentifier) ?? 0) / 1024
+        result.peakMB = Double(IptablesTool.peakResidentKilobytes(of: agent.processIdentifier) ?? 0) / 1024
         await server.stop()
         return result
     }
@@ -91,29 +84,6 @@ struct AgentProcessBenchmark {
     static func value(of prefix: String, in text: String) -> Double? {
         guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix(prefix) }) else { return nil }
         return line.split(separator: " ").last.flatMap { Double($0) }
-    }
-
-    /// A VmRSS or VmHWM line of a process, in MB.
-    static func memory(of pid: pid_t, _ field: String) -> Double {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }),
-              let kilobytes = line.split(separator: " ").compactMap({ Int($0) }).first else { return 0 }
-        return Double(kilobytes) / 1024
-    }
-
-    /// A TCP socket listening on 127.0.0.1 at a free port, in the calling thread's namespace.
-    static func listeningSocket() throws -> CInt {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard descriptor >= 0, bound == 0, listen(descriptor, 128) == 0 else {
-            throw BenchError("cannot listen on 127.0.0.1 in the namespace: \(String(cString: strerror(errno)))")
-        }
-        return descriptor
     }
 
     /// GETs `path` from 127.0.0.1:`port` (in the calling thread's namespace); the body.
