@@ -1,4 +1,4 @@
-// The one place IptablesBackend touches C: libiptc's API, and glibc's malloc_trim at the end.
+// The one place IptablesBackend touches C: libiptc's API, and glibc's malloc tuning at the end.
 // libip4tc and libip6tc have the same functions under two prefixes; these wrappers pick one
 // by `v6`, take entries as untyped bytes (IptablesBackend encodes them itself) and copy chain
 // names into the fixed 32-byte labels libiptc reads.
@@ -103,6 +103,13 @@ static inline const char *kpx_strerror(int v6, int error) {
 // the system, in every malloc arena.
 static inline int kpx_release_free_heap(void) {
     return malloc_trim(0);
+}
+
+// glibc's mallopt(M_ARENA_MAX): at most `count` malloc arenas. Threads beyond that share one,
+// so memory one thread frees can be reused by the others rather than staying resident in an
+// arena of its own.
+static inline int kpx_limit_heap_arenas(int count) {
+    return mallopt(M_ARENA_MAX, count);
 }
 
 #endif

@@ -99,13 +99,22 @@ public struct ClusterState: Sendable {
     /// Every proxied service port, joined: the input of a full plan. Afterwards, changes
     /// are reported against these ports.
     public mutating func catalog() -> ServiceCatalog {
-        let catalog = ServiceCatalog(services: Array(services.values), endpointSlices: Array(slices.values),
-                                     localNodeName: nodeName)
+        let catalog = joined()
         plannedPorts = [:]
         for entry in catalog.servicePorts {
             plannedPorts[entry.name.service, default: []].append(entry.name)
         }
         return catalog
+    }
+
+    /// Every proxied service port as the state is now, for a planner that must plan every
+    /// port again (``IncrementalPlanner/update(_:removed:allPorts:)``).
+    public func allServicePorts() -> [ServicePortEndpoints] {
+        joined().servicePorts
+    }
+
+    private func joined() -> ServiceCatalog {
+        ServiceCatalog(services: Array(services.values), endpointSlices: Array(slices.values), localNodeName: nodeName)
     }
 
     private func slices(of service: NamespacedName) -> [EndpointSlice] {

@@ -64,17 +64,20 @@ public struct FileChangeSource: ObjectChangeSource {
 /// What is known of a set of input paths without reading them: each file's modification
 /// time and size, each directory's listing.
 struct InputFingerprint: Equatable {
+    /// Each path seen, spelled one way (`dir/./a.yaml` is `dir/a.yaml`), so a file named
+    /// twice (a directory's configuration also given with `--config`) counts once.
     private var entries: [String: String] = [:]
     /// How many files (not directories) the paths stand for.
     private(set) var fileCount = 0
 
     init(paths: [String]) {
         let fileManager = FileManager.default
-        var pending = paths
+        var pending = paths.map { URL(fileURLWithPath: $0).standardizedFileURL.path }
         var index = 0
         while index < pending.count {
             let path = pending[index]
             index += 1
+            guard entries[path] == nil else { continue }
             guard let attributes = try? fileManager.attributesOfItem(atPath: path) else {
                 entries[path] = "missing"
                 continue

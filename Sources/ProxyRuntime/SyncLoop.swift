@@ -18,6 +18,11 @@ struct SyncLoop {
     var needsFull = false
     var waitingForNodeLogged = false
     var noLocalEndpoints = NoLocalEndpointCount()
+    /// The trigger times of the slice changes not yet in the kernel: observed as network
+    /// programming latency by the first sync that succeeds after them.
+    var unprogrammedTriggerTimes: [String] = []
+    /// At most this many are kept while syncs fail; the oldest go first.
+    static let unprogrammedTriggerTimeLimit = 10_000
 
     init(runtime: ProxyRuntime) {
         self.runtime = runtime
@@ -42,16 +47,20 @@ struct SyncLoop {
             runtime.metrics.endpointChangesTotal.increment(by: Int64(applied.endpointChanges))
         }
         guard started else { return nil }
+        unprogrammedTriggerTimes += applied.triggerTimes
+        if unprogrammedTriggerTimes.count > Self.unprogrammedTriggerTimeLimit {
+            unprogrammedTriggerTimes.removeFirst(unprogrammedTriggerTimes.count - Self.unprogrammedTriggerTimeLimit)
+        }
         if applied.nodeChanged { runtime.health.setNodeEligible(cluster.node.map(\.isEligibleForTraffic) ?? true) }
         guard case .planned(let changes) = try plan(applied, now: now) else { return startedAt + options.nodeWaitTimeout }
         lastSync = now
         if let changes, changes.isEmpty {
             runtime.markUpdated()
             runtime.progress.completed(at: .now, applied: false)
-            observeProgramming(applied.triggerTimes)
+            observeProgramming()
             return nextWake(now)
         }
-        await sync(changes: changes, triggerTimes: applied.triggerTimes, now: now)
+        await sync(changes: changes, now: now)
         return nextWake(now)
     }
 
@@ -101,7 +110,7 @@ struct SyncLoop {
         guard var current = planner else { return .waitingForNode }
         noLocalEndpoints.update(entries, removed: removed, settings: current.planner.settings)
         publishHealthChecks(entries, for: applied.services, settings: current.planner.settings, replacingAll: false)
-        let changes = current.update(entries, removed: removed)
+        let changes = current.update(entries, removed: removed, allPorts: { cluster.allServicePorts() })
         planner = current
         return .planned(isFullDue(now) ? nil : changes)
     }
@@ -124,7 +133,7 @@ struct SyncLoop {
             + "; name another with --hostname-override, or give its IPs with --node-ip"
     }
 
-    private mutating func sync(changes: RulesetChanges?, triggerTimes: [String], now: ContinuousClock.Instant) async {
+    private mutating func sync(changes: RulesetChanges?, now: ContinuousClock.Instant) async {
         guard let ruleset = planner?.ruleset else { return }
         let started = ContinuousClock.now
         let result = await runtime.apply(ruleset, changes: needsFull ? nil : changes)
@@ -133,14 +142,20 @@ struct SyncLoop {
         switch result {
         case .success(let report):
             needsFull = false
-            if report.full { lastFull = now }
+            if report.full {
+                lastFull = now
+                // Once a syncPeriod, what was freed since (a plan replaced, objects replaced
+                // by a churn or a relist) goes back to the system; a few milliseconds at
+                // 10,000 services.
+                ProcessHeap.releaseFreedMemory()
+            }
             metrics.syncDuration.record(duration)
             (report.full ? metrics.fullSyncDuration : metrics.partialSyncDuration).record(duration)
             recordRuleCounts(ruleset, report)
             noLocalEndpoints.publish(to: metrics)
             runtime.markUpdated()
             runtime.progress.completed(at: .now)
-            observeProgramming(triggerTimes)
+            observeProgramming()
             log(report, duration: duration)
         case .failure(let error):
             needsFull = true
@@ -161,21 +176,26 @@ struct SyncLoop {
         }
     }
 
+    /// The rule counts of each table, and of the chains the sync wrote. Names are compared
+    /// as ``ChainName`` values: a sync must not make a string for each of the table's
+    /// hundred thousand chains.
     private func recordRuleCounts(_ ruleset: Ruleset, _ report: SyncReport) {
         for table in ruleset.tables {
-            let written = Set(report.tables.first { $0.table == table.table }?.written ?? [])
+            let written = Set((report.tables.first { $0.table == table.table }?.written ?? []).compactMap(ChainName.init))
             let writtenRules = written.isEmpty ? 0 : table.chains.reduce(0) { sum, chain in
-                written.contains(chain.name.description) ? sum + chain.rules.count : sum
+                written.contains(chain.name) ? sum + chain.rules.count : sum
             }
             runtime.metrics.setRuleCount(table: table.table.rawValue, total: table.ruleCount, written: writtenRules)
         }
     }
 
-    /// Network programming latency: from each changed slice's trigger time to now.
-    private func observeProgramming(_ triggerTimes: [String]) {
-        guard !triggerTimes.isEmpty else { return }
+    /// Network programming latency: from each changed slice's trigger time to now, once its
+    /// change is in the kernel.
+    private mutating func observeProgramming() {
+        guard !unprogrammedTriggerTimes.isEmpty else { return }
+        defer { unprogrammedTriggerTimes = [] }
         let now = Date()
-        for text in triggerTimes {
+        for text in unprogrammedTriggerTimes {
             guard let time = RFC3339.date(text) else { continue }
             let seconds = max(0, now.timeIntervalSince(time))
             runtime.metrics.networkProgramming.record(.nanoseconds(Int64(seconds * 1e9)))

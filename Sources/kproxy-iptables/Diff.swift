@@ -26,7 +26,8 @@ struct Diff: ParsableCommand {
             let installed = try LibiptcApplier().installed(family: plan.ruleset.family)
             return try KernelDiff(installed: installed, desired: plan.ruleset)
         }
-        FileHandle.standardOutput.write(Data(difference.text.utf8))
+        var output = StandardStream.output
+        output.write(difference.text)
     }
 }
 

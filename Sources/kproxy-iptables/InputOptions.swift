@@ -41,13 +41,6 @@ extension InputOptions {
 
 /// Writes one line to standard error.
 func printError(_ line: String) {
-    var stream = StandardError()
+    var stream = StandardStream.error
     print(line, to: &stream)
-}
-
-/// Standard error as a text stream.
-struct StandardError: TextOutputStream {
-    mutating func write(_ text: String) {
-        FileHandle.standardError.write(Data(text.utf8))
-    }
 }

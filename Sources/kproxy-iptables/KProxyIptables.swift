@@ -1,4 +1,8 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
+import IptablesBackend
 
 /// The `kproxy-iptables` command: kube-proxy's iptables mode as a library and a tool.
 @main
@@ -31,4 +35,32 @@ struct KProxyIptables: AsyncParsableCommand {
         subcommands: [Validate.self, Sync.self, Agent.self, Diff.self, Cleanup.self, Trace.self, Verify.self, Bench.self,
                       LibiptcHelperCommand.self]
     )
+
+    /// Parses the command line and runs the command, as swift-argument-parser's own entry
+    /// point does, with three steps around it:
+    /// - a command that runs for days (``LongRunningCommand``) has its heap prepared while
+    ///   this is the only thread, before any other allocates
+    ///   (``ProcessHeap/prepareForLongRun()``);
+    /// - SIGPIPE is ignored: output to a closed pipe fails its write, and the process goes on;
+    /// - a command that succeeded but could not write its output ends with status 1, and
+    ///   says so on standard error if that still works (``StandardStream``).
+    static func main() async {
+        signal(SIGPIPE, SIG_IGN)
+        do {
+            var command = try parseAsRoot()
+            if (command as? any LongRunningCommand)?.runsLong == true { ProcessHeap.prepareForLongRun() }
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+        StandardStream.recordStandardIOFailures()
+        if let failure = StandardStream.firstFailure {
+            printError("kproxy-iptables: \(failure)")
+            exit(withError: ExitCode.failure)
+        }
+    }
 }

@@ -72,7 +72,7 @@ struct Sync: AsyncParsableCommand {
         if dryRun {
             // Written as it is rendered: the text of a large cluster is tens of megabytes.
             var renderer = RestoreRenderer()
-            renderer.render(plan.ruleset) { chunk in FileHandle.standardOutput.write(Data(chunk)) }
+            renderer.render(plan.ruleset) { chunk in StandardStream.output.write(bytes: chunk) }
             return
         }
         // Only the ruleset is needed from here on: let the model go, and give its pages back

@@ -23,12 +23,13 @@ struct Validate: ParsableCommand {
 
     @OptionGroup var input: InputOptions
 
-    @Option(help: ArgumentHelp("The node whose view to show (default: the configuration's hostnameOverride).",
+    @Option(help: ArgumentHelp("The node whose view to show (default: the configuration's hostnameOverride, else this host's name, as for sync).",
                                valueName: "name"))
     var hostnameOverride: String?
 
     func run() throws {
-        let input = try self.input.load(hostnameOverride: hostnameOverride)
+        // The node named as sync names it: the host's name when nothing else names one.
+        let input = try self.input.load(hostnameOverride: hostnameOverride, fallbackNodeName: NodeOptions.hostname())
         print(input.summary, terminator: "")
     }
 }

@@ -24,7 +24,8 @@ extension LoadedInput {
         for skipped in catalog.skippedServices {
             lines.append("  \(skipped.service): \(skipped.reason.rawValue)")
         }
-        let withoutEndpoints = catalog.servicePorts.filter { $0.endpoints.isEmpty }.count
+        // The ports whose traffic a sync rejects as having no endpoints.
+        let withoutEndpoints = catalog.servicePorts.filter { !$0.endpoints.contains { $0.canServe } }.count
         lines.append("Service ports: \(catalog.servicePorts.count) (\(withoutEndpoints) without endpoints)")
         lines.append("Endpoints joined: \(endpoints.count) (\(ready) ready, \(terminating) serving while terminating, "
                      + "\(endpoints.count - ready - terminating) not serving)")

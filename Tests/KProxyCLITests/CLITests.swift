@@ -56,8 +56,7 @@ let fixtureCases: [String] = {
     }
 
     @Test func invalidInputExitsTwoWithEveryProblemOnStandardError() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kproxy-cli-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("bad.yaml").path
         try """
@@ -86,6 +85,55 @@ let fixtureCases: [String] = {
 
             """)
     }
+
+    /// `validate` and `sync` agree on which ports have no endpoints, and on the node.
+    struct EndpointCase: Sendable, CustomTestStringConvertible {
+        var conditions: String
+        var withoutEndpoints: Int
+        var testDescription: String { "\(conditions) → \(withoutEndpoints) without endpoints" }
+    }
+
+    static let endpointCases: [EndpointCase] = [
+        EndpointCase(conditions: "{ready: true}", withoutEndpoints: 0),
+        EndpointCase(conditions: "{ready: false, serving: true, terminating: true}", withoutEndpoints: 0),
+        EndpointCase(conditions: "{ready: false, serving: false, terminating: true}", withoutEndpoints: 1),
+        EndpointCase(conditions: "{ready: false, serving: true, terminating: false}", withoutEndpoints: 1),
+    ]
+
+    @Test(arguments: endpointCases)
+    func validateCountsThePortsSyncRejects(_ input: EndpointCase) throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("cluster.yaml").path
+        try """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: api, namespace: prod}
+            spec: {clusterIP: 10.96.0.10, ports: [{name: http, port: 80}]}
+            ---
+            apiVersion: discovery.k8s.io/v1
+            kind: EndpointSlice
+            metadata: {name: api-abc, namespace: prod, labels: {kubernetes.io/service-name: api}}
+            addressType: IPv4
+            endpoints: [{addresses: [10.244.1.5], conditions: \(input.conditions)}]
+            ports: [{name: http, port: 8080}]
+            ---
+            apiVersion: v1
+            kind: Node
+            metadata: {name: \(Self.hostName)}
+            status: {addresses: [{type: InternalIP, address: 192.168.0.2}]}
+
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let validated = try run(["validate", "-f", file])
+        #expect(validated.stdout.contains("Service ports: 1 (\(input.withoutEndpoints) without endpoints)"))
+        #expect(validated.stdout.contains("Node \(Self.hostName): "))
+        let synced = try run(["sync", "--dry-run", "-f", file])
+        #expect(synced.status == 0)
+        #expect(synced.stdout.contains("prod/api:http has no endpoints") == (input.withoutEndpoints == 1))
+    }
+
+    /// This machine's name as both commands take it when nothing names the node.
+    static var hostName: String { ProcessInfo.processInfo.hostName.lowercased() }
 
     @Test func aMissingFileExitsTwo() throws {
         let result = try run(["validate", "-f", "Fixtures/nowhere.yaml"])

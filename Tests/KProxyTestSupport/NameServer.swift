@@ -19,7 +19,7 @@ public final class NameServer: Sendable {
         let server = NameServer(name: name)
         let ready = DispatchSemaphore(value: 0)
         let failure = Mutex<SocketError?>(nil)
-        namespace.spawn {
+        try namespace.spawn {
             do {
                 let socket = try Socket.bound(port: port, udp: udp)
                 server.descriptor.withLock { $0 = socket }

@@ -38,7 +38,7 @@ import Testing
             current.record(change)
             let applied = state.apply([change])
             let (entries, removed) = state.servicePorts(of: applied.services)
-            _ = incremental.update(entries, removed: removed)
+            _ = incremental.update(entries, removed: removed, allPorts: { state.allServicePorts() })
             let full = planner.plan(ServiceCatalog(services: Array(current.services.values),
                                                    endpointSlices: Array(current.slices.values), localNodeName: nodeName))
             if incremental.ruleset != full {
@@ -119,11 +119,13 @@ extension ObjectSnapshot {
 }
 
 extension EndpointSlice {
-    /// A slice of one ready endpoint for Service `service` in `default`.
+    /// A slice of one ready endpoint for Service `service` in `default`; `triggeredAt` is
+    /// its last-change trigger time.
     static func test(_ name: String, service: String, address: String = "10.180.0.1", port: Int = 80,
-                     node: String? = nil) -> EndpointSlice {
+                     node: String? = nil, triggeredAt: String? = nil) -> EndpointSlice {
         EndpointSlice(metadata: ObjectMeta(name: name, namespace: "default",
-                                           labels: [WellKnownLabel.serviceName: service]),
+                                           labels: [WellKnownLabel.serviceName: service],
+                                           annotations: triggeredAt.map { [ClusterState.triggerTimeAnnotation: $0] } ?? [:]),
                       addressType: .ipv4, endpoints: [Endpoint(addresses: [address], nodeName: node)],
                       ports: [EndpointPort(name: "", protocol: .tcp, port: port)])
     }

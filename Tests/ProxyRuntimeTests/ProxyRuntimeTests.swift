@@ -29,7 +29,8 @@ import Testing
     @Test func firstSyncIsFullThenOnlyTheChangedChains() async throws {
         let applier = RecordingApplier()
         let source = ScriptedSource([.node(Self.node), .service(Self.web), .endpointSlice(.test("web-1", service: "web"))])
-        try await running(Self.runtime(applier), source) { _ in
+        let runtime = Self.runtime(applier)
+        try await running(runtime, source) { _ in
             try await eventually { applier.calls.count == 1 }
             #expect(applier.calls[0].isFull)
             source.send([.endpointSlice(.test("web-1", service: "web", address: "10.180.0.2"))])
@@ -39,6 +40,15 @@ import Testing
             #expect(changes[.nat].written.count == 2)
             #expect(changes[.nat].deleted.count == 1)
             #expect(changes[.filter].isEmpty)
+            // The rule counts: the table's, and those of the two chains written.
+            let nat = try #require(applier.calls[1].ruleset[.nat])
+            let written = nat.chains.filter { changes[.nat].written.contains($0.name) }.reduce(0) { $0 + $1.rules.count }
+            #expect(written > 0)
+            try await eventually {
+                let text = String(decoding: runtime.metrics.exposition(), as: UTF8.self)
+                return text.contains(#"kubeproxy_sync_proxy_rules_iptables_last{ip_family="IPv4",table="nat"} \#(written)"#)
+                    && text.contains(#"kubeproxy_sync_proxy_rules_iptables_total{ip_family="IPv4",table="nat"} \#(nat.ruleCount)"#)
+            }
         }
     }
 
@@ -69,14 +79,18 @@ import Testing
         try await running(runtime, source) { _ in
             try await eventually { applier.calls.count == 1 }
             applier.failNext(1)
-            source.send([.endpointSlice(.test("web-1", service: "web"))])
+            source.send([.endpointSlice(.test("web-1", service: "web", triggeredAt: "2026-01-01T00:00:00Z"))])
             try await eventually { applier.calls.count == 2 }
             #expect(!applier.calls[1].isFull)
-            source.send([.endpointSlice(.test("web-1", service: "web", address: "10.180.0.9"))])
+            source.send([.endpointSlice(.test("web-1", service: "web", address: "10.180.0.9", triggeredAt: "2026-01-01T00:00:01Z"))])
             try await eventually { applier.calls.count == 3 }
             #expect(applier.calls[2].isFull)
-            let text = String(decoding: runtime.metrics.exposition(), as: UTF8.self)
-            #expect(text.contains(#"kubeproxy_sync_proxy_rules_iptables_partial_restore_failures_total{ip_family="IPv4"} 1"#))
+            // Both changes reached the kernel with the third sync: both latencies are observed then.
+            try await eventually {
+                let text = String(decoding: runtime.metrics.exposition(), as: UTF8.self)
+                return text.contains(#"kubeproxy_sync_proxy_rules_iptables_partial_restore_failures_total{ip_family="IPv4"} 1"#)
+                    && text.contains(#"kubeproxy_network_programming_duration_seconds_count{ip_family="IPv4"} 2"#)
+            }
         }
     }
 

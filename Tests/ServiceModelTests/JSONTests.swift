@@ -36,6 +36,68 @@ import Testing
         }
     }
 
+    /// List items as an API server might send them, well formed or not; the list is read
+    /// with its items delimited first and parsed apart.
+    static let listItems: [String] = [
+        #"{"a": [1, {"b": "]}\\"}"}], "c": "x,y"}"#,
+        #"["a\"],b", "\\"]"#, "\"text\"", "-1.5e3", "true", "null", "[]", "{}", "[[[]]]",
+        #"{"a": 1,}"#, #"{"a": 1}}"#, #"{"a": 1"#, "[1 2]", "01", "tru", #""a\qb""#, "\"a\tb\"", "", "1 x", "1x", "truex",
+        "{\"a\":\n  [1,\n   2,]}",
+    ]
+
+    @Test(arguments: listItems)
+    func listItemsParsedApartReadAsTheWholeList(_ item: String) throws {
+        let body = Array("{\"kind\": \"List\",\n \"items\": [\n  {\"first\": 1},\n  \(item),\n  {\"last\": [2]}\n ],\n \"metadata\": {}}".utf8)
+        let whole = Result { () throws(JSONSyntaxError) in try JSONReader.parse(body) }
+        let apart = Result { () throws(JSONSyntaxError) -> [YAMLNode] in
+            let (_, spans) = try JSONReader.parse(body, deferringArrayAt: "items")
+            return try (spans ?? []).map { (span) throws(JSONSyntaxError) in try JSONReader.parse(body, span: span) }
+        }
+        switch (whole, apart) {
+        case (.success(let root), .success(let items)):
+            #expect(items.map(\.shape) == root["items"]?.sequenceItems?.map(\.shape))
+        case (.failure(let error), _):
+            let expected = ManifestError.malformed(file: "list", format: .json, line: error.line, column: error.column, problem: error.problem)
+            let thrown = #expect(throws: ManifestErrors.self) { _ = try APIList.decode(body, kind: "Service", source: "list") }
+            #expect(thrown?.errors.map(\.description) == [expected.description])
+            #expect(throws: JSONSyntaxError.self) { try apart.get() }
+        case (.success, .failure(let error)):
+            Issue.record("the whole list parses, its items apart do not: \(error)")
+        }
+    }
+
+    @Test func aLongListDecodesInOrderOnEveryCore() throws {
+        let count = 2_000
+        let items = (0..<count).map { index in
+            let port = index == 1_234 ? 70_000 : 80
+            return #"{"metadata":{"name":"svc\#(index)","namespace":"ns"},"spec":{"clusterIP":"10.96.\#(index / 256).\#(index % 256)","ports":[{"port":\#(port)}]}}"#
+        }
+        let body = Array(#"{"kind":"ServiceList","metadata":{"resourceVersion":"7"},"items":[\#(items.joined(separator: ","))]}"#.utf8)
+        let list = try APIList.decode(body, kind: "Service", source: "list")
+        let names = list.objects.compactMap { object -> String? in
+            if case .service(let service) = object { return service.metadata.name }
+            return nil
+        }
+        #expect(names == (0..<count).filter { $0 != 1_234 }.map { "svc\($0)" })
+        #expect(list.rejected.map(\.description) == [
+            "list: Service ns/svc1234: spec.ports[0].port: Invalid value: 70000: must be between 1 and 65535, inclusive",
+        ])
+    }
+
+    /// A manifest file that opens an object is JSON, read as strictly as the API's JSON.
+    @Test func aJSONManifestIsReadAsJSON() throws {
+        let json = #"{"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "default"}, "spec": {"clusterIP": "10.96.0.10", "ports": [{"port": 80}]}}"#
+        let yaml = "apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: default}\nspec: {clusterIP: 10.96.0.10, ports: [{port: 80}]}\n"
+        let fromJSON = try ManifestLoader.load(bytes: Array(json.utf8), file: "web.json")
+        #expect(fromJSON.services == (try ManifestLoader.load(bytes: Array(yaml.utf8), file: "web.yaml")).services)
+        #expect(fromJSON.services.count == 1)
+        let trailingComma = json.replacingOccurrences(of: "80}]", with: "80},]")
+        let thrown = #expect(throws: ManifestErrors.self) {
+            _ = try ManifestLoader.load(bytes: Array(trailingComma.utf8), file: "web.json")
+        }
+        #expect(thrown?.errors.map(\.description) == ["web.json:1:153: invalid JSON: trailing comma before ']'"])
+    }
+
     @Test func valuesBecomeScalarsOfTheirType() throws {
         let root = try JSONReader.parse(Array(#"{"s": "80", "n": 80, "f": 1.5e2, "t": true, "z": null, "e": "\u00e9\ud83d\ude00\n\/"}"#.utf8))
         #expect(root["s"]?.scalar?.resolved == .string("80"))
@@ -99,6 +161,18 @@ import Testing
     func aLineThatIsNoEventThrows(_ line: String) {
         #expect(throws: ManifestErrors.self) {
             _ = try WatchEvent.decode(line: Array(line.utf8), kind: "Service", source: "watch")
+        }
+    }
+}
+
+extension YAMLNode {
+    /// The node's content and position as text, to compare two trees.
+    var shape: String {
+        switch content {
+        case .scalar(let scalar): return "\(line):\(column) \(scalar.text)"
+        case .sequence(let items): return "\(line):\(column) [\(items.map(\.shape).joined(separator: ", "))]"
+        case .mapping(let entries):
+            return "\(line):\(column) {\(entries.map { "\($0.key)@\($0.keyLine): \($0.value.shape)" }.joined(separator: ", "))}"
         }
     }
 }

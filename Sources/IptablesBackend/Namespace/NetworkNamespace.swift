@@ -121,19 +121,31 @@ public struct NetworkNamespace: Sendable, Hashable {
         return try box.withLock { $0! }.get()
     }
 
-    /// Starts `body` on a new thread inside the namespace and returns at once; `body` does
-    /// not run if the thread cannot enter the namespace.
-    public func spawn(_ body: @escaping @Sendable () -> Void) {
+    /// Starts `body` on a new thread inside the namespace, and returns once the thread is
+    /// in it; throws, and `body` never runs, when the thread cannot enter it.
+    public func spawn(_ body: @escaping @Sendable () -> Void) throws(NamespaceError) {
+        let entered = Mutex<Swift.Result<Void, NamespaceError>?>(nil)
+        let decided = DispatchSemaphore(value: 0)
         let thread = Thread {
-            guard (try? self.enterOnThisThread()) != nil else { return }
+            do throws(NamespaceError) {
+                try self.enterOnThisThread()
+            } catch {
+                entered.withLock { $0 = .failure(error) }
+                decided.signal()
+                return
+            }
+            entered.withLock { $0 = .success(()) }
+            decided.signal()
             body()
         }
         thread.start()
+        decided.wait()
+        try entered.withLock { $0! }.get()
     }
 }
 
 /// A namespace could not be created, entered or used.
-public struct NamespaceError: Error, CustomStringConvertible {
+public struct NamespaceError: Error, Sendable, CustomStringConvertible {
     public var operation: String
     public var namespace: String
     public var reason: String

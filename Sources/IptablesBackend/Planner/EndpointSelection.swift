@@ -14,8 +14,8 @@ public struct EndpointSelection: Hashable, Sendable {
     public var local: [ServiceEndpoint] = []
     /// The union of the two sets that are in use: every endpoint that gets a KUBE-SEP chain.
     public var reachable: [ServiceEndpoint] = []
-    /// Whether any endpoint anywhere is ready, or serving while terminating. Without one the
-    /// service port gets REJECT rules and no nat chains.
+    /// Whether any endpoint anywhere can serve (``ServiceEndpoint/canServe``). Without one
+    /// the service port gets REJECT rules and no nat chains.
     public var hasEndpoints = false
 
     /// - Parameters:
@@ -25,6 +25,7 @@ public struct EndpointSelection: Hashable, Sendable {
     ///     policy Local on an externally accessible port).
     public init(endpoints: [ServiceEndpoint], usesCluster: Bool, usesLocal: Bool, node: ProxyNode,
                 useNodeHints: Bool) {
+        hasEndpoints = endpoints.contains { $0.canServe }
         var topology: Topology = .none
         if usesCluster {
             topology = Topology(endpoints, node: node, useNodeHints: useNodeHints)
@@ -36,7 +37,6 @@ public struct EndpointSelection: Hashable, Sendable {
             if cluster.isEmpty {
                 cluster = endpoints.filter { $0.isServing && $0.isTerminating }
             }
-            hasEndpoints = !cluster.isEmpty
         }
         guard usesLocal else {
             reachable = cluster
@@ -47,10 +47,8 @@ public struct EndpointSelection: Hashable, Sendable {
         var hasLocalServingTerminating = false
         for endpoint in endpoints {
             if endpoint.isReady {
-                hasEndpoints = true
                 if endpoint.nodeName == node.name { hasLocalReady = true }
             } else if endpoint.isServing && endpoint.isTerminating {
-                hasEndpoints = true
                 if endpoint.nodeName == node.name { hasLocalServingTerminating = true }
             }
         }

@@ -5,15 +5,20 @@ import ServiceModel
 /// whose rules differ are reported, and the shared dispatch chains are rebuilt only when a
 /// port's capture rules changed. The ruleset it holds is always the one
 /// ``RulePlanner/plan(_:)`` would give for the same catalog.
+///
+/// It keeps the rules planned for each port, not the ports' endpoints: whoever feeds it
+/// changes holds those already (a node agent's object store), and hands them over again in
+/// the rare step that needs every port (see ``update(_:removed:allPorts:)``).
 public struct IncrementalPlanner: Sendable {
     public let planner: RulePlanner
     /// The current plan.
     public private(set) var ruleset: Ruleset
 
-    private var entries: [ServicePortName: ServicePortEndpoints] = [:]
     private var parts: [ServicePortName: ServicePortRules] = [:]
     /// Planned ports in ServicePortName order.
     private var order: [ServicePortName] = []
+    /// The endpoints of the planner's family each port has, and their sum: past
+    /// ``RulePlanner/largeClusterEndpointThreshold`` endpoint rules lose their comments.
     private var endpointCounts: [ServicePortName: Int] = [:]
     private var endpointTotal = 0
     private var largeCluster = false
@@ -29,29 +34,29 @@ public struct IncrementalPlanner: Sendable {
     public init(planner: RulePlanner, catalog: ServiceCatalog) {
         self.planner = planner
         self.ruleset = Ruleset(family: planner.settings.family, tables: [])
-        for entry in catalog.servicePorts { record(entry) }
+        for entry in catalog.servicePorts { count(entry) }
         largeCluster = endpointTotal > RulePlanner.largeClusterEndpointThreshold
-        replanAll()
+        replanAll(catalog.servicePorts)
     }
 
-    private mutating func record(_ entry: ServicePortEndpoints) {
+    private mutating func count(_ entry: ServicePortEndpoints) {
         let family = planner.settings.family
         let count = entry.service.clusterIP(for: family) == nil ? 0 : entry.endpoints.count { $0.address.family == family }
         endpointTotal += count - (endpointCounts[entry.name] ?? 0)
         endpointCounts[entry.name] = count
-        entries[entry.name] = entry
     }
 
     private mutating func forget(_ name: ServicePortName) {
         endpointTotal -= endpointCounts[name] ?? 0
         endpointCounts[name] = nil
-        entries[name] = nil
     }
 
-    private mutating func replanAll() {
+    private mutating func replanAll(_ ports: [ServicePortEndpoints]) {
         parts = [:]
-        for (name, entry) in entries {
-            if let rules = ServicePortRules.plan(entry, settings: planner.settings, largeCluster: largeCluster) { parts[name] = rules }
+        for entry in ports {
+            if let rules = ServicePortRules.plan(entry, settings: planner.settings, largeCluster: largeCluster) {
+                parts[entry.name] = rules
+            }
         }
         reassemble()
     }
@@ -65,23 +70,31 @@ public struct IncrementalPlanner: Sendable {
 
     /// Plans the change: `changed` are the new states of service ports (new or updated),
     /// `removed` the ports that are gone. Returns the chains to write and delete.
-    public mutating func update(_ changed: [ServicePortEndpoints], removed: [ServicePortName] = []) -> RulesetChanges {
+    ///
+    /// `allPorts` gives every port's new state (the full catalog's ports, `changed` among
+    /// them); it is called only when the change moves the cluster across the large-cluster
+    /// threshold, where every endpoint rule's comment comes or goes.
+    public mutating func update(_ changed: [ServicePortEndpoints], removed: [ServicePortName] = [],
+                                allPorts: () -> [ServicePortEndpoints]) -> RulesetChanges {
         for name in removed { forget(name) }
-        for entry in changed { record(entry) }
+        for entry in changed { count(entry) }
         let nowLarge = endpointTotal > RulePlanner.largeClusterEndpointThreshold
         if nowLarge != largeCluster {
-            // Every endpoint rule's comment comes or goes: plan everything again.
             largeCluster = nowLarge
             let before = ruleset
-            replanAll()
+            replanAll(allPorts())
             return ruleset.diff(from: before)
         }
+        let changedByName = Dictionary(changed.map { ($0.name, $0) }, uniquingKeysWith: { _, last in last })
         var written: Set<ChainName> = []
         var deleted: Set<ChainName> = []
         var dispatchChanged = false
-        for name in Set(changed.map(\.name)).union(removed) {
+        // Planned through copies of the settings: a closure capturing `self` would copy the
+        // whole plan, and the splice below would then copy the nat table to write into it.
+        let (settings, largeCluster) = (planner.settings, largeCluster)
+        for name in Set(changedByName.keys).union(removed) {
             let old = parts[name]
-            let new = entries[name].flatMap { ServicePortRules.plan($0, settings: planner.settings, largeCluster: largeCluster) }
+            let new = changedByName[name].flatMap { ServicePortRules.plan($0, settings: settings, largeCluster: largeCluster) }
             if old?.natServices != new?.natServices || old?.natNodePorts != new?.natNodePorts
                 || old?.filterServices != new?.filterServices || old?.filterExternalServices != new?.filterExternalServices
                 || old?.filterNodePorts != new?.filterNodePorts || old?.filterProxyFirewall != new?.filterProxyFirewall {
@@ -107,7 +120,7 @@ public struct IncrementalPlanner: Sendable {
         }
         // Only per-service chains changed: splice each port's block of chains in place.
         if let nat = ruleset.tables.firstIndex(where: { $0.table == .nat }) {
-            for name in Set(changed.map(\.name)) {
+            for name in changedByName.keys {
                 guard let index = position[name] else { continue }
                 let start = Self.fixedNatChains + blockSizes.prefixSum(index)
                 let oldCount = blockSizes.value(at: index)

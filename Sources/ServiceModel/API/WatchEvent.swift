@@ -36,7 +36,7 @@ public struct WatchEvent: Sendable {
         do {
             root = try JSONReader.parse(line)
         } catch {
-            throw ManifestErrors([.malformed(file: source, line: error.line, column: error.column, problem: error.problem)])
+            throw ManifestErrors([.malformed(file: source, format: .json, line: error.line, column: error.column, problem: error.problem)])
         }
         let eventObject = ObjectDescription(kind: "WatchEvent", namespace: nil, name: nil, document: 1, line: 1, isNamed: false)
         var reader = FieldReader()

@@ -69,7 +69,7 @@ public struct Kubeconfig: Hashable, Sendable {
         do {
             try YAMLReader.forEachDocument(in: bytes) { document in if root == nil { root = document.root } }
         } catch {
-            throw ManifestErrors([.malformed(file: file, line: error.line, column: error.column, problem: error.problem)])
+            throw ManifestErrors([.malformed(file: file, format: .yaml, line: error.line, column: error.column, problem: error.problem)])
         }
         var config = Kubeconfig()
         var reader = FieldReader()

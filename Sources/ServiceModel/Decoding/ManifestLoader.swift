@@ -42,14 +42,26 @@ public enum ManifestLoader {
     static func load(bytes: [UInt8], file: String, seen: inout [String: String]) throws(ManifestErrors) -> Manifests {
         var manifests = Manifests()
         var errors: [ManifestError] = []
-        do {
-            try YAMLReader.forEachDocument(in: bytes) { document in
-                guard let root = document.root, !root.isNull else { return }
-                read(root, document: document.index, file: file, into: &manifests, &errors)
+        if JSONReader.looksLikeJSON(bytes) {
+            // JSON is read as JSON, strictly: YAML would take a trailing comma or a comment.
+            do {
+                let root = try JSONReader.parse(bytes)
+                if !root.isNull { read(root, document: 1, file: file, into: &manifests, &errors) }
+            } catch {
+                throw ManifestErrors([.malformed(file: file, format: .json, line: error.line, column: error.column,
+                                                 problem: error.problem)])
             }
-        } catch {
-            // A stream that is not YAML is reported alone: what came before it is not used.
-            throw ManifestErrors([.malformed(file: file, line: error.line, column: error.column, problem: error.problem)])
+        } else {
+            do {
+                try YAMLReader.forEachDocument(in: bytes) { document in
+                    guard let root = document.root, !root.isNull else { return }
+                    read(root, document: document.index, file: file, into: &manifests, &errors)
+                }
+            } catch {
+                // A stream that is not YAML is reported alone: what came before it is not used.
+                throw ManifestErrors([.malformed(file: file, format: .yaml, line: error.line, column: error.column,
+                                                 problem: error.problem)])
+            }
         }
         errors += duplicates(in: manifests, file: file, seen: &seen)
         guard errors.isEmpty else { throw ManifestErrors(errors) }

@@ -2,16 +2,29 @@
 /// only used inside ``JSONReader/parse(_:)``'s `withUnsafeBufferPointer`.
 struct JSONScanner {
     private let bytes: UnsafeBufferPointer<UInt8>
-    private var offset = 0
+    private(set) var offset = 0
     private var line = 1
     private var lineStart = 0
     /// Deeper nesting than this is refused rather than risking the stack: the parse is
     /// recursive, and a task's thread has a small stack. API objects nest a few levels
     /// (managedFields' field sets perhaps twenty).
     static let maximumDepth = 100
+    /// The top-level key whose array is not parsed but only delimited (see
+    /// ``JSONReader/parse(_:deferringArrayAt:)``), and where its elements lie.
+    private var deferredKey: String?
+    private(set) var deferredElements: [JSONSpan]?
 
-    init(_ bytes: UnsafeBufferPointer<UInt8>) {
+    init(_ bytes: UnsafeBufferPointer<UInt8>, deferringArrayAt key: String? = nil) {
         self.bytes = bytes
+        deferredKey = key
+    }
+
+    /// A scanner placed at the start of `span`, read from the same input.
+    init(_ bytes: UnsafeBufferPointer<UInt8>, at span: JSONSpan) {
+        self.bytes = bytes
+        offset = span.start
+        line = span.line
+        lineStart = span.lineStart
     }
 
     var atEnd: Bool { offset >= bytes.count }
@@ -64,13 +77,8 @@ struct JSONScanner {
     }
 
     private mutating func object(depth: Int) throws(JSONSyntaxError) -> [YAMLMappingEntry] {
-        offset += 1
         var entries: [YAMLMappingEntry] = []
-        skipSpace()
-        if offset < bytes.count, bytes[offset] == UInt8(ascii: "}") {
-            offset += 1
-            return entries
-        }
+        if open(closing: UInt8(ascii: "}")) { return entries }
         while true {
             skipSpace()
             guard offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") else {
@@ -80,20 +88,24 @@ struct JSONScanner {
             let key = try string()
             skipSpace()
             try expect(UInt8(ascii: ":"), "':' after a key")
-            entries.append(YAMLMappingEntry(key: key, keyLine: keyLine, value: try value(depth: depth + 1)))
+            skipSpace()
+            let value: YAMLNode
+            if depth == 0, key == deferredKey, offset < bytes.count, bytes[offset] == UInt8(ascii: "[") {
+                let (line, column) = (self.line, offset - lineStart + 1)
+                deferredElements = try elementSpans(depth: depth + 2)
+                value = YAMLNode(content: .sequence([]), line: line, column: column)
+            } else {
+                value = try self.value(depth: depth + 1)
+            }
+            entries.append(YAMLMappingEntry(key: key, keyLine: keyLine, value: value))
             skipSpace()
             if try endOrComma(UInt8(ascii: "}")) { return entries }
         }
     }
 
     private mutating func array(depth: Int) throws(JSONSyntaxError) -> [YAMLNode] {
-        offset += 1
         var items: [YAMLNode] = []
-        skipSpace()
-        if offset < bytes.count, bytes[offset] == UInt8(ascii: "]") {
-            offset += 1
-            return items
-        }
+        if open(closing: UInt8(ascii: "]")) { return items }
         while true {
             items.append(try value(depth: depth + 1))
             skipSpace()
@@ -101,8 +113,83 @@ struct JSONScanner {
         }
     }
 
+    /// Delimits the elements of the array the cursor is on, without parsing them: only
+    /// strings and brackets are followed. An element that is not valid JSON is found when
+    /// its span is parsed.
+    private mutating func elementSpans(depth: Int) throws(JSONSyntaxError) -> [JSONSpan] {
+        var spans: [JSONSpan] = []
+        if open(closing: UInt8(ascii: "]")) { return spans }
+        while true {
+            skipSpace()
+            let (start, line, lineStart) = (offset, self.line, self.lineStart)
+            try skipElement()
+            spans.append(JSONSpan(start: start, end: offset, line: line, lineStart: lineStart, depth: depth))
+            skipSpace()
+            if try endOrComma(UInt8(ascii: "]")) { return spans }
+        }
+    }
+
+    /// Moves past one array element: to the bracket that closes it, or, for a scalar, to
+    /// the next comma, bracket or space.
+    private mutating func skipElement() throws(JSONSyntaxError) {
+        var nesting = 0
+        while offset < bytes.count {
+            switch bytes[offset] {
+            case UInt8(ascii: "\""):
+                try skipString()
+                if nesting == 0 { return }
+                continue
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                nesting += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                if nesting == 0 { return }
+                nesting -= 1
+                if nesting == 0 {
+                    offset += 1
+                    return
+                }
+            case UInt8(ascii: ","), 0x20, 0x09, 0x0D, 0x0A:
+                if nesting == 0 { return }
+                if bytes[offset] == 0x0A {
+                    line += 1
+                    lineStart = offset + 1
+                }
+            default:
+                break
+            }
+            offset += 1
+        }
+    }
+
+    /// Moves past a string, its escapes unread; the cursor is on its opening quote.
+    private mutating func skipString() throws(JSONSyntaxError) {
+        offset += 1
+        while offset < bytes.count {
+            switch bytes[offset] {
+            case UInt8(ascii: "\""):
+                offset += 1
+                return
+            case UInt8(ascii: "\\"):
+                offset += 2
+            default:
+                offset += 1
+            }
+        }
+        throw error("unterminated string")
+    }
+
     /// After a member: `close` ends the container (true); a comma must be followed by
     /// another member, not by `close` (a trailing comma).
+    /// Steps over the opening bracket the cursor is on and any space after it; when the
+    /// container is empty, over its `closing` bracket too, and answers true.
+    private mutating func open(closing: UInt8) -> Bool {
+        offset += 1
+        skipSpace()
+        guard offset < bytes.count, bytes[offset] == closing else { return false }
+        offset += 1
+        return true
+    }
+
     private mutating func endOrComma(_ close: UInt8) throws(JSONSyntaxError) -> Bool {
         guard offset < bytes.count else { throw error("unexpected end of input, expected ',' or '\(Character(Unicode.Scalar(close)))'") }
         if bytes[offset] == close {

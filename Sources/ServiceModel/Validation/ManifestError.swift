@@ -38,8 +38,8 @@ public struct ObjectDescription: Hashable, Sendable, CustomStringConvertible {
 public enum ManifestError: Error, Hashable, Sendable, CustomStringConvertible {
     /// A file or directory could not be read.
     case unreadable(file: String, reason: String)
-    /// A file is not well-formed YAML or JSON.
-    case malformed(file: String, line: Int, column: Int, problem: String)
+    /// A file is not well-formed YAML or JSON (`format` says which it was read as).
+    case malformed(file: String, format: Format, line: Int, column: Int, problem: String)
     /// An object breaks a rule for one of its fields.
     case invalidField(file: String, object: ObjectDescription, FieldError)
 
@@ -47,17 +47,24 @@ public enum ManifestError: Error, Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .unreadable(let file, let reason):
             return "\(file): cannot read: \(reason)"
-        case .malformed(let file, let line, let column, let problem):
-            return "\(file):\(line):\(column): invalid YAML: \(problem)"
+        case .malformed(let file, let format, let line, let column, let problem):
+            return "\(file):\(line):\(column): invalid \(format.rawValue): \(problem)"
         case .invalidField(let file, let object, let error):
             return "\(file): \(object): \(error)"
         }
     }
 
+    /// What a stream was read as: JSON when its first character opens an object, as
+    /// kubectl decides, else YAML.
+    public enum Format: String, Hashable, Sendable {
+        case yaml = "YAML"
+        case json = "JSON"
+    }
+
     /// The file the problem is in.
     public var file: String {
         switch self {
-        case .unreadable(let file, _), .malformed(let file, _, _, _), .invalidField(let file, _, _):
+        case .unreadable(let file, _), .malformed(let file, _, _, _, _), .invalidField(let file, _, _):
             return file
         }
     }

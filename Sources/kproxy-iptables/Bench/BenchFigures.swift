@@ -91,5 +91,6 @@ enum ProcessMemory {
 
 /// Progress lines on standard error, so standard output holds only the figures.
 func benchProgress(_ message: String) {
-    FileHandle.standardError.write(Data("bench: \(message)\n".utf8))
+    var error = StandardStream.error
+    error.write("bench: \(message)\n")
 }

@@ -7,7 +7,9 @@ import Dispatch
 /// and in parallel, into its own copy of `initial`; returns the runs' accumulators in order.
 /// Small counts make one run, folded on this thread, where threads would cost more than
 /// they save.
-func concurrentRuns<Accumulator: Sendable>(count: Int, minimumPerRun: Int = 512, initial: Accumulator,
+///
+/// Shared by the model (decoding an API server's list) and the planners.
+public func concurrentRuns<Accumulator: Sendable>(count: Int, minimumPerRun: Int = 512, initial: Accumulator,
                                            _ fold: @Sendable (inout Accumulator, Int) -> Void) -> [Accumulator] {
     let runs = Swift.max(1, Swift.min(ProcessInfoCores.active, count / minimumPerRun))
     var accumulators = [Accumulator](repeating: initial, count: runs)
@@ -28,8 +30,8 @@ func concurrentRuns<Accumulator: Sendable>(count: Int, minimumPerRun: Int = 512,
 }
 
 /// The number of cores this process may run on.
-enum ProcessInfoCores {
-    static let active: Int = {
+public enum ProcessInfoCores {
+    public static let active: Int = {
         #if canImport(Glibc)
         return Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
         #else

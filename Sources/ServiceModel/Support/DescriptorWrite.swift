@@ -4,7 +4,9 @@ import Glibc
 
 /// Writes all of `bytes` to `descriptor`, going on after short writes and EINTR. Returns
 /// the errno of the write that failed, or `nil` when everything was written.
-func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) -> Int32? {
+///
+/// Shared by the libiptc helper's wire and the command line's output streams.
+public func writeAll(_ bytes: UnsafeRawBufferPointer, to descriptor: Int32) -> Int32? {
     var offset = 0
     while offset < bytes.count {
         let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)

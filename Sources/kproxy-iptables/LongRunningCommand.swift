@@ -1,0 +1,17 @@
+/// A command that may run for days rather than seconds (the agent, `sync --watch`): its
+/// process is set up for a steady footprint rather than for one burst of work.
+///
+/// Its conformances are never actor-isolated (`SendableMetatype`), so checking a parsed
+/// command for it on the main actor leaves the command free to run off it.
+protocol LongRunningCommand: SendableMetatype {
+    /// Whether this invocation runs until it is stopped.
+    var runsLong: Bool { get }
+}
+
+extension Agent: LongRunningCommand {
+    var runsLong: Bool { true }
+}
+
+extension Sync: LongRunningCommand {
+    var runsLong: Bool { watch }
+}
