@@ -2,11 +2,12 @@ import ArgumentParser
 import IptablesBackend
 import ServiceModel
 
-/// `--backend auto|libiptc|restore`: how rules reach the kernel.
+/// `--backend auto|libiptc|restore`: how rules reach the kernel, and how they are read back.
 struct BackendOptions: ParsableArguments {
     @Option(help: ArgumentHelp("""
-        How to apply: libiptc (legacy iptables hosts), restore (iptables-nft-restore, for nft hosts) \
-        or auto (detect the host's iptables mode, as kube-proxy's wrappers do).
+        How rules are written and read back: libiptc (legacy iptables hosts), restore \
+        (iptables-nft-restore and -save, for nft hosts) or auto (detect the host's iptables \
+        mode, as kube-proxy's wrappers do).
         """, valueName: "backend"))
     var backend: BackendChoice = .auto
 

@@ -13,21 +13,32 @@ struct Diff: ParsableCommand {
             Prints nothing when they agree; otherwise one block per chain, like `git diff`: `-` \
             lines are in the kernel only, `+` lines in the plan only. Changes nothing.
 
-            Reads the tables through libiptc (legacy iptables).
+            Reads the tables the way `sync` writes them (see --backend): through libiptc on a \
+            legacy host, with iptables-nft-save on an nft host.
+
+            With --exit-code it exits with status 1 when it printed differences, as \
+            `git diff --exit-code` does, so a script can tell a node that drifted from one that \
+            did not. A failure to read the kernel also exits with 1, but prints nothing on \
+            standard output and its reason on standard error.
             """
     )
 
     @OptionGroup var input: InputOptions
     @OptionGroup var node: NodeOptions
+    @OptionGroup var backend: BackendOptions
+
+    @Flag(help: "Exit with status 1 when the kernel differs from the plan.")
+    var exitCode = false
 
     func run() throws {
         let plan = try node.plan(input)
+        let applier = try backend.applier(family: plan.ruleset.family)
         let difference = try reportingKernelErrors { () throws(IptablesError) in
-            let installed = try LibiptcApplier().installed(family: plan.ruleset.family)
-            return try KernelDiff(installed: installed, desired: plan.ruleset)
+            try KernelDiff(installed: applier.installed(family: plan.ruleset.family), desired: plan.ruleset)
         }
         var output = StandardStream.output
         output.write(difference.text)
+        if exitCode && !difference.isEmpty { throw ExitCode(1) }
     }
 }
 
@@ -47,6 +58,9 @@ struct Cleanup: ParsableCommand {
     var ipFamily: IPFamily?
 
     @OptionGroup var backend: BackendOptions
+
+    @Flag(help: "Exit with status 1 when the kernel differs from the plan.")
+    var exitCode = false
 
     func run() throws {
         for family in ipFamily.map({ [$0] }) ?? [.ipv4, .ipv6] {

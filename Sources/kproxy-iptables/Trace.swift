@@ -31,6 +31,7 @@ struct Trace: ParsableCommand {
 
     @OptionGroup var input: InputOptions
     @OptionGroup var node: NodeOptions
+    @OptionGroup var backend: BackendOptions
 
     @Option(help: ArgumentHelp("The packet's source address.", valueName: "ip"))
     var from: String
@@ -87,9 +88,9 @@ struct Trace: ParsableCommand {
         var ruleset = plan.ruleset
         var builtins: [Table: [String: [Rule]]]?
         if live {
-            (ruleset, builtins) = try reportingKernelErrors { () throws(IptablesError) in
-                try LiveRules.read(family: ruleset.family)
-            }
+            let applier = try backend.applier(family: ruleset.family)
+            let live = try reportingKernelErrors { () throws(IptablesError) in try LiveRules.read(family: ruleset.family, applier: applier) }
+            (ruleset, builtins) = (live.ruleset, live.builtins)
         }
         let entry: TracedPacket.Entry
         let detector = settings.localTrafficDetector

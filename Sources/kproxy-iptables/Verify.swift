@@ -20,6 +20,7 @@ struct Verify: ParsableCommand {
 
     @OptionGroup var input: InputOptions
     @OptionGroup var node: NodeOptions
+    @OptionGroup var backend: BackendOptions
 
     @Flag(help: "Verify the kernel's current tables instead of the planned rules.")
     var live = false
@@ -29,7 +30,9 @@ struct Verify: ParsableCommand {
         var ruleset = plan.ruleset
         var builtins: [Table: [String: [Rule]]]?
         if live {
-            (ruleset, builtins) = try reportingKernelErrors { () throws(IptablesError) in try LiveRules.read(family: ruleset.family) }
+            let applier = try backend.applier(family: ruleset.family)
+            let live = try reportingKernelErrors { () throws(IptablesError) in try LiveRules.read(family: ruleset.family, applier: applier) }
+            (ruleset, builtins) = (live.ruleset, live.builtins)
         }
         let (mismatches, flows) = RulesetVerifier(settings: plan.settings).verify(ruleset, catalog: plan.input.catalog,
                                                                                    builtinRules: builtins)

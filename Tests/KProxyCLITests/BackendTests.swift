@@ -57,6 +57,52 @@ struct BackendTests {
         }
     }
 
+    /// After a sync through iptables-nft-restore, `diff`, `verify --live` and `trace --live`
+    /// read those tables (libiptc sees only the empty legacy ones), and `diff --exit-code`
+    /// tells drift from agreement.
+    @Test func nftTablesAreWhatDiffTraceAndVerifyRead() throws {
+        try NetworkNamespace.with { namespace in
+            let input = ["-f", packagePath("Fixtures/cases/overall-mixed")]
+            let synced = try cli(["sync", "--backend", "restore"] + input, in: namespace)
+            try #require(synced.status == 0, "\(synced.stderr)")
+            let agreed = try cli(["diff", "--exit-code"] + input, in: namespace)
+            #expect(agreed.status == 0 && agreed.stdout == "", "\(agreed.stdout)\(agreed.stderr)")
+            #expect(agreed.stderr.contains("backend restore"), "\(agreed.stderr)")
+            let verified = try cli(["verify", "--live"] + input, in: namespace)
+            #expect(verified.status == 0 && verified.stdout.contains("flows checked"), "\(verified.stdout)\(verified.stderr)")
+            let packet = ["--from", "10.244.1.5", "--to", "10.96.200.11:80"]
+            let planned = try cli(["trace"] + input + packet, in: namespace)
+            let live = try cli(["trace", "--live"] + input + packet, in: namespace)
+            #expect(live.status == 0 && live.stdout == planned.stdout && live.stdout.contains("DNAT"), "\(live.stdout)\(live.stderr)")
+
+            let nat = try namespace.run(["iptables-nft-save", "-t", "nat"]).check().stdout
+            let service = try #require(nat.split(separator: "\n").first { $0.hasPrefix(":KUBE-SVC-") }?.dropFirst().prefix { $0 != " " })
+            try namespace.run(["iptables-nft", "-t", "nat", "-F", String(service)]).check()
+            let drifted = try cli(["diff", "--exit-code"] + input, in: namespace)
+            #expect(drifted.status == 1 && drifted.stdout.contains("@@ nat \(service) @@"), "\(drifted.stdout)\(drifted.stderr)")
+            #expect(try cli(["diff"] + input, in: namespace).status == 0, "without --exit-code, differences are not a failure")
+        }
+    }
+
+    /// A rule another tool wrote that we cannot read stops `verify --live` and `trace --live`
+    /// with the rule named, on either kind of host: it could decide any packet's fate.
+    @Test(arguments: [("iptables-nft", "restore"), ("iptables-legacy", "libiptc")])
+    func unreadableRulesAreListedNotSkipped(tool: String, backend: String) throws {
+        try NetworkNamespace.with { namespace in
+            let input = ["-f", packagePath("Fixtures/cases/kube-dns"), "--backend", backend]
+            let synced = try cli(["sync"] + input, in: namespace)
+            try #require(synced.status == 0, "\(synced.stderr)")
+            try namespace.run([tool, "-w", "-A", "FORWARD", "-o", "eth9", "-j", "DROP"],
+                              environment: ["XTABLES_LOCKFILE": privateLock]).check()
+            for command in [["verify", "--live"], ["trace", "--live", "--from", "10.244.1.5", "--to", "10.96.0.10:53/udp"]] {
+                let result = try cli(command + input, in: namespace)
+                #expect(result.status == 1 && result.stdout == "", "\(result.stdout)")
+                #expect(result.stderr.contains("1 rule(s) kproxy-iptables cannot read") && result.stderr.contains("filter -A FORWARD"),
+                        "\(result.stderr)")
+            }
+        }
+    }
+
     @Test func watchAppliesChangesAndRecoversAFlushedTable() throws {
         let fixture = "Fixtures/cases/sequence-add-endpoint"
         try NetworkNamespace.with { namespace in

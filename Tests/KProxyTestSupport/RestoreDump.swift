@@ -1,3 +1,5 @@
+import IptablesBackend
+
 /// iptables-restore text read back into words, for checking rendered text by meaning: the
 /// same comparison kube-proxy-compatible output is judged by (chain declarations as a set,
 /// each chain's rules in order, except the dispatch chains whose service blocks kube-proxy
@@ -58,44 +60,9 @@ public struct RestoreDump: Equatable, Sendable {
         if current != nil { throw ParseError(line: 0, message: "table without COMMIT at the end") }
     }
 
-    /// Splits a line into words as a POSIX shell (and iptables-restore) does: double and
-    /// single quotes group, a backslash escapes the next character.
+    /// Splits a line into words as iptables-restore does (``ShellWords``).
     public static func split(_ line: String) throws(ParseError) -> [String] {
-        var words: [String] = []
-        var word = ""
-        var inWord = false
-        var quote: Character?
-        var escaped = false
-        for character in line {
-            if escaped {
-                word.append(character)
-                escaped = false
-                continue
-            }
-            if character == "\\" && quote != "'" {
-                escaped = true
-                inWord = true
-                continue
-            }
-            if let open = quote {
-                if character == open { quote = nil } else { word.append(character) }
-                continue
-            }
-            if character == "\"" || character == "'" {
-                quote = character
-                inWord = true
-            } else if character == " " || character == "\t" {
-                if inWord { words.append(word) }
-                word = ""
-                inWord = false
-            } else {
-                word.append(character)
-                inWord = true
-            }
-        }
-        if quote != nil || escaped { throw ParseError(line: 0, message: "unterminated quote in '\(line)'") }
-        if inWord { words.append(word) }
-        return words
+        do { return try ShellWords.split(line) } catch { throw ParseError(line: 0, message: error.description) }
     }
 
     static let dispatchChains: Set<String> = [

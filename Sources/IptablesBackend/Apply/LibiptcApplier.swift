@@ -129,13 +129,13 @@ public struct LibiptcApplier: RulesetApplier {
     }
 
     public func installed(family: IPFamily) throws(IptablesError) -> InstalledRules {
-        var installed = InstalledRules(family: family)
+        var installed = InstalledRules(family: family, reader: .libiptc)
         for table in [Table.filter, .nat] {
             installed.tables[table] = try LibiptcTable.locked(family: family, table: table, lockPath: lockPath,
                                                               lockTimeout: lockTimeout) { (kernel) throws(IptablesError) in
-                var chains: [String: [KernelEntry]] = [:]
+                var chains: [String: [InstalledRule]] = [:]
                 for name in kernel.chainNames() where kernel.isBuiltin(name) || ChainName.isOwned(name) {
-                    chains[name] = kernel.entries(of: name)
+                    chains[name] = kernel.entries(of: name).map(InstalledRule.entry)
                 }
                 return chains
             }
@@ -158,16 +158,5 @@ public struct LibiptcApplier: RulesetApplier {
             }
         }
         throw .tableBusy(family: family, table: table, attempts: maxAttempts)
-    }
-}
-
-/// The rules the kernel holds in our chains and in the built-in chains, per table.
-public struct InstalledRules: Sendable {
-    public var family: IPFamily
-    /// Table → chain name → entries, for the built-in chains and the chains we own.
-    public var tables: [Table: [String: [KernelEntry]]] = [:]
-
-    public init(family: IPFamily) {
-        self.family = family
     }
 }

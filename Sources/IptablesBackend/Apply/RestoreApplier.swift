@@ -17,13 +17,17 @@ public struct RestoreApplier: RulesetApplier {
     /// What the tables hold now, as `iptables-save` prints it.
     struct SavedTable {
         var chains: Set<String> = []
+        /// The built-in chains: those declared with a policy rather than `-`.
+        var builtins: Set<String> = []
         /// Each chain's rules as `iptables-save` prints them, without `-A CHAIN `.
         var rules: [String: [String]] = [:]
 
         init(_ text: String) {
             for line in text.split(separator: "\n") {
                 if line.hasPrefix(":") {
-                    chains.insert(String(line.dropFirst().prefix { $0 != " " }))
+                    let words = line.dropFirst().split(separator: " ")
+                    chains.insert(String(words[0]))
+                    if words.count > 1, words[1] != "-" { builtins.insert(String(words[0])) }
                 } else if line.hasPrefix("-A ") {
                     let rest = line.dropFirst(3)
                     let chain = String(rest.prefix { $0 != " " })
@@ -197,8 +201,19 @@ public struct RestoreApplier: RulesetApplier {
         return SyncReport(family: family, tables: reports)
     }
 
+    /// Reads every table with the save tool of this applier's mode: the tables its restores
+    /// wrote, which libiptc does not see on an nft host.
     public func installed(family: IPFamily) throws(IptablesError) -> InstalledRules {
-        throw .tool(command: IptablesTool(mode: mode, family: family).name("save"), status: 1,
-                    output: "reading rules back byte for byte needs the libiptc backend (a legacy iptables host)")
+        let tool = IptablesTool(mode: mode, family: family)
+        var installed = InstalledRules(family: family, reader: .saveTool(tool.name("save")))
+        for table in [Table.filter, .nat] {
+            let saved = try saved(tool, table)
+            var chains: [String: [InstalledRule]] = [:]
+            for name in saved.chains where saved.builtins.contains(name) || ChainName.isOwned(name) {
+                chains[name] = (saved.rules[name] ?? []).map(InstalledRule.saved)
+            }
+            installed.tables[table] = chains
+        }
+        return installed
     }
 }

@@ -22,38 +22,45 @@ public struct KernelDiff: Sendable {
 
     public var isEmpty: Bool { chains.isEmpty }
 
+    /// What read the kernel's rules, named in the header.
+    public var reader: InstalledRules.Reader
+
     /// Compares what `installed` holds with `desired`: every planned chain, stale
     /// per-service chains, and our jumps in the built-in chains (a missing jump shows as a
-    /// `+` line; jumps are only ever added).
+    /// `+` line; jumps are only ever added). Rules are compared in the form `installed` was
+    /// read in: bytes from libiptc, save-form text from `iptables-save`.
     public init(installed: InstalledRules, desired: Ruleset) throws(IptablesError) {
         family = desired.family
+        reader = installed.reader
         chains = []
         var encoder = EntryEncoder(family: desired.family)
-        let decoder = EntryDecoder(family: desired.family)
+        let describer = RuleDescriber(family: desired.family)
         for table in desired.tables.sorted(by: { $0.table.applyOrder < $1.table.applyOrder }) {
             let kernel = installed.tables[table.table] ?? [:]
             for chain in table.chains {
                 let name = chain.name.description
-                var encoded: [EncodedRule] = []
-                for rule in chain.rules { encoded.append(try encoder.encoded(rule, table: table.table, chain: chain.name)) }
-                guard let entries = kernel[name] else {
+                guard let current = kernel[name] else {
                     chains.append(ChainDifference(table: table.table, chain: name, state: .missing,
                                                   lines: chain.rules.map { "+-A \(name) \(RestoreRenderer.text($0))" }))
                     continue
                 }
-                let lines = Self.lineDiff(entries, encoded, rules: chain.rules, chain: name, decoder: decoder)
+                var planned: [InstalledRule.Planned] = []
+                for rule in chain.rules {
+                    planned.append(try installed.comparable(rule, table: table.table, chain: chain.name, encoder: &encoder))
+                }
+                let lines = Self.lineDiff(current, planned, rules: chain.rules, chain: name, describer: describer)
                 if !lines.isEmpty {
                     chains.append(ChainDifference(table: table.table, chain: name, state: .changed, lines: lines))
                 }
             }
             let planned = Set(table.chains.map(\.name.description))
-            for (name, entries) in kernel.sorted(by: { $0.key < $1.key })
+            for (name, current) in kernel.sorted(by: { $0.key < $1.key })
             where ChainName.isServiceChain(name) && !planned.contains(name) {
                 chains.append(ChainDifference(table: table.table, chain: name, state: .stale,
-                                              lines: entries.map { "--A \(name) \(decoder.describe($0))" }))
+                                              lines: current.map { "--A \(name) \(describer.describe($0))" }))
             }
             for jump in BuiltinJump.needed(by: desired) where jump.table == table.table {
-                let rule = try encoder.encoded(jump.rule, table: jump.table, chain: jump.chainName)
+                let rule = try installed.comparable(jump.rule, table: jump.table, chain: jump.chainName, encoder: &encoder)
                 if !(kernel[jump.chain] ?? []).contains(where: { $0.isSame(as: rule) }) {
                     chains.append(ChainDifference(table: table.table, chain: jump.chain, state: .changed,
                                                   lines: ["+-A \(jump.chain) \(RestoreRenderer.text(jump.rule))"]))
@@ -63,16 +70,16 @@ public struct KernelDiff: Sendable {
     }
 
     /// The differing middle of two rule lists after their common start and end.
-    static func lineDiff(_ entries: [KernelEntry], _ encoded: [EncodedRule], rules: [Rule], chain: String,
-                         decoder: EntryDecoder) -> [String] {
+    static func lineDiff(_ current: [InstalledRule], _ planned: [InstalledRule.Planned], rules: [Rule], chain: String,
+                         describer: RuleDescriber) -> [String] {
         var start = 0
-        while start < entries.count, start < encoded.count, entries[start].isSame(as: encoded[start]) { start += 1 }
-        var endKernel = entries.count, endPlan = encoded.count
-        while endKernel > start, endPlan > start, entries[endKernel - 1].isSame(as: encoded[endPlan - 1]) {
+        while start < current.count, start < planned.count, current[start].isSame(as: planned[start]) { start += 1 }
+        var endKernel = current.count, endPlan = planned.count
+        while endKernel > start, endPlan > start, current[endKernel - 1].isSame(as: planned[endPlan - 1]) {
             endKernel -= 1
             endPlan -= 1
         }
-        return entries[start..<endKernel].map { "--A \(chain) \(decoder.describe($0))" }
+        return current[start..<endKernel].map { "--A \(chain) \(describer.describe($0))" }
             + rules[start..<endPlan].map { "+-A \(chain) \(RestoreRenderer.text($0))" }
     }
 
@@ -80,7 +87,8 @@ public struct KernelDiff: Sendable {
     public var text: String {
         guard !chains.isEmpty else { return "" }
         let tool = family == .ipv6 ? "ip6tables" : "iptables"
-        var text = "--- kernel (\(tool))\n+++ planned\n"
+        let source = reader == .libiptc ? tool : "\(tool), read with \(reader)"
+        var text = "--- kernel (\(source))\n+++ planned\n"
         for chain in chains {
             let note = chain.state == .changed ? "" : " (\(chain.state == .missing ? "missing in the kernel" : "stale: not planned"))"
             text += "@@ \(chain.table) \(chain.chain)\(note) @@\n"

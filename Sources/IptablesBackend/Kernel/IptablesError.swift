@@ -18,6 +18,9 @@ public enum IptablesError: Error, CustomStringConvertible, Equatable, Codable {
     case tool(command: String, status: Int32, output: String)
     /// The exchange with a libiptc helper process failed (see ``LibiptcHelper``).
     case helper(String)
+    /// Rules read from the kernel use something we do not write, so what the tables do to a
+    /// packet cannot be told: each rule, with its table and chain.
+    case unreadableRules(family: IPFamily, reader: String, rules: [String])
 
     public var description: String {
         switch self {
@@ -37,6 +40,10 @@ public enum IptablesError: Error, CustomStringConvertible, Equatable, Codable {
             return "\(command) exited with status \(status): \(output.trimmingCharacters(in: .whitespacesAndNewlines))"
         case .helper(let message):
             return "libiptc helper: \(message)"
+        case .unreadableRules(let family, let reader, let rules):
+            let tool = family == .ipv6 ? "ip6tables" : "iptables"
+            return "\(tool) (read with \(reader)) holds \(rules.count) rule(s) kproxy-iptables cannot read, "
+                + "so no verdict is given:\n" + rules.map { "  " + $0 }.joined(separator: "\n")
         }
     }
 }
