@@ -59,6 +59,7 @@ public final class ProxyRuntime: Sendable {
     /// Runs until the task is cancelled or the source fails: follows `source` and keeps
     /// the kernel's rules in step. The rules stay in place when it returns.
     public func run(source: some ObjectChangeSource) async throws {
+        for finding in options.hostFindings { logger.info("host: \(finding)") }
         let (signals, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
         inbox.withLock { $0.wake = wake }
         try await withThrowingTaskGroup(of: Void.self) { group in

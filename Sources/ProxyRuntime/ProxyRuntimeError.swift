@@ -5,6 +5,8 @@ public struct ProxyRuntimeError: Error, Sendable, CustomStringConvertible {
         case nodeUnknown
         /// The input can no longer be followed (a changed configuration, unreadable files).
         case inputUnusable
+        /// The host could not be set up as the rules need (``RouteLocalnet``).
+        case hostSetupFailed
     }
 
     public var code: Code

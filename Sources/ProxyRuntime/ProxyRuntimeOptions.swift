@@ -12,6 +12,11 @@ public struct ProxyRuntimeOptions: Sendable {
     public var ipFamily: IPFamily?
     public var serviceDispatch: ServiceDispatch = .linear
     public var host = HostFeatures()
+    /// How ``host`` was found (``HostProbe/findings``), logged when the runtime starts.
+    public var hostFindings: [String] = []
+    /// Whether the runtime sets up the host before its first sync, as kube-proxy does
+    /// (``RouteLocalnet``); off for runtimes that do not own the host, as in tests.
+    public var configuresHost = false
     /// The shortest time between two syncs.
     public var minSyncPeriod: Duration
     /// How often every chain is compared with the kernel.

@@ -93,6 +93,14 @@ struct SyncLoop {
                 }
                 return .waitingForNode
             }
+            if planner == nil, options.configuresHost, settings.localhostNodePorts {
+                do {
+                    let done = try RouteLocalnet.ensure()
+                    runtime.logger.info("host: \(done)")
+                } catch {
+                    throw ProxyRuntimeError(.hostSetupFailed, "\(error)")
+                }
+            }
             if planner?.planner.settings != settings {
                 if let previous = planner?.planner.settings {
                     runtime.logger.info("the node changed (\(previous.node.addresses) → \(settings.node.addresses)); planning every service again")

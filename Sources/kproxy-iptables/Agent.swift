@@ -88,6 +88,7 @@ struct Agent: AsyncParsableCommand {
         let nodeName = node.hostnameOverride ?? configuration.hostnameOverride ?? NodeOptions.hostname()
         var options = node.runtimeOptions(configuration: configuration, nodeName: nodeName)
         options.nodeWaitTimeout = .milliseconds(Int(nodeWait * 1000))
+        options.configuresHost = true
         options.ipFamily = try await family(client: client, options: options, logger: logger)
         let family = options.ipFamily ?? .ipv4
         let runtime = ProxyRuntime(options: options, applier: try backend.applier(family: family),

@@ -38,6 +38,12 @@ struct NodeOptions: ParsableArguments {
         """, valueName: "layout"))
     var serviceDispatch: ServiceDispatch = .linear
 
+    @Option(help: ArgumentHelp("""
+        The host's features: probe (read this host, as kube-proxy does at start) or, to plan for \
+        another host, a comma-separated list of random-fully=yes|no and tcp-be-liberal=yes|no.
+        """, valueName: "probe|list"))
+    var hostFeatures: HostFeaturesChoice = .probe
+
     func validate() throws {
         for text in nodeIP where IPAddress(text) == nil {
             throw ValidationError("--node-ip \(text) is not an IP address.")
@@ -49,21 +55,24 @@ struct NodeOptions: ParsableArguments {
         var input: LoadedInput
         var settings: ProxySettings
         var ruleset: Ruleset
+        /// How the host's features were found (``HostProbe/findings``).
+        var hostFindings: [String]
     }
 
     /// Loads `input` and plans; invalid input or a missing node print why and exit 2.
     func plan(_ input: InputOptions) throws -> Plan {
-        var (loaded, settings) = try resolve(input)
+        var (loaded, settings, hostFindings) = try resolve(input)
         // The catalog holds what planning needs; the decoded slices would only add to the
         // peak memory of a large sync.
         loaded.manifests.endpointSlices = []
         loaded.manifests.endpoints = []
-        return Plan(input: loaded, settings: settings, ruleset: RulePlanner(settings: settings).plan(loaded.catalog))
+        return Plan(input: loaded, settings: settings, ruleset: RulePlanner(settings: settings).plan(loaded.catalog),
+                    hostFindings: hostFindings)
     }
 
-    /// Loads `input` and resolves the node and the planner settings; invalid input or a
-    /// missing node print why and exit 2.
-    func resolve(_ input: InputOptions) throws -> (LoadedInput, ProxySettings) {
+    /// Loads `input` and resolves the node, the planner settings and the host's features;
+    /// invalid input or a missing node print why and exit 2.
+    func resolve(_ input: InputOptions) throws -> (LoadedInput, ProxySettings, hostFindings: [String]) {
         let loaded = try input.load(hostnameOverride: hostnameOverride, fallbackNodeName: Self.hostname())
         let options = runtimeOptions(for: loaded)
         guard let settings = options.settings(for: loaded.node, waitForIPs: false) else {
@@ -73,7 +82,7 @@ struct NodeOptions: ParsableArguments {
                        + "add it, name another with --hostname-override, or give its IPs with --node-ip")
             throw ExitCode(2)
         }
-        return (loaded, settings)
+        return (loaded, settings, options.hostFindings)
     }
 
     /// What a runtime following this input is told about the node.
@@ -87,6 +96,9 @@ struct NodeOptions: ParsableArguments {
         options.nodeIPs = nodeIP.compactMap { IPAddress($0) }
         options.ipFamily = ipFamily
         options.serviceDispatch = serviceDispatch
+        let probe = hostFeatures.resolve(family: ipFamily ?? .ipv4)
+        options.host = probe.features
+        options.hostFindings = probe.findings
         return options
     }
 

@@ -69,6 +69,10 @@ struct Sync: AsyncParsableCommand {
     func run() async throws {
         if watch { return try await runWatching() }
         var plan = try node.plan(input)
+        // A dry run prints rules; what it found of the host only when asked.
+        if !dryRun || verbose {
+            for finding in plan.hostFindings { printError("kproxy-iptables: host: \(finding)") }
+        }
         if dryRun {
             // Written as it is rendered: the text of a large cluster is tens of megabytes.
             var renderer = RestoreRenderer()
@@ -82,6 +86,9 @@ struct Sync: AsyncParsableCommand {
         plan.input.manifests = Manifests()
         plan.input.catalog = ServiceCatalog(services: [], endpointSlices: [])
         ProcessHeap.releaseFreedMemory()
+        if plan.settings.localhostNodePorts {
+            printError("kproxy-iptables: host: " + (try reportingKernelErrors { () throws(IptablesError) in try RouteLocalnet.ensure() }))
+        }
         let applier = try backend.applier(family: plan.ruleset.family)
         let report = try reportingKernelErrors { () throws(IptablesError) in try applier.apply(plan.ruleset, changes: nil) }
         log(report, verbose: verbose)
@@ -89,9 +96,10 @@ struct Sync: AsyncParsableCommand {
 
     /// `--watch`: a runtime following the input files; its first sync is a full one.
     private func runWatching() async throws {
-        let (loaded, settings) = try node.resolve(input)
+        let (loaded, settings, _) = try node.resolve(input)
         var options = node.runtimeOptions(for: loaded)
         options.ipFamily = settings.family
+        options.configuresHost = true
         if let minSyncPeriod { options.minSyncPeriod = .milliseconds(Int(minSyncPeriod * 1000)) }
         if let syncPeriod { options.syncPeriod = .milliseconds(Int(syncPeriod * 1000)) }
         let logger = commandLogger(verbose: verbose)

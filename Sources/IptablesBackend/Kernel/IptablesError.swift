@@ -21,6 +21,8 @@ public enum IptablesError: Error, CustomStringConvertible, Equatable, Codable {
     /// Rules read from the kernel use something we do not write, so what the tables do to a
     /// packet cannot be told: each rule, with its table and chain.
     case unreadableRules(family: IPFamily, reader: String, rules: [String])
+    /// A kernel setting under /proc/sys could not be set.
+    case sysctl(path: String, errno: Int32, message: String)
 
     public var description: String {
         switch self {
@@ -44,6 +46,8 @@ public enum IptablesError: Error, CustomStringConvertible, Equatable, Codable {
             let tool = family == .ipv6 ? "ip6tables" : "iptables"
             return "\(tool) (read with \(reader)) holds \(rules.count) rule(s) kproxy-iptables cannot read, "
                 + "so no verdict is given:\n" + rules.map { "  " + $0 }.joined(separator: "\n")
+        case .sysctl(let path, let errno, let message):
+            return "\(path): \(message) (errno \(errno))"
         }
     }
 }
