@@ -44,10 +44,12 @@ public struct FileChangeSource: ObjectChangeSource {
                 loaded = try LoadedInput.load(files: files, configPath: configPath, hostnameOverride: hostnameOverride,
                                               fallbackNodeName: fallbackNodeName)
             } catch {
+                for warning in error.warnings { logger.warning("\(warning)") }
                 logger.error("\(error.description)")
                 logger.error("the input is invalid; the rules last applied stay")
                 continue
             }
+            for warning in loaded.manifests.warnings { logger.warning("\(warning)") }
             guard loaded.configuration == initial.configuration else {
                 throw ProxyRuntimeError(.inputUnusable, "the configuration in \(loaded.configurationSource) changed; start again to use it")
             }

@@ -16,11 +16,13 @@ public struct LoadedInput: Sendable {
     public static func load(files: [String], configPath: String?, hostnameOverride: String?,
                             fallbackNodeName: String? = nil) throws(ManifestErrors) -> LoadedInput {
         var errors: [ManifestError] = []
+        var warnings: [ManifestWarning] = []
         var manifests = Manifests()
         do {
             manifests = try ManifestLoader.load(paths: files)
         } catch {
             errors += error.errors
+            warnings += error.warnings
         }
         var configuration = KubeProxyConfiguration()
         var source = "kube-proxy defaults"
@@ -44,7 +46,7 @@ public struct LoadedInput: Sendable {
             configuration = found.configuration
             source = found.file
         }
-        guard errors.isEmpty else { throw ManifestErrors(errors) }
+        guard errors.isEmpty else { throw ManifestErrors(errors, warnings: warnings) }
         let nodeName = hostnameOverride ?? configuration.hostnameOverride ?? fallbackNodeName
         let catalog = ServiceCatalog(services: manifests.services, endpointSlices: manifests.endpointSlices,
                                      endpoints: manifests.endpoints, localNodeName: nodeName)

@@ -46,14 +46,25 @@ struct KProxyIptables: AsyncParsableCommand {
     ///   says so on standard error if that still works (``StandardStream``).
     static func main() async {
         signal(SIGPIPE, SIG_IGN)
+        var command: any ParsableCommand
         do {
-            var command = try parseAsRoot()
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)
+        }
+        do {
             if (command as? any LongRunningCommand)?.runsLong == true { ProcessHeap.prepareForLongRun() }
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
                 try command.run()
             }
+        } catch let error as ValidationError {
+            // A usage error found while the command ran goes with the command's own usage.
+            let subcommand = type(of: command)
+            printError("Error: \(error.message)\nUsage: " + usageString(for: subcommand)
+                       + "\n  See 'kproxy-iptables \(subcommand._commandName) --help' for more information.")
+            exit(withError: ExitCode.validationFailure)
         } catch {
             exit(withError: error)
         }

@@ -62,6 +62,12 @@ struct NodeOptions: ParsableArguments {
     /// Loads `input` and plans; invalid input or a missing node print why and exit 2.
     func plan(_ input: InputOptions) throws -> Plan {
         var (loaded, settings, hostFindings) = try resolve(input)
+        let family = settings.family
+        if !settings.node.addresses.contains(where: { $0.family == family }),
+           !loaded.manifests.services.contains(where: { $0.clusterIPs.contains { $0.family == family } }) {
+            printError("kproxy-iptables: warning: neither Node \(settings.node.name) nor any Service has an \(family.rawValue) address; "
+                       + "the \(family.rawValue) plan holds only the fixed chains")
+        }
         // The catalog holds what planning needs; the decoded slices would only add to the
         // peak memory of a large sync.
         loaded.manifests.endpointSlices = []

@@ -29,7 +29,8 @@ struct Validate: ParsableCommand {
 
     func run() throws {
         // The node named as sync names it: the host's name when nothing else names one.
-        let input = try self.input.load(hostnameOverride: hostnameOverride, fallbackNodeName: NodeOptions.hostname())
+        let input = try self.input.load(hostnameOverride: hostnameOverride, fallbackNodeName: NodeOptions.hostname(),
+                                        configurationIsEnough: true)
         print(input.summary, terminator: "")
     }
 }

@@ -13,6 +13,7 @@ public enum ManifestLoader {
     public static func load(paths: [String]) throws(ManifestErrors) -> Manifests {
         var manifests = Manifests()
         var errors: [ManifestError] = []
+        var warnings: [ManifestWarning] = []
         var seen: [String: String] = [:]
         for path in paths {
             for file in expand(path, &errors) {
@@ -24,10 +25,11 @@ public enum ManifestLoader {
                     manifests.append(contentsOf: try load(bytes: [UInt8](data), file: file, seen: &seen))
                 } catch {
                     errors += error.errors
+                    warnings += error.warnings
                 }
             }
         }
-        guard errors.isEmpty else { throw ManifestErrors(errors) }
+        guard errors.isEmpty else { throw ManifestErrors(errors, warnings: warnings + manifests.warnings) }
         return manifests
     }
 
@@ -64,7 +66,7 @@ public enum ManifestLoader {
             }
         }
         errors += duplicates(in: manifests, file: file, seen: &seen)
-        guard errors.isEmpty else { throw ManifestErrors(errors) }
+        guard errors.isEmpty else { throw ManifestErrors(errors, warnings: manifests.warnings) }
         return manifests
     }
 
@@ -110,6 +112,10 @@ public enum ManifestLoader {
         }
         guard let expected = Self.apiVersions[kind] else {
             manifests.skippedKinds[kind, default: 0] += 1
+            if let meant = likelyMeant(kind) {
+                manifests.warnings.append(ManifestWarning(file: file, object: object,
+                                                          message: "unknown kind \"\(kind)\" (did you mean \(meant)?); the object is skipped"))
+            }
             return
         }
         guard let apiVersion, !apiVersion.isEmpty else {
@@ -122,6 +128,9 @@ public enum ManifestLoader {
             return
         }
         if object.namespace == nil, Self.namespacedKinds.contains(kind) { object.namespace = "default" }
+        for field in KnownFields.unknown(in: root, kind: kind) {
+            manifests.warnings.append(ManifestWarning(file: file, object: object, message: "unknown field \"\(field)\""))
+        }
 
         let problems: [FieldError]
         if kind == "KubeProxyConfiguration" {
@@ -180,6 +189,29 @@ public enum ManifestLoader {
         "Ingress": "networking.k8s.io/v1", "IngressClass": "networking.k8s.io/v1",
         "KubeProxyConfiguration": "kubeproxy.config.k8s.io/v1alpha1",
     ]
+    /// The kind we read that `kind` is likely a misspelling of: the same letters in
+    /// another case, or at most two edits away (one for a name under six letters, so `Pod`
+    /// and `Role` are not taken for `Node`).
+    static func likelyMeant(_ kind: String) -> String? {
+        let candidates = apiVersions.keys.sorted()
+        if let same = candidates.first(where: { $0.lowercased() == kind.lowercased() }) { return same }
+        return candidates.map { ($0, editDistance(Array($0.lowercased()), Array(kind.lowercased()))) }
+            .filter { $0.1 <= (kind.count >= 6 ? 2 : 1) }.min { $0.1 < $1.1 }?.0
+    }
+
+    /// Levenshtein distance.
+    private static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        var previous = Array(0...b.count)
+        for (i, x) in a.enumerated() {
+            var current = [i + 1]
+            for (j, y) in b.enumerated() {
+                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1)))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+
     static let namespacedKinds: Set<String> = ["Service", "Endpoints", "EndpointSlice", "Ingress"]
 
     /// The files a path stands for: itself, or a directory's manifest files sorted by name.

@@ -10,8 +10,16 @@ public struct Manifests: Sendable {
     public var configurations: [(file: String, configuration: KubeProxyConfiguration)] = []
     /// Objects of kinds this library does not read, counted by kind.
     public var skippedKinds: [String: Int] = [:]
+    /// Unknown fields and kinds that look misspelled (``ManifestWarning``).
+    public var warnings: [ManifestWarning] = []
 
     public init() {}
+
+    /// Whether no object of a kind a proxy reads was found (a configuration aside).
+    public var holdsNoObjects: Bool {
+        services.isEmpty && endpointSlices.isEmpty && endpoints.isEmpty && nodes.isEmpty && ingresses.isEmpty
+            && ingressClasses.isEmpty
+    }
 
     /// Objects read per kind, skipped kinds included.
     public var countsByKind: [String: Int] {
@@ -51,5 +59,6 @@ public struct Manifests: Sendable {
         ingressClasses += other.ingressClasses
         configurations += other.configurations
         for (kind, count) in other.skippedKinds { skippedKinds[kind, default: 0] += count }
+        warnings += other.warnings
     }
 }

@@ -74,9 +74,13 @@ public enum ManifestError: Error, Hashable, Sendable, CustomStringConvertible {
 /// object is invalid, nothing is returned.
 public struct ManifestErrors: Error, Sendable, CustomStringConvertible {
     public var errors: [ManifestError]
+    /// What else was found on the way, which may explain an error (an unknown field
+    /// `prots` beside a missing `ports`).
+    public var warnings: [ManifestWarning]
 
-    public init(_ errors: [ManifestError]) {
+    public init(_ errors: [ManifestError], warnings: [ManifestWarning] = []) {
         self.errors = errors
+        self.warnings = warnings
     }
 
     public var description: String {
