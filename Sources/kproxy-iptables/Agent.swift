@@ -26,9 +26,18 @@ struct Agent: AsyncParsableCommand {
             externalTrafficPolicy Local. SIGTERM or SIGINT stop it; the rules stay, as with \
             kube-proxy (remove them with `cleanup`).
 
-            Needs root (CAP_NET_ADMIN). Exit status: 2 for an invalid configuration or \
-            unusable credentials, 1 when it stops on a failure.
-            """
+            \(HelpSections.privileges)
+            """ + HelpSections.text(
+                examples: [
+                    "kproxy-iptables agent --kubeconfig /var/lib/kube-proxy/kubeconfig \\",
+                    "    --config /var/lib/kube-proxy/config.conf",
+                    "kproxy-iptables agent --config kube-proxy.yaml    # in a pod",
+                ],
+                statuses: [
+                    .success("stopped by SIGTERM or SIGINT"),
+                    .runtimeFailure("it stopped on a failure (the log says which)"),
+                    HelpSections.Status(code: 2, meaning: "invalid configuration or unusable credentials"),
+                ])
     )
 
     @Option(help: ArgumentHelp("The kubeconfig to reach the API server with (default: the configuration's clientConnection.kubeconfig, else in-cluster).",

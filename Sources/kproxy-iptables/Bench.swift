@@ -64,7 +64,15 @@ struct Bench: AsyncParsableCommand {
             changes; agentProcessRSSEndMB) and at its peak (agentProcessPeakRSSMB).
 
             Build with `-c release` for meaningful figures. Progress goes to standard error.
-            """
+            """ + HelpSections.text(
+                examples: [
+                    "kproxy-iptables bench --services 10000 --endpoints 10",
+                    "kproxy-iptables bench --apply --output json > figures.json",
+                ],
+                statuses: [
+                    .success("the figures were printed"),
+                    .runtimeFailure("a measurement failed (the reason is on standard error)"),
+                ])
     )
 
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable {

@@ -20,7 +20,18 @@ struct Diff: ParsableCommand {
             `git diff --exit-code` does, so a script can tell a node that drifted from one that \
             did not. A failure to read the kernel also exits with 1, but prints nothing on \
             standard output and its reason on standard error.
-            """
+
+            \(HelpSections.privileges)
+            """ + HelpSections.text(
+                examples: [
+                    "kproxy-iptables diff -f k8s/ --config kube-proxy.yaml",
+                    "kproxy-iptables diff -f k8s/ --exit-code || kproxy-iptables sync -f k8s/",
+                ],
+                statuses: [
+                    .success("the kernel was read (without --exit-code: differing or not)"),
+                    .runtimeFailure("differences printed (--exit-code), or the kernel unreadable"),
+                    .invalidInput,
+                ])
     )
 
     @OptionGroup var input: InputOptions
@@ -51,7 +62,17 @@ struct Cleanup: ParsableCommand {
             chains it writes, the per-service KUBE-SVC/SVL/EXT/FW/SEP chains and the canary — and \
             the rules in the built-in chains that jump to them, in the filter and nat tables, for \
             both IP families unless --ip-family picks one. Other chains and rules are not touched.
-            """
+
+            \(HelpSections.privileges)
+            """ + HelpSections.text(
+                examples: [
+                    "kproxy-iptables cleanup",
+                    "kproxy-iptables cleanup --ip-family ipv6 --backend legacy",
+                ],
+                statuses: [
+                    .success("every chain and jump of ours is gone (or there was none)"),
+                    .runtimeFailure("the kernel refused: each table is as it was or wholly cleaned"),
+                ])
     )
 
     @Option(help: ArgumentHelp("Clean only this family: ipv4 or ipv6.", valueName: "family"))

@@ -37,7 +37,9 @@ struct KProxyIptables: AsyncParsableCommand {
     )
 
     /// Parses the command line and runs the command, as swift-argument-parser's own entry
-    /// point does, with three steps around it:
+    /// point does, with four steps around it:
+    /// - a help screen (`--help`, `help COMMAND`) ends with its EXAMPLES and EXIT STATUS
+    ///   sections, after the options (``HelpSections``);
     /// - a command that runs for days (``LongRunningCommand``) has its heap prepared while
     ///   this is the only thread, before any other allocates
     ///   (``ProcessHeap/prepareForLongRun()``);
@@ -46,12 +48,24 @@ struct KProxyIptables: AsyncParsableCommand {
     ///   says so on standard error if that still works (``StandardStream``).
     static func main() async {
         signal(SIGPIPE, SIG_IGN)
-        var command: any ParsableCommand
+        let command: any ParsableCommand
         do {
             command = try parseAsRoot()
         } catch {
-            exit(withError: error)
+            exit(helpingWith: error)
         }
+        await run(command)
+        StandardStream.recordStandardIOFailures()
+        if let failure = StandardStream.firstFailure {
+            printError("kproxy-iptables: \(failure)")
+            exit(withError: ExitCode.failure)
+        }
+    }
+
+    /// Runs a parsed command; a usage error found while it runs is printed with the
+    /// command's own usage.
+    private static func run(_ parsed: sending any ParsableCommand) async {
+        var command = parsed
         do {
             if (command as? any LongRunningCommand)?.runsLong == true { ProcessHeap.prepareForLongRun() }
             if var asyncCommand = command as? any AsyncParsableCommand {
@@ -60,18 +74,24 @@ struct KProxyIptables: AsyncParsableCommand {
                 try command.run()
             }
         } catch let error as ValidationError {
-            // A usage error found while the command ran goes with the command's own usage.
             let subcommand = type(of: command)
             printError("Error: \(error.message)\nUsage: " + usageString(for: subcommand)
                        + "\n  See 'kproxy-iptables \(subcommand._commandName) --help' for more information.")
             exit(withError: ExitCode.validationFailure)
         } catch {
-            exit(withError: error)
+            exit(helpingWith: error)
         }
-        StandardStream.recordStandardIOFailures()
-        if let failure = StandardStream.firstFailure {
-            printError("kproxy-iptables: \(failure)")
-            exit(withError: ExitCode.failure)
+    }
+
+    /// Ends the process for `error` as swift-argument-parser does, except that a help screen
+    /// gets its sections moved to the end.
+    private static func exit(helpingWith error: any Error) -> Never {
+        if exitCode(for: error) == .success, let help = HelpSections.movingSectionsToEnd(fullMessage(for: error)) {
+            var output = StandardStream.output
+            output.write(help)
+            StandardStream.recordStandardIOFailures()
+            exit(withError: StandardStream.firstFailure == nil ? ExitCode.success : ExitCode.failure)
         }
+        exit(withError: error)
     }
 }

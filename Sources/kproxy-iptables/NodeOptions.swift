@@ -119,7 +119,7 @@ func reportingKernelErrors<Result>(_ body: () throws(IptablesError) -> Result) t
     do {
         return try body()
     } catch {
-        printError("kproxy-iptables: \(error)")
+        printError("kproxy-iptables: \(error)" + (error.isPermissionDenied ? " — run as root (iptables needs CAP_NET_ADMIN)" : ""))
         throw ExitCode(1)
     }
 }

@@ -32,10 +32,18 @@ struct Sync: AsyncParsableCommand {
             configuration's hostnameOverride, else by this machine's hostname. --node-ip gives \
             its IPs when the manifests hold no such Node (or overrides the Node's).
 
-            Invalid manifests or configuration print every problem to standard error, apply no \
-            rules, and exit with status 2. A kernel failure exits with status 1, leaving each \
-            table either as it was or wholly updated.
-            """
+            \(HelpSections.privileges) --dry-run needs neither.
+            """ + HelpSections.text(
+                examples: [
+                    "kproxy-iptables sync -f k8s/ --config kube-proxy.yaml",
+                    "kproxy-iptables sync -f k8s/ --dry-run | iptables-restore --test",
+                    "kproxy-iptables sync -f k8s/ --watch --verbose",
+                ],
+                statuses: [
+                    .success("the rules were applied (or printed)"),
+                    .runtimeFailure("the kernel refused: each table is as it was or wholly updated"),
+                    .invalidInput,
+                ])
     )
 
     @OptionGroup var input: InputOptions

@@ -21,8 +21,19 @@ struct Trace: ParsableCommand {
             detector's range), from the node itself (--from-node), or from outside \
             (--from-outside, the default otherwise); --interface names the interface it arrives \
             on. --remembered IP:PORT says the client was sent to that endpoint before (ClientIP \
-            affinity).
-            """
+            affinity). With --live it reads the kernel's tables as `diff` does, which needs root.
+            """ + HelpSections.text(
+                examples: [
+                    "kproxy-iptables trace -f k8s/ --from 10.244.1.5 --to 10.96.0.10:53/udp",
+                    "kproxy-iptables trace -f k8s/ --from-outside --from 203.0.113.9 \\",
+                    "    --to 192.168.1.10:30080 --verbose",
+                    "kproxy-iptables trace -f k8s/ --live --from 10.244.1.5 --to 10.96.0.1:443",
+                ],
+                statuses: [
+                    .success("the packet was traced"),
+                    .runtimeFailure("the kernel could not be read (--live)"),
+                    .invalidInput,
+                ])
     )
 
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable {

@@ -18,7 +18,16 @@ struct Validate: ParsableCommand {
               cluster.yaml: Service prod/api: spec.ports[1].port: Invalid value: 70000: must be between 1 and 65535, inclusive
 
             and the command exits with status 2.
-            """
+            """ + HelpSections.text(
+                examples: [
+                    "kproxy-iptables validate -f k8s/",
+                    "kproxy-iptables validate -f svc.yaml -f slices.json --config kube-proxy.yaml",
+                ],
+                statuses: [
+                    .success("every object is valid; the summary was printed"),
+                    .runtimeFailure("the summary could not be written"),
+                    .invalidInput,
+                ])
     )
 
     @OptionGroup var input: InputOptions

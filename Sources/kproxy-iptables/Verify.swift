@@ -14,8 +14,17 @@ struct Verify: ParsableCommand {
             with --live, the kernel's) and compares the outcomes with the endpoints the model \
             selects, in equal shares, or the REJECT or DROP it calls for. Prints each mismatch \
             and exits with status 1 when there is one; prints the number of flows checked \
-            otherwise.
-            """
+            otherwise. With --live it reads the kernel's tables as `diff` does, which needs root.
+            """ + HelpSections.text(
+                examples: [
+                    "kproxy-iptables verify -f k8s/ --config kube-proxy.yaml",
+                    "kproxy-iptables verify -f k8s/ --live",
+                ],
+                statuses: [
+                    .success("every flow ends where the model says"),
+                    .runtimeFailure("a flow does not, or the kernel could not be read"),
+                    .invalidInput,
+                ])
     )
 
     @OptionGroup var input: InputOptions

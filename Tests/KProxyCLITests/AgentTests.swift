@@ -33,6 +33,10 @@ struct AgentTests {
 
         var log: String { (try? String(contentsOf: directory.appendingPathComponent("agent.log"), encoding: .utf8)) ?? "" }
 
+        /// The agent's own xtables lock: a test that holds it blocks this agent alone, not
+        /// the other tests' commands.
+        var lockFile: String { directory.appendingPathComponent("xtables.lock").path }
+
         /// Starts an agent in the node; it logs to agent.log (appended to).
         func startAgent() throws -> Process {
             let process = Process()
@@ -40,7 +44,7 @@ struct AgentTests {
             process.arguments = ["netns", "exec", network.node.name, executable, "agent", "--backend", "libiptc",
                                  "--kubeconfig", directory.appendingPathComponent("kubeconfig").path,
                                  "--config", directory.appendingPathComponent("kube-proxy.yaml").path]
-            process.environment = ["XTABLES_LOCKFILE": privateLock]
+            process.environment = ["XTABLES_LOCKFILE": lockFile]
             let log = try FileHandle(forWritingTo: directory.appendingPathComponent("agent.log"))
             log.seekToEndOfFile()
             process.standardError = log
@@ -124,7 +128,7 @@ struct AgentTests {
             defer { kill(agent.processIdentifier, SIGKILL); agent.waitUntilExit() }
             try await eventually(seconds: 60) { (try? harness.get(10256, "/healthz"))?.status == 200 && harness.log.contains("full sync") }
             // Someone holds the xtables lock: syncs cannot apply, a change waits.
-            let lock = open(privateLock, O_RDWR | O_CREAT, 0o600)
+            let lock = open(harness.lockFile, O_RDWR | O_CREAT, 0o600)
             #expect(flock(lock, LOCK_EX) == 0)
             harness.server.apply(Self.web([0]))
             try await eventually(seconds: 30) { (try? harness.get(10256, "/healthz"))?.status == 503 }

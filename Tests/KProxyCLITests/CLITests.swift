@@ -165,6 +165,28 @@ let fixtureCases: [String] = {
         #expect(validate.stdout.contains("-f, --filename <file-or-dir>"))
         #expect(validate.stdout.contains("--config <kube-proxy.yaml>"))
         #expect(validate.stdout.contains("exits with status 2"))
+        #expect(validate.stdout.contains("  2   invalid manifests or configuration"))
+    }
+
+    static let subcommands = ["validate", "sync", "agent", "diff", "cleanup", "trace", "verify", "bench"]
+
+    /// `X --help` and `help X` alike end with examples, then what each exit status means.
+    @Test(arguments: subcommands.flatMap { [[$0, "--help"], ["help", $0]] })
+    func everyHelpEndsWithExamplesAndExitStatus(_ arguments: [String]) throws {
+        let help = try run(arguments)
+        #expect(help.status == 0)
+        let options = try #require(help.stdout.range(of: "OPTIONS:"))
+        let examples = try #require(help.stdout.range(of: "\nEXAMPLES\n  kproxy-iptables "), "\(help.stdout)")
+        let statuses = try #require(help.stdout.range(of: "\n\nEXIT STATUS\n  0   "))
+        #expect(options.upperBound < examples.lowerBound && examples.upperBound < statuses.lowerBound)
+        #expect(help.stdout.hasSuffix("\n  64  the command line is wrong\n"))
+    }
+
+    @Test(arguments: ["sync", "cleanup", "diff", "agent"])
+    func kernelCommandsSayTheyNeedRoot(_ command: String) throws {
+        let help = try run([command, "--help"]).stdout.replacingOccurrences(of: "\n", with: " ")
+        #expect(help.contains("Needs root (CAP_NET_ADMIN"))
+        #expect(help.contains("legacy iptables hosts (through libiptc) and nft hosts"))
     }
 
     @Test func printsItsVersion() throws {

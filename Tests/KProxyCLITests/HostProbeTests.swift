@@ -68,3 +68,40 @@ struct HostProbeTests {
         }
     }
 }
+
+/// A command refused for want of privileges says to run it as root, whichever way it meets
+/// the refusal: the xtables lock, libiptc's table read, the save tool, a sysctl.
+@Suite(.enabled(if: kernelUnavailable == nil, "\(kernelUnavailable ?? "")"))
+struct PermissionTests {
+    struct Refused: Sendable, CustomTestStringConvertible {
+        var arguments: [String]
+        /// Where the lock lives: one the unprivileged user can create, so that libiptc
+        /// itself is what refuses, or root's private one, which it cannot open.
+        var lockWritable: Bool
+        var refusal: String
+        var testDescription: String { arguments.joined(separator: " ") }
+    }
+
+    static let manifests = ["-f", packagePath("Fixtures/cases/kube-dns")]
+    static let refused: [Refused] = [
+        Refused(arguments: ["cleanup", "--backend", "libiptc"], lockWritable: false, refusal: "cannot open the xtables lock"),
+        Refused(arguments: ["cleanup", "--backend", "libiptc"], lockWritable: true, refusal: "read the table failed"),
+        Refused(arguments: ["cleanup", "--backend", "restore"], lockWritable: true, refusal: "iptables-nft-save"),
+        Refused(arguments: ["diff", "--backend", "restore"] + manifests, lockWritable: true, refusal: "iptables-nft-save"),
+        Refused(arguments: ["sync", "--backend", "libiptc"] + manifests, lockWritable: true, refusal: "route_localnet"),
+    ]
+
+    @Test(arguments: refused)
+    func refusalsSayRunAsRoot(_ row: Refused) throws {
+        let lock = row.lockWritable ? FileManager.default.temporaryDirectory.appendingPathComponent("kproxy-nobody-\(getpid()).lock").path
+                                    : privateLock
+        defer { if row.lockWritable { try? FileManager.default.removeItem(atPath: lock) } }
+        try NetworkNamespace.with { namespace in
+            let asNobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+            let result = try namespace.run(asNobody + [executable] + row.arguments, environment: ["XTABLES_LOCKFILE": lock])
+            #expect(result.status == 1)
+            #expect(result.stderr.contains(row.refusal), "\(result.stderr)")
+            #expect(result.stderr.contains("— run as root (iptables needs CAP_NET_ADMIN)"), "\(result.stderr)")
+        }
+    }
+}

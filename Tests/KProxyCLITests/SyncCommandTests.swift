@@ -110,7 +110,7 @@ func temporaryDirectory() throws -> URL {
     @Test func helpExplainsTheCommand() throws {
         let result = try run(["sync", "--help"])
         #expect(result.status == 0)
-        for text in ["--dry-run", "--hostname-override <name>", "--node-ip <ip>", "--ip-family <family>", "exit with status 2",
+        for text in ["--dry-run", "--hostname-override <name>", "--node-ip <ip>", "--ip-family <family>", "  2   invalid manifests",
                      "--backend <backend>", "--watch", "--verbose"] {
             #expect(result.stdout.contains(text), "\(text)")
         }

@@ -20,7 +20,9 @@ public enum RouteLocalnet {
 
     private static func failure(_ path: String) -> IptablesError {
         let code = errno
-        let hint = code == EACCES || code == EPERM || code == EROFS ? " (run as root, with /proc/sys writable)" : ""
+        // Want of privileges is told by the caller (IptablesError.isPermissionDenied); a
+        // read-only /proc/sys is what a container without a writable /proc/sys sees as root.
+        let hint = code == EROFS ? " (/proc/sys is read-only here: make it writable, or set localhostNodePorts: false)" : ""
         return .sysctl(path: path, errno: code, message: "cannot set it to 1 for localhost NodePorts: \(String(cString: strerror(code)))\(hint)")
     }
 }

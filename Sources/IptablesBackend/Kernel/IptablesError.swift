@@ -51,3 +51,21 @@ public enum IptablesError: Error, CustomStringConvertible, Equatable, Codable {
         }
     }
 }
+
+extension IptablesError {
+    /// Whether the failure is the kernel or a tool refusing us for want of privileges
+    /// (EPERM or EACCES, or an iptables tool saying so), the one failure the user fixes by
+    /// running as root rather than by changing anything else.
+    public var isPermissionDenied: Bool {
+        switch self {
+        case .kernel(_, _, _, _, let errno, _), .lockFile(_, let errno, _), .sysctl(_, let errno, _):
+            return errno == EPERM || errno == EACCES
+        case .tool(_, _, let output):
+            return output.contains("Permission denied") || output.contains("must be root")
+        case .helper(let message):
+            return message.contains("Permission denied") || message.contains("Operation not permitted")
+        case .unencodable, .lockTimeout, .tableBusy, .unreadableRules:
+            return false
+        }
+    }
+}
