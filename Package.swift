@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .library(name: "ServiceModel", targets: ["ServiceModel"]),
         .library(name: "IptablesBackend", targets: ["IptablesBackend"]),
+        .library(name: "Conntrack", targets: ["Conntrack"]),
         .library(name: "ProxyRuntime", targets: ["ProxyRuntime"]),
         .library(name: "KubernetesClient", targets: ["KubernetesClient"]),
         .library(name: "ProxyAgent", targets: ["ProxyAgent"]),
@@ -50,6 +51,18 @@ let package = Package(
                 "CSHA256",
             ]
         ),
+        // libnetfilter_conntrack (apt: libnetfilter-conntrack-dev), wrapped in one header.
+        .systemLibrary(
+            name: "CNetfilterConntrack",
+            pkgConfig: "libnetfilter_conntrack",
+            providers: [.apt(["libnetfilter-conntrack-dev"])]
+        ),
+        // Stale UDP and SCTP flows found from the service ports and deleted through netlink,
+        // as kube-proxy does after a sync.
+        .target(
+            name: "Conntrack",
+            dependencies: ["ServiceModel", "CNetfilterConntrack"]
+        ),
         // The sync loop of a node agent: object changes from a source (files, the API
         // server) planned incrementally and applied, with health and kube-proxy's metrics.
         .target(
@@ -57,6 +70,7 @@ let package = Package(
             dependencies: [
                 "ServiceModel",
                 "IptablesBackend",
+                "Conntrack",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
@@ -110,6 +124,7 @@ let package = Package(
             dependencies: [
                 "ServiceModel",
                 "IptablesBackend",
+                "Conntrack",
                 "ProxyRuntime",
                 "KubernetesClient",
                 "ProxyAgent",
@@ -129,6 +144,7 @@ let package = Package(
         .testTarget(name: "IptablesBackendTests", dependencies: [
             "IptablesBackend", "KProxyTestSupport", .product(name: "Crypto", package: "swift-crypto"),
         ]),
+        .testTarget(name: "ConntrackTests", dependencies: ["Conntrack", "ServiceModel", "KProxyTestSupport"]),
         .testTarget(name: "ProxyRuntimeTests", dependencies: [
             "ProxyRuntime", "KProxyTestSupport", .product(name: "Logging", package: "swift-log"),
         ]),

@@ -36,11 +36,12 @@ public struct ServedObject: Sendable {
         return .object(object)
     }
 
-    /// A ClusterIP Service with one TCP port per entry of `ports` (name: port).
+    /// A ClusterIP Service with one port of `protocol` per entry of `ports` (name: port).
     public static func service(_ name: String, namespace: String = "default", clusterIP: String,
-                               ports: [(String, Int)] = [("", 80)], labels: [String: String] = [:]) -> ServedObject {
+                               ports: [(String, Int)] = [("", 80)], protocol: String = "TCP",
+                               labels: [String: String] = [:]) -> ServedObject {
         let portList: [JSONValue] = ports.map { port in
-            var entry: [String: JSONValue] = ["protocol": .string("TCP"), "port": .number(Double(port.1)), "targetPort": .number(Double(port.1))]
+            var entry: [String: JSONValue] = ["protocol": .string(`protocol`), "port": .number(Double(port.1)), "targetPort": .number(Double(port.1))]
             if !port.0.isEmpty { entry["name"] = .string(port.0) }
             return .object(entry)
         }
@@ -72,16 +73,17 @@ public struct ServedObject: Sendable {
         return object
     }
 
-    /// An EndpointSlice of Service `service` with ready endpoints (address, node) on `port`.
+    /// An EndpointSlice of Service `service` with ready endpoints (address, node) on `port`
+    /// of `protocol`.
     public static func endpointSlice(_ name: String, namespace: String = "default", service: String,
                                      endpoints: [(address: String, node: String)], port: (String, Int) = ("", 80),
-                                     labels: [String: String] = [:]) -> ServedObject {
+                                     protocol: String = "TCP", labels: [String: String] = [:]) -> ServedObject {
         let list: [JSONValue] = endpoints.map { endpoint in
             .object(["addresses": .array([.string(endpoint.address)]),
                      "conditions": .object(["ready": .bool(true), "serving": .bool(true), "terminating": .bool(false)]),
                      "nodeName": .string(endpoint.node)])
         }
-        var portEntry: [String: JSONValue] = ["protocol": .string("TCP"), "port": .number(Double(port.1))]
+        var portEntry: [String: JSONValue] = ["protocol": .string(`protocol`), "port": .number(Double(port.1))]
         if !port.0.isEmpty { portEntry["name"] = .string(port.0) }
         var allLabels = labels
         allLabels["kubernetes.io/service-name"] = service

@@ -19,6 +19,8 @@ public final class ProxyMetrics: Sendable {
     let serviceChangesTotal: Counter
     let restoreFailures: Counter
     let partialRestoreFailures: Counter
+    let conntrackDuration: DurationHistogram
+    let conntrackDeleted: Counter
 
     /// `0.001 s × 2^k`, k = 0…14: kube-proxy's sync duration buckets.
     static let syncBuckets: [Duration] = (0..<15).map { .microseconds(1000 << $0) }
@@ -61,6 +63,10 @@ public final class ProxyMetrics: Sendable {
                                   labels: label)
         partialRestoreFailures = counter("sync_proxy_rules_iptables_partial_restore_failures_total",
                                          "Cumulative proxy iptables partial restore failures", labels: label)
+        conntrackDuration = histogram("conntrack_reconciler_sync_duration_seconds", Self.syncBuckets,
+                                      "ReconcileConntrackFlowsLatency latency in seconds")
+        conntrackDeleted = counter("conntrack_reconciler_deleted_entries_total",
+                                   "Cumulative conntrack flows deleted by conntrack reconciler", labels: label)
         for table in ["filter", "nat"] {
             setRuleCount(table: table, total: 0, written: 0)
         }

@@ -1,3 +1,4 @@
+import Conntrack
 import Dispatch
 import Foundation
 import IptablesBackend
@@ -137,6 +138,16 @@ public final class ProxyRuntime: Sendable {
                 continuation.resume(returning: Result { () throws(IptablesError) in
                     try self.applier.apply(ruleset, changes: changes)
                 })
+            }
+        }
+    }
+
+    /// Deletes the flows `filter` finds stale, off the concurrency pool: a dump of a busy
+    /// node's table takes a while.
+    func cleanConntrack(_ filter: StaleFlowFilter) async -> Result<ConntrackCleanup, ConntrackError> {
+        await withCheckedContinuation { continuation in
+            applyQueue.async {
+                continuation.resume(returning: Result { () throws(ConntrackError) in try ConntrackCleanup.run(filter) })
             }
         }
     }

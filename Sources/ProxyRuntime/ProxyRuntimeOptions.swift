@@ -17,6 +17,11 @@ public struct ProxyRuntimeOptions: Sendable {
     /// Whether the runtime sets up the host before its first sync, as kube-proxy does
     /// (``RouteLocalnet``); off for runtimes that do not own the host, as in tests.
     public var configuresHost = false
+    /// Whether stale UDP and SCTP flows are deleted from the connection tracking table
+    /// after a sync that changed such service ports, and after every full sync, as
+    /// kube-proxy does (``ConntrackCleanup``); off for runtimes whose rules live in another
+    /// network namespace than this process, as in the benchmarks.
+    public var cleansConntrack = false
     /// The shortest time between two syncs.
     public var minSyncPeriod: Duration
     /// How often every chain is compared with the kernel.

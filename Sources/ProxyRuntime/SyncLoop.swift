@@ -18,6 +18,10 @@ struct SyncLoop {
     var needsFull = false
     var waitingForNodeLogged = false
     var noLocalEndpoints = NoLocalEndpointCount()
+    /// The UDP and SCTP ports, and whether a sync changed them since their flows were last
+    /// cleaned.
+    var datagramPorts = DatagramServicePorts()
+    var conntrackDue = false
     /// The trigger times of the slice changes not yet in the kernel: observed as network
     /// programming latency by the first sync that succeeds after them.
     var unprogrammedTriggerTimes: [String] = []
@@ -111,12 +115,14 @@ struct SyncLoop {
                 publishHealthChecks(catalog.servicePorts, for: Set(catalog.servicePorts.map(\.name.service)),
                                     settings: settings, replacingAll: true)
                 planner = IncrementalPlanner(planner: RulePlanner(settings: settings), catalog: catalog)
+                datagramPorts.replaceAll(catalog.servicePorts)
                 return .planned(nil)
             }
         }
         let (entries, removed) = cluster.servicePorts(of: applied.services)
         guard var current = planner else { return .waitingForNode }
         noLocalEndpoints.update(entries, removed: removed, settings: current.planner.settings)
+        if datagramPorts.update(entries, removed: removed) { conntrackDue = true }
         publishHealthChecks(entries, for: applied.services, settings: current.planner.settings, replacingAll: false)
         let changes = current.update(entries, removed: removed, allPorts: { cluster.allServicePorts() })
         planner = current
@@ -165,11 +171,31 @@ struct SyncLoop {
             runtime.progress.completed(at: .now)
             observeProgramming()
             log(report, duration: duration)
+            if report.full { conntrackDue = true }
+            await cleanConntrack()
         case .failure(let error):
             needsFull = true
             runtime.progress.failed()
             (changes == nil ? metrics.restoreFailures : metrics.partialRestoreFailures).increment()
             runtime.logger.error("sync failed: \(error); the next sync compares every chain")
+        }
+    }
+
+    /// Deletes the flows that still go to endpoints that no longer serve, once the rules
+    /// that send new flows elsewhere are in the kernel. A failure is logged and the cleanup
+    /// tried again after the next sync, as kube-proxy logs it: the rules stay right.
+    private mutating func cleanConntrack() async {
+        guard conntrackDue, options.cleansConntrack, let settings = planner?.planner.settings else { return }
+        let filter = datagramPorts.filter(family: settings.family, skipProxyModeLoadBalancerIPs: settings.skipProxyModeLoadBalancerIPs)
+        switch await runtime.cleanConntrack(filter) {
+        case .success(let cleanup):
+            conntrackDue = false
+            guard !filter.isEmpty else { return }
+            runtime.metrics.conntrackDuration.record(cleanup.duration)
+            runtime.metrics.conntrackDeleted.increment(by: Int64(cleanup.deleted))
+            if cleanup.deleted > 0 { runtime.logger.info("\(cleanup)") } else { runtime.logger.debug("\(cleanup)") }
+        case .failure(let error):
+            runtime.logger.error("\(error); trying again after the next sync")
         }
     }
 

@@ -56,6 +56,7 @@ struct Agent: AsyncParsableCommand {
 
     @OptionGroup var node: NodeOptions
     @OptionGroup var backend: BackendOptions
+    @OptionGroup var conntrack: ConntrackOptions
 
     @Option(help: ArgumentHelp("Where to serve /healthz and /livez (IP:port; empty serves none; default: the configuration's healthzBindAddress).",
                                valueName: "address"))
@@ -98,6 +99,7 @@ struct Agent: AsyncParsableCommand {
         var options = node.runtimeOptions(configuration: configuration, nodeName: nodeName)
         options.nodeWaitTimeout = .milliseconds(Int(nodeWait * 1000))
         options.configuresHost = true
+        options.cleansConntrack = conntrack.conntrackCleanup
         options.ipFamily = try await family(client: client, options: options, logger: logger)
         let family = options.ipFamily ?? .ipv4
         let runtime = ProxyRuntime(options: options, applier: try backend.applier(family: family),

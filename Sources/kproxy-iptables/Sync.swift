@@ -1,4 +1,5 @@
 import ArgumentParser
+import Conntrack
 import Foundation
 import IptablesBackend
 import Logging
@@ -53,6 +54,7 @@ struct Sync: AsyncParsableCommand {
     var dryRun = false
 
     @OptionGroup var backend: BackendOptions
+    @OptionGroup var conntrack: ConntrackOptions
 
     @Flag(name: .shortAndLong, help: "Log every chain written or deleted.")
     var verbose = false
@@ -87,6 +89,9 @@ struct Sync: AsyncParsableCommand {
             renderer.render(plan.ruleset) { chunk in StandardStream.output.write(bytes: chunk) }
             return
         }
+        // What conntrack cleanup needs of the model, before the model goes.
+        let staleFlows = StaleFlowFilter(plan.input.catalog.servicePorts, family: plan.settings.family,
+                                         skipProxyModeLoadBalancerIPs: plan.settings.skipProxyModeLoadBalancerIPs)
         // Only the ruleset is needed from here on: let the model go, and give its pages back
         // to the system, so what applying allocates (the report of a hundred thousand chains,
         // libiptc's copy of the table when it runs in this process) starts from the plan's
@@ -100,6 +105,7 @@ struct Sync: AsyncParsableCommand {
         let applier = try backend.applier(family: plan.ruleset.family)
         let report = try reportingKernelErrors { () throws(IptablesError) in try applier.apply(plan.ruleset, changes: nil) }
         log(report, verbose: verbose)
+        try conntrack.clean(staleFlows, verbose: verbose)
     }
 
     /// `--watch`: a runtime following the input files; its first sync is a full one.
@@ -108,6 +114,7 @@ struct Sync: AsyncParsableCommand {
         var options = node.runtimeOptions(for: loaded)
         options.ipFamily = settings.family
         options.configuresHost = true
+        options.cleansConntrack = conntrack.conntrackCleanup
         if let minSyncPeriod { options.minSyncPeriod = .milliseconds(Int(minSyncPeriod * 1000)) }
         if let syncPeriod { options.syncPeriod = .milliseconds(Int(syncPeriod * 1000)) }
         let logger = commandLogger(verbose: verbose)

@@ -64,6 +64,12 @@ struct AgentTests {
             }
         }
 
+        /// The value of the /metrics line that starts with `prefix` (a name and its labels).
+        func metric(_ prefix: String) throws -> Double? {
+            try get(10249, "/metrics").body.split(separator: "\n").first { $0.hasPrefix(prefix) }
+                .flatMap { Double($0.dropFirst(prefix.count)) }
+        }
+
         /// GETs a path of the agent's servers in the node.
         func get(_ port: UInt16, _ path: String) throws -> (status: Int, body: String) {
             try network.node.inside { try Socket.httpGet("127.0.0.1", port, path) }
@@ -119,6 +125,35 @@ struct AgentTests {
             let metrics = try harness.get(10249, "/metrics").body
             #expect(metrics.contains(#"kubeproxy_sync_proxy_rules_iptables_total{ip_family="IPv4",table="nat"}"#))
             #expect(metrics.contains("kubeproxy_sync_partial_proxy_rules_duration_seconds_count"))
+        }
+    }
+
+    /// A UDP client keeping its socket follows its endpoint's replacement within a sync,
+    /// and the deleted flow is counted under kube-proxy's metric names.
+    @Test func aUDPFlowMovesWithItsEndpoint() async throws {
+        try await Self.withAgent { harness in
+            let servers = try (0..<2).map { try NameServer.start(name: "pod-\($0)", port: 5353, udp: true, in: harness.network.pods[$0]) }
+            defer { servers.forEach { $0.stop() } }
+            harness.server.apply(.service("dns", clusterIP: "10.96.0.53", ports: [("", 5353)], protocol: "UDP"))
+            func dns(_ pod: Int) -> ServedObject {
+                .endpointSlice("dns-1", service: "dns", endpoints: [(PodNetwork.podIP(pod), "node-a")], port: ("", 5353), protocol: "UDP")
+            }
+            harness.server.apply(dns(0))
+            let agent = try harness.startAgent()
+            defer { kill(agent.processIdentifier, SIGKILL); agent.waitUntilExit() }
+            let client = try DatagramPinger.start(to: "10.96.0.53", port: 5353, in: harness.network.pods[3])
+            defer { client.stop() }
+            try await eventually(seconds: 60) { client.received.count >= 3 }
+            #expect(Set(client.received.map(\.name)) == ["pod-0"])
+            // A datagram sent before the first sync made a flow that was never translated;
+            // the first sync deleted it already. What the replacement deletes is counted on top.
+            let deleted = #"kubeproxy_conntrack_reconciler_deleted_entries_total{ip_family="IPv4"} "#
+            let before = try harness.metric(deleted) ?? 0
+            harness.server.apply(dns(1))
+            try await eventually(seconds: 30) { client.received.last?.name == "pod-1" }
+            #expect(try harness.metric(deleted) == before + 1)
+            #expect(try harness.metric(#"kubeproxy_conntrack_reconciler_sync_duration_seconds_count{ip_family="IPv4"} "#) ?? 0 >= 1)
+            #expect(harness.log.contains("conntrack IPv4: 1 stale UDP/SCTP entries deleted"), "\(harness.log)")
         }
     }
 

@@ -125,7 +125,7 @@ public enum Socket {
     }
 
     /// A socket connected to `ip:port` (TCP, or UDP), with send and receive timeouts.
-    private static func connected(_ ip: String, _ port: UInt16, udp: Bool, timeout: Double) throws(SocketError) -> Int32 {
+    static func connected(_ ip: String, _ port: UInt16, udp: Bool, timeout: Double) throws(SocketError) -> Int32 {
         let descriptor = socket(AF_INET, Int32(udp ? SOCK_DGRAM.rawValue : SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw SocketError("socket", errno) }
         setTimeout(descriptor, timeout)
@@ -178,7 +178,7 @@ public enum Socket {
         return (status, body)
     }
 
-    private static func readLine(_ descriptor: Int32, _ what: String) throws(SocketError) -> String {
+    static func readLine(_ descriptor: Int32, _ what: String) throws(SocketError) -> String {
         var buffer = [UInt8](repeating: 0, count: 256)
         var text: [UInt8] = []
         while true {
