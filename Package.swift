@@ -5,7 +5,9 @@ let package = Package(
     name: "kproxy-iptables",
     products: [
         .library(name: "ServiceModel", targets: ["ServiceModel"]),
+        .library(name: "ProxyCore", targets: ["ProxyCore"]),
         .library(name: "IptablesBackend", targets: ["IptablesBackend"]),
+        .library(name: "NftablesBackend", targets: ["NftablesBackend"]),
         .library(name: "Conntrack", targets: ["Conntrack"]),
         .library(name: "ProxyRuntime", targets: ["ProxyRuntime"]),
         .library(name: "KubernetesClient", targets: ["KubernetesClient"]),
@@ -33,23 +35,36 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // SHA-256 block compression with the x86 SHA extensions, for chain names.
+        .target(name: "CSHA256"),
+        // What every rule backend shares: the node, the settings resolved from the
+        // configuration, kube-proxy's endpoint selection and the network namespaces the
+        // kernel tests and benchmarks run in. Knows no rule syntax.
+        .target(
+            name: "ProxyCore",
+            dependencies: ["ServiceModel", "CSHA256"]
+        ),
         // libip4tc and libip6tc (apt: libiptc-dev), wrapped in one header.
         .systemLibrary(
             name: "CIPTC",
             pkgConfig: "libiptc",
             providers: [.apt(["libiptc-dev"])]
         ),
-        // SHA-256 block compression with the x86 SHA extensions, for chain names.
-        .target(name: "CSHA256"),
         // The rule model, chain names, the planner and the restore-text renderer; the diff and
         // appliers build on it.
         .target(
             name: "IptablesBackend",
             dependencies: [
                 "ServiceModel",
+                "ProxyCore",
                 "CIPTC",
-                "CSHA256",
             ]
+        ),
+        // kube-proxy's nftables mode: the table as values (chains, verdict maps, sets), its
+        // planner, and the transactions that sync it.
+        .target(
+            name: "NftablesBackend",
+            dependencies: ["ServiceModel", "ProxyCore"]
         ),
         // libnetfilter_conntrack (apt: libnetfilter-conntrack-dev), wrapped in one header.
         .systemLibrary(
@@ -69,6 +84,7 @@ let package = Package(
             name: "ProxyRuntime",
             dependencies: [
                 "ServiceModel",
+                "ProxyCore",
                 "IptablesBackend",
                 "Conntrack",
                 .product(name: "Logging", package: "swift-log"),
@@ -96,6 +112,7 @@ let package = Package(
             name: "ProxyAgent",
             dependencies: [
                 "ServiceModel",
+                "ProxyCore",
                 "IptablesBackend",
                 "ProxyRuntime",
                 "KubernetesClient",
@@ -123,6 +140,7 @@ let package = Package(
             name: "kproxy-iptables",
             dependencies: [
                 "ServiceModel",
+                "ProxyCore",
                 "IptablesBackend",
                 "Conntrack",
                 "ProxyRuntime",
@@ -133,18 +151,30 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Fuzz targets over the manifest decoder and the save-text reader. scripts/fuzz links
+        // them with libFuzzer (-sanitize=fuzzer); built as usual, they replay saved inputs
+        // (`swift run fuzz-manifests Fuzz/findings/manifests`).
+        .target(name: "CLibFuzzer", path: "Fuzz/CLibFuzzer"),
+        .target(name: "FuzzMain", dependencies: ["CLibFuzzer"], path: "Fuzz/FuzzMain"),
+        .executableTarget(name: "fuzz-manifests", dependencies: ["ServiceModel", "FuzzMain"], path: "Fuzz/Manifests"),
+        .executableTarget(name: "fuzz-restore-text", dependencies: ["IptablesBackend", "ServiceModel", "FuzzMain"],
+                          path: "Fuzz/RestoreText"),
         // Shared by the test targets: fixture discovery, golden files, restore-text parsing.
         .target(
             name: "KProxyTestSupport",
-            dependencies: ["ServiceModel", "IptablesBackend"],
+            dependencies: ["ServiceModel", "ProxyCore", "IptablesBackend"],
             path: "Tests/KProxyTestSupport"
         ),
         .testTarget(name: "ServiceModelTests", dependencies: ["ServiceModel", "KProxyTestSupport"]),
+        .testTarget(name: "ProxyCoreTests", dependencies: ["ProxyCore", "ServiceModel", "KProxyTestSupport"]),
         // swift-crypto checks the chain-name digest against a general-purpose SHA-256.
         .testTarget(name: "IptablesBackendTests", dependencies: [
-            "IptablesBackend", "KProxyTestSupport", .product(name: "Crypto", package: "swift-crypto"),
+            "IptablesBackend", "ProxyCore", "KProxyTestSupport", .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .testTarget(name: "ConntrackTests", dependencies: ["Conntrack", "ServiceModel", "KProxyTestSupport"]),
+        .testTarget(name: "NftablesBackendTests", dependencies: [
+            "NftablesBackend", "ProxyCore", "ServiceModel", "KProxyTestSupport",
+        ]),
+        .testTarget(name: "ConntrackTests", dependencies: ["Conntrack", "ServiceModel", "ProxyCore", "KProxyTestSupport"]),
         .testTarget(name: "ProxyRuntimeTests", dependencies: [
             "ProxyRuntime", "KProxyTestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
@@ -157,7 +187,9 @@ let package = Package(
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .testTarget(name: "KProxyCLITests", dependencies: ["kproxy-iptables", "ServiceModel", "KProxyTestSupport", "LocalAPIServer"]),
+        .testTarget(name: "KProxyCLITests", dependencies: [
+            "kproxy-iptables", "ServiceModel", "ProxyCore", "KProxyTestSupport", "LocalAPIServer",
+        ]),
     ]
 )
 

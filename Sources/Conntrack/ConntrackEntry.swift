@@ -27,7 +27,7 @@ public struct ConntrackEntry: Hashable, Sendable, CustomStringConvertible {
 
     /// As the `conntrack` tool prints the fields cleanup reads.
     public var description: String {
-        "\(`protocol`.iptablesName) src=\(originalSource) dst=\(originalDestination) sport=\(originalSourcePort) "
+        "\(`protocol`.lowercaseName) src=\(originalSource) dst=\(originalDestination) sport=\(originalSourcePort) "
             + "dport=\(originalDestinationPort) reply-src=\(replySource)"
     }
 }

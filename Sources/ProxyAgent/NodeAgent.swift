@@ -1,6 +1,7 @@
 import IptablesBackend
 import KubernetesClient
 import Logging
+import ProxyCore
 import ProxyRuntime
 import ServiceLifecycle
 import ServiceModel

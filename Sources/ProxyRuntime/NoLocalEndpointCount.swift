@@ -1,4 +1,5 @@
 import IptablesBackend
+import ProxyCore
 import ServiceModel
 
 /// Service ports with a Local traffic policy that have endpoints, none of them on this

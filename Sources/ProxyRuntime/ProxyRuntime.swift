@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import IptablesBackend
 import Logging
+import ProxyCore
 import ServiceModel
 import Synchronization
 

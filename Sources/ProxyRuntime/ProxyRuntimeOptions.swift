@@ -1,4 +1,5 @@
 import IptablesBackend
+import ProxyCore
 import ServiceModel
 
 /// What a ``ProxyRuntime`` is told at start: the configuration, the node and the pacing.
@@ -10,6 +11,7 @@ public struct ProxyRuntimeOptions: Sendable {
     public var nodeIPs: [IPAddress] = []
     /// The family to plan; `nil` takes the family of the node's first IP.
     public var ipFamily: IPFamily?
+    /// How the iptables planner lays out KUBE-SERVICES (``RulePlanner/serviceDispatch``).
     public var serviceDispatch: ServiceDispatch = .linear
     public var host = HostFeatures()
     /// How ``host`` was found (``HostProbe/findings``), logged when the runtime starts.
@@ -51,8 +53,6 @@ public struct ProxyRuntimeOptions: Sendable {
         }
         if proxyNode.addresses.isEmpty && waitForIPs { return nil }
         let family = ipFamily ?? proxyNode.addresses.first?.family ?? .ipv4
-        var settings = ProxySettings(configuration: configuration, node: proxyNode, family: family, host: host)
-        settings.serviceDispatch = serviceDispatch
-        return settings
+        return ProxySettings(configuration: configuration, node: proxyNode, family: family, host: host)
     }
 }

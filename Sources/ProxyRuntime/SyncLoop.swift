@@ -1,6 +1,7 @@
 import Foundation
 import IptablesBackend
 import Logging
+import ProxyCore
 import ServiceModel
 
 /// The state one ``ProxyRuntime`` keeps between syncs, and the step that decides and runs
@@ -114,7 +115,8 @@ struct SyncLoop {
                 noLocalEndpoints = NoLocalEndpointCount(catalog.servicePorts, settings: settings)
                 publishHealthChecks(catalog.servicePorts, for: Set(catalog.servicePorts.map(\.name.service)),
                                     settings: settings, replacingAll: true)
-                planner = IncrementalPlanner(planner: RulePlanner(settings: settings), catalog: catalog)
+                planner = IncrementalPlanner(planner: RulePlanner(settings: settings, serviceDispatch: options.serviceDispatch),
+                                             catalog: catalog)
                 datagramPorts.replaceAll(catalog.servicePorts)
                 return .planned(nil)
             }

@@ -4,6 +4,7 @@ import IptablesBackend
 import KubernetesClient
 import Logging
 import ProxyAgent
+import ProxyCore
 import ProxyRuntime
 import ServiceModel
 

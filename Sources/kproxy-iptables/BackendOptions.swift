@@ -2,11 +2,11 @@ import ArgumentParser
 import IptablesBackend
 import ServiceModel
 
-/// `--backend auto|libiptc|restore`: how rules reach the kernel, and how they are read back.
+/// `--backend auto|libiptc|iptables-nft`: how rules reach the kernel, and how they are read back.
 struct BackendOptions: ParsableArguments {
     @Option(help: ArgumentHelp("""
-        How rules are written and read back: libiptc (legacy iptables hosts), restore \
-        (iptables-nft-restore and -save, for nft hosts) or auto (detect the host's iptables \
+        How rules are written and read back: libiptc (legacy iptables hosts), iptables-nft \
+        (iptables-nft-restore and -save, for hosts whose iptables is nf_tables) or auto (detect the host's iptables \
         mode, as kube-proxy's wrappers do).
         """, valueName: "backend"))
     var backend: BackendChoice = .auto
@@ -16,19 +16,21 @@ struct BackendOptions: ParsableArguments {
         let choice: BackendChoice
         if backend == .auto {
             let detected = IptablesMode.detect(family: family)
-            printError("kproxy-iptables: backend \(detected.mode == .legacy ? "libiptc" : "restore") (\(detected.reason))")
-            choice = detected.mode == .legacy ? .libiptc : .restore
+            printError("kproxy-iptables: backend \((detected.mode == .legacy ? BackendChoice.libiptc : .iptablesNft).rawValue) (\(detected.reason))")
+            choice = detected.mode == .legacy ? .libiptc : .iptablesNft
         } else {
             printError("kproxy-iptables: backend \(backend.rawValue) (--backend)")
             choice = backend
         }
         switch choice {
         case .libiptc, .auto: return LibiptcApplier(helperCommand: LibiptcHelperCommand.commandLine)
-        case .restore: return RestoreApplier(mode: .nft)
+        case .iptablesNft: return RestoreApplier(mode: .iptablesNft)
         }
     }
 }
 
 enum BackendChoice: String, ExpressibleByArgument, CaseIterable {
-    case auto, libiptc, restore
+    case auto, libiptc
+    /// iptables-nft-restore and iptables-nft-save.
+    case iptablesNft = "iptables-nft"
 }

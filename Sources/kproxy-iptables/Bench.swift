@@ -63,6 +63,17 @@ struct Bench: AsyncParsableCommand {
             (agentProcessRSSStartMB), after the same churn again (agentProcessChurnChanges \
             changes; agentProcessRSSEndMB) and at its peak (agentProcessPeakRSSMB).
 
+            CHURN FIGURES (--churn, root only): the sync loop in this process, fed the \
+            generated cluster directly (no API server, so this process holds the cluster \
+            and the runtime only), with kube-proxy's default pacing, applying through \
+            libiptc's helper into a throwaway namespace; then CHURN-SECONDS (default 600) of \
+            CHURN-RATE endpoint changes a second, each moving one service's first endpoint to \
+            a new address. churnChanges, churnSyncs, churnFailedSyncs; \
+            churnChange{P50,P99,Max}Ms, from a change handed to the loop to the end of the \
+            sync that put it in the kernel; resident memory after the first sync \
+            (churnRSSStartMB), at the end (churnRSSEndMB) and the most sampled each second \
+            (churnRSSMaxMB).
+
             Build with `-c release` for meaningful figures. Progress goes to standard error.
             """ + HelpSections.text(
                 examples: [
@@ -106,10 +117,14 @@ struct Bench: AsyncParsableCommand {
     @Option(help: ArgumentHelp("With --agent: one-endpoint changes to time, one after another.", valueName: "count"))
     var changes = 100
 
-    @Option(help: ArgumentHelp("With --agent: how long to churn endpoints.", valueName: "seconds"))
-    var churnSeconds = 60
+    @Flag(help: "Measure a churn of endpoint changes through the sync loop instead (needs root): see CHURN FIGURES above.")
+    var churn = false
 
-    @Option(help: ArgumentHelp("With --agent: endpoint changes a second while churning.", valueName: "count"))
+    @Option(help: ArgumentHelp("With --agent or --churn: how long to churn endpoints (default: 60 with --agent, 600 with --churn).",
+                               valueName: "seconds"))
+    var churnSeconds: Int?
+
+    @Option(help: ArgumentHelp("With --agent or --churn: endpoint changes a second while churning.", valueName: "count"))
     var churnRate = 100
 
     @Option(help: ArgumentHelp("Keep the generated YAML at this path.", valueName: "file"))
@@ -119,6 +134,9 @@ struct Bench: AsyncParsableCommand {
         guard services > 0, endpoints >= 0, runs > 0, nftTimeout > 0 else {
             throw ValidationError("--services, --runs and --nft-timeout must be positive, --endpoints not negative.")
         }
+        if agent && churn { throw ValidationError("--agent and --churn cannot be used together.") }
+        if let churnSeconds, churnSeconds <= 0 { throw ValidationError("--churn-seconds must be positive.") }
+        if churnRate <= 0 { throw ValidationError("--churn-rate must be positive.") }
         if apply, let reason = ApplyBenchmark.unavailableReason {
             throw ValidationError(reason)
         }
@@ -126,6 +144,7 @@ struct Bench: AsyncParsableCommand {
 
     func run() async throws {
         if agent { return try await runAgent() }
+        if churn { return try await runChurn() }
         let path = keep ?? NSTemporaryDirectory() + "kproxy-bench-\(getpid()).yaml"
         guard FileManager.default.createFile(atPath: path, contents: nil),
               let handle = FileHandle(forWritingAtPath: path) else {
@@ -223,7 +242,7 @@ extension Bench {
         let lockPath = NSTemporaryDirectory() + "kproxy-bench-\(getpid()).lock"
         defer { unlink(lockPath) }
         let benchmark = AgentBenchmark(services: services, endpointsPerService: endpoints, changes: changes,
-                                       churnSeconds: churnSeconds, churnRate: churnRate, lockPath: lockPath)
+                                       churnSeconds: churnSeconds ?? 60, churnRate: churnRate, lockPath: lockPath)
         let result = try await benchmark.measure()
         let process = try await AgentProcessBenchmark(cluster: benchmark, executable: LibiptcHelperCommand.commandLine[0]).measure()
         var figures = BenchFigures()
@@ -234,7 +253,7 @@ extension Bench {
         figures.add("agentChangeP50Ms", .number(BenchFigures.percentile(result.changeLatenciesMs, 0.5)))
         figures.add("agentChangeP99Ms", .number(BenchFigures.percentile(result.changeLatenciesMs, 0.99)))
         figures.add("agentChangeMaxMs", .number(result.changeLatenciesMs.max()))
-        figures.add("agentChurnSeconds", .integer(churnSeconds))
+        figures.add("agentChurnSeconds", .integer(churnSeconds ?? 60))
         figures.add("agentChurnChanges", .integer(result.churnChanges))
         figures.add("agentChurnSyncs", .integer(result.churnSyncs))
         figures.add("agentFailedSyncs", .integer(result.failedSyncs))
@@ -244,6 +263,42 @@ extension Bench {
         figures.add("agentProcessRSSStartMB", .number(process.residentStartMB))
         figures.add("agentProcessRSSEndMB", .number(process.residentEndMB))
         figures.add("agentProcessPeakRSSMB", .number(process.peakMB))
+        print(output == .json ? figures.json : figures.table)
+    }
+}
+
+extension Bench {
+    /// `--churn`: endpoint changes through the sync loop into a namespace's kernel.
+    private func runChurn() async throws {
+        guard getuid() == 0 else { throw BenchError("--churn applies rules in a network namespace: run it as root") }
+        let lockPath = NSTemporaryDirectory() + "kproxy-bench-\(getpid()).lock"
+        let path = keep ?? NSTemporaryDirectory() + "kproxy-bench-\(getpid()).yaml"
+        defer {
+            unlink(lockPath)
+            if keep == nil { unlink(path) }
+        }
+        guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+            throw BenchError("cannot write \(path)")
+        }
+        SyntheticCluster(services: services, endpointsPerService: endpoints, shape: shape).write(to: handle)
+        try handle.close()
+        let seconds = churnSeconds ?? 600
+        let result = try await ChurnBenchmark(clusterPath: path, seconds: seconds, rate: churnRate, lockPath: lockPath).measure()
+        var figures = BenchFigures()
+        figures.add("services", .integer(services))
+        figures.add("endpointsPerService", .integer(endpoints))
+        figures.add("shape", .text(shape.rawValue))
+        figures.add("churnSeconds", .integer(seconds))
+        figures.add("churnRate", .integer(churnRate))
+        figures.add("churnChanges", .integer(result.changes))
+        figures.add("churnSyncs", .integer(result.syncs))
+        figures.add("churnFailedSyncs", .integer(result.failedSyncs))
+        figures.add("churnChangeP50Ms", .number(BenchFigures.percentile(result.latenciesMs, 0.5)))
+        figures.add("churnChangeP99Ms", .number(BenchFigures.percentile(result.latenciesMs, 0.99)))
+        figures.add("churnChangeMaxMs", .number(result.latenciesMs.max()))
+        figures.add("churnRSSStartMB", .number(result.residentStartMB))
+        figures.add("churnRSSEndMB", .number(result.residentEndMB))
+        figures.add("churnRSSMaxMB", .number(result.residentMaxMB))
         print(output == .json ? figures.json : figures.table)
     }
 }

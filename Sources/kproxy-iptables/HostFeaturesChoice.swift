@@ -1,5 +1,6 @@
 import ArgumentParser
 import IptablesBackend
+import ProxyCore
 import ServiceModel
 
 /// `--host-features probe|LIST`: probe this host (the default), or take the features of

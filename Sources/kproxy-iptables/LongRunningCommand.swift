@@ -1,5 +1,6 @@
-/// A command that may run for days rather than seconds (the agent, `sync --watch`): its
-/// process is set up for a steady footprint rather than for one burst of work.
+/// A command that may run for days rather than seconds (the agent, `sync --watch`, and
+/// `bench --churn`, which measures the agent's loop): its process is set up for a steady
+/// footprint rather than for one burst of work.
 ///
 /// Its conformances are never actor-isolated (`SendableMetatype`), so checking a parsed
 /// command for it on the main actor leaves the command free to run off it.
@@ -14,4 +15,9 @@ extension Agent: LongRunningCommand {
 
 extension Sync: LongRunningCommand {
     var runsLong: Bool { watch }
+}
+
+/// `bench --churn` stands for the agent's sync loop, so its process is set up as the agent's.
+extension Bench: LongRunningCommand {
+    var runsLong: Bool { churn }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IptablesBackend
+import ProxyCore
 import ProxyRuntime
 import ServiceModel
 
@@ -72,7 +73,7 @@ struct NodeOptions: ParsableArguments {
         // peak memory of a large sync.
         loaded.manifests.endpointSlices = []
         loaded.manifests.endpoints = []
-        return Plan(input: loaded, settings: settings, ruleset: RulePlanner(settings: settings).plan(loaded.catalog),
+        return Plan(input: loaded, settings: settings, ruleset: RulePlanner(settings: settings, serviceDispatch: serviceDispatch).plan(loaded.catalog),
                     hostFindings: hostFindings)
     }
 

@@ -1,6 +1,7 @@
 import Conntrack
 import Foundation
 import KProxyTestSupport
+import ProxyCore
 import ServiceModel
 import Testing
 

@@ -1,5 +1,6 @@
 import Crypto
 @testable import IptablesBackend
+import ProxyCore
 import ServiceModel
 import Testing
 

@@ -1,5 +1,6 @@
 import IptablesBackend
 import KProxyTestSupport
+import ProxyCore
 import ServiceModel
 
 /// A generated cluster: Services of every shape with their EndpointSlices, and a

@@ -1,4 +1,5 @@
 import IptablesBackend
+import ProxyCore
 import ServiceModel
 import Testing
 

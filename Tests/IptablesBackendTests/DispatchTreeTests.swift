@@ -1,5 +1,6 @@
 import IptablesBackend
 import KProxyTestSupport
+import ProxyCore
 import ServiceModel
 import Testing
 
@@ -13,10 +14,9 @@ import Testing
         let manifests = try ManifestLoader.load(bytes: Array(yaml.utf8), file: "generated.yaml")
         let catalog = ServiceCatalog(services: manifests.services, endpointSlices: manifests.endpointSlices,
                                      localNodeName: testNode.name)
-        var settings = ProxySettings(configuration: configuration, node: testNode, family: family)
+        let settings = ProxySettings(configuration: configuration, node: testNode, family: family)
         let linear = RulePlanner(settings: settings).plan(catalog)
-        settings.serviceDispatch = .tree
-        return (linear, RulePlanner(settings: settings).plan(catalog), settings, catalog)
+        return (linear, RulePlanner(settings: settings, serviceDispatch: .tree).plan(catalog), settings, catalog)
     }
 
     /// Packets to every captured address and port, to their neighbours (one address up, one
@@ -73,10 +73,8 @@ import Testing
     @Test(arguments: FixtureRun.all)
     func fixturesKeepTheirOutcomes(_ run: FixtureRun) throws {
         let (linear, settings, catalog) = try planned(run)
-        var treeSettings = settings
-        treeSettings.serviceDispatch = .tree
-        let tree = RulePlanner(settings: treeSettings).plan(catalog)
-        let (mismatches, _) = RulesetVerifier(settings: treeSettings).verify(tree, catalog: catalog)
+        let tree = RulePlanner(settings: settings, serviceDispatch: .tree).plan(catalog)
+        let (mismatches, _) = RulesetVerifier(settings: settings).verify(tree, catalog: catalog)
         #expect(mismatches.isEmpty, "\(mismatches.map(\.description).joined(separator: "\n"))")
         _ = Self.expectSameOutcomes(linear, tree, settings: settings)
     }

@@ -1,5 +1,6 @@
 import IptablesBackend
 import KProxyTestSupport
+import ProxyCore
 import ServiceModel
 import Testing
 
@@ -18,9 +19,8 @@ import Testing
         var generator = ClusterGenerator(seed: seed)
         var cluster = generator.cluster(services: 30)
         let family: IPFamily = seed % 2 == 0 ? .ipv4 : .ipv6
-        var settings = ProxySettings(configuration: cluster.configuration, node: testNode, family: family)
-        settings.serviceDispatch = dispatch
-        let planner = RulePlanner(settings: settings)
+        let settings = ProxySettings(configuration: cluster.configuration, node: testNode, family: family)
+        let planner = RulePlanner(settings: settings, serviceDispatch: dispatch)
         var previous = try Self.catalog(cluster, family: family)
         var incremental = IncrementalPlanner(planner: planner, catalog: previous)
         #expect(incremental.ruleset == planner.plan(previous))

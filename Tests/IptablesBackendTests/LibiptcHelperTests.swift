@@ -1,6 +1,7 @@
 import Foundation
 @testable import IptablesBackend
 import KProxyTestSupport
+import ProxyCore
 import ServiceModel
 import Testing
 #if canImport(Glibc)

@@ -1,6 +1,7 @@
 import Foundation
 import IptablesBackend
 import KProxyTestSupport
+import ProxyCore
 import ServiceModel
 import Testing
 

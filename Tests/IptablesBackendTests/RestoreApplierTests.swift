@@ -11,7 +11,7 @@ import Testing
 
     @Test func newChainsGoAheadInBatchesAfterTheirJumpTargets() throws {
         let ruleset = try Self.largeRuleset()
-        let (inputs, reports) = RestoreApplier(mode: .nft).restoreInputs(ruleset, changes: nil, saved: [:])
+        let (inputs, reports) = RestoreApplier(mode: .iptablesNft).restoreInputs(ruleset, changes: nil, saved: [:])
         let chainCount = ruleset.tables.reduce(0) { $0 + $1.chains.count }
         #expect(inputs.count > 2, "a large first sync is split")
         var declared: Set<String> = ["ACCEPT", "DROP", "RETURN", "REJECT", "DNAT", "MASQUERADE", "MARK"]
@@ -36,15 +36,15 @@ import Testing
         let runs = FixtureRun.all.filter { $0.caseName == "sequence-add-endpoint" }
         let (before, after) = (try plan(runs[0]), try plan(runs[1]))
         let changes = after.diff(from: before)
-        var saved: [Table: RestoreApplier.SavedTable] = [:]
+        var saved: [Table: SavedTable] = [:]
         // What a partial snapshot holds: the canary, the chains to write, the built-in chains.
         for table in before.tables {
             let save = changes[table.table].written.map { ":\($0) - [0:0]" }.joined(separator: "\n") + "\n:KPROXY-CANARY - [0:0]\n"
                 + BuiltinJump.needed(by: before).filter { $0.table == table.table }
                 .map { "-A \($0.chain) \(SaveFormRenderer.text($0.rule, family: .ipv4))" }.joined(separator: "\n")
-            saved[table.table] = RestoreApplier.SavedTable(save)
+            saved[table.table] = SavedTable(save)
         }
-        let (inputs, _) = RestoreApplier(mode: .nft).restoreInputs(after, changes: changes, saved: saved)
+        let (inputs, _) = RestoreApplier(mode: .iptablesNft).restoreInputs(after, changes: changes, saved: saved)
         #expect(inputs.count == 1)
         let declared = inputs[0].split(separator: "\n").filter { $0.hasPrefix(":") }
         #expect(declared == [":KUBE-SEP-6UEKWZ53R7GPISS2 - [0:0]", ":KUBE-SVC-I6F7J7E256H6PY43 - [0:0]"])

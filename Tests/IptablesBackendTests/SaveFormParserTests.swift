@@ -1,5 +1,6 @@
 import IptablesBackend
 import KProxyTestSupport
+import ProxyCore
 import ServiceModel
 import Testing
 

@@ -1,6 +1,7 @@
 import LocalAPIServer
 import Foundation
 import KProxyTestSupport
+import ProxyCore
 import Testing
 
 /// The node agent end to end, as root in namespaces: a test API server (TLS, bearer token)

@@ -1,5 +1,6 @@
 import Foundation
 import KProxyTestSupport
+import ProxyCore
 import Testing
 
 /// `sync`, `diff` and `cleanup` against the kernel, each test in namespaces of its own.
@@ -60,6 +61,109 @@ struct ApplyTests {
             let second = try cli(["sync", "--backend", "libiptc"] + Self.sequence(1), in: namespace)
             #expect(second.stderr.contains("iptables full sync: filter: unchanged; nat: unchanged"), "\(second.stderr)")
         }
+    }
+
+    /// kube-proxy's own partial restore for the same change (kubeproxy-partial.step2): what
+    /// our sync writes is a subset of the chains it declares, and from the same first state,
+    /// the kernel after our sync equals the kernel after its restore, but for the order of
+    /// the service rules in the dispatch chains, which kube-proxy writes in Go's map order
+    /// and we sort.
+    @Test func ourPartialSyncIsASubsetOfKubeProxysAndLeavesTheSameKernel() throws {
+        let partial = try String(contentsOfFile: packagePath("Fixtures/cases/sequence-add-endpoint/kubeproxy-partial.step2.iptables"),
+                                 encoding: .utf8)
+        var declared: Set<String> = []
+        var table = ""
+        for line in partial.split(separator: "\n") {
+            if line.hasPrefix("*") { table = String(line.dropFirst()) }
+            if line.hasPrefix(":") { declared.insert(table + " " + line.dropFirst().prefix { $0 != " " }) }
+        }
+        try NetworkNamespace.with(count: 2) { namespaces in
+            let (ours, kubeProxys) = (namespaces[0], namespaces[1])
+            for namespace in namespaces {
+                try #require(try cli(["sync", "--backend", "libiptc"] + Self.sequence(1), in: namespace).status == 0)
+            }
+            let synced = try cli(["sync", "--backend", "libiptc", "--verbose"] + Self.sequence(2), in: ours)
+            try #require(synced.status == 0, "\(synced.stderr)")
+            let written = Set(synced.stderr.split(separator: "\n").compactMap { line -> String? in
+                guard line.hasPrefix("kproxy-iptables:   ") else { return nil }
+                let words = line.split(separator: " ")
+                return words.count == 4 && words[2] == "write" ? "\(words[1]) \(words[3])" : nil
+            })
+            #expect(!written.isEmpty)
+            #expect(written.isSubset(of: declared), "written but not in kube-proxy's restore: \(written.subtracting(declared))")
+            try kubeProxys.run(["iptables-legacy-restore", "--noflush"], input: partial,
+                               environment: ["XTABLES_LOCKFILE": privateLock]).check()
+            for table in ["filter", "nat"] {
+                let (left, right) = (try legacySave(ours, table: table), try legacySave(kubeProxys, table: table))
+                #expect(Self.dispatchOrderIgnored(left) == Self.dispatchOrderIgnored(right), "\(table)")
+                #expect(left.count == right.count)
+            }
+        }
+    }
+
+    /// Another writer that does not take our xtables lock changes the nat table in bursts
+    /// (six changes 20 ms apart, then half a second of quiet) while syncs between a large
+    /// cluster and a small one run: commits meet EAGAIN (or EINVAL when the counters go
+    /// back), are tried again after a pause, and every sync ends with the table wholly as
+    /// planned.
+    @Test func aTableChangedUnderACommitIsTriedAgain() throws {
+        let large = ["--config", packagePath("Fixtures/cases/large-cluster/kube-proxy.yaml"),
+                     "-f", packagePath("Fixtures/cases/large-cluster/cluster.yaml"), "--hostname-override",
+                     "node-a", "--node-ip", "10.0.0.1"]
+        try NetworkNamespace.with { namespace in
+            let racerLock = FileManager.default.temporaryDirectory.appendingPathComponent("kproxy-racer-\(getpid()).lock").path
+            defer { try? FileManager.default.removeItem(atPath: racerLock) }
+            let racer = Process()
+            racer.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            let change = "iptables-legacy -t nat -%@ OUTPUT -m comment --comment racer -j RETURN"
+            racer.arguments = ["netns", "exec", namespace.name, "bash", "-c",
+                               "while true; do for i in 1 2 3; do \(String(format: change, "A")); sleep 0.02; \(String(format: change, "D")); sleep 0.02; done; sleep 0.5; done"]
+            racer.environment = ["XTABLES_LOCKFILE": racerLock, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]
+            try process(racer, startedFor: 0.2)
+            defer { kill(-racer.processIdentifier, SIGKILL); racer.waitUntilExit() }
+            var retried = false
+            for round in 0..<12 where !retried {
+                let input = round % 2 == 0 ? large : Self.sequence(1)
+                let synced = try cli(["sync", "--backend", "libiptc"] + input, in: namespace)
+                #expect(synced.status == 0, "\(synced.stderr)")
+                retried = synced.stderr.contains(" attempts)")
+                let difference = try cli(["diff", "--backend", "libiptc", "--exit-code"] + input, in: namespace)
+                #expect(difference.status == 0, "\(difference.stdout)")
+            }
+            #expect(retried, "no commit met another writer's change in 12 syncs")
+        }
+    }
+
+    /// Starts `process` and gives it `seconds` to get going.
+    private func process(_ process: Process, startedFor seconds: Double) throws {
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: seconds)
+    }
+
+    /// Save text with the rules of each dispatch chain sorted, but for the NodePorts jump,
+    /// which must stay last.
+    static func dispatchOrderIgnored(_ save: String) -> [String] {
+        let dispatch = ["KUBE-SERVICES", "KUBE-NODEPORTS", "KUBE-EXTERNAL-SERVICES"].map { "-A \($0) " }
+        var lines: [String] = []
+        var group: [String] = []
+        func flush() {
+            let last = group.last?.contains("kubernetes service nodeports") == true ? group.popLast() : nil
+            lines += group.sorted() + (last.map { [$0] } ?? [])
+            group = []
+        }
+        for line in save.split(separator: "\n").map(String.init) {
+            if let prefix = dispatch.first(where: { line.hasPrefix($0) }) {
+                if let first = group.first, !first.hasPrefix(prefix) { flush() }
+                group.append(line)
+            } else {
+                flush()
+                lines.append(line)
+            }
+        }
+        flush()
+        return lines
     }
 
     @Test func anEndpointChangeRewritesOnlyItsServicesChains() throws {
@@ -194,8 +298,10 @@ struct ApplyTests {
                 try #require(try cli(["sync", "--backend", "libiptc"] + new, in: namespace).status == 0)
                 span = max(span, clock.now - started)
             }
-            var outcomes: [String: Int] = [:]
-            for _ in 0..<50 {
+            // Each kill takes the sync's whole process group (Process makes the child its
+            // leader; the libiptc helpers are in it too), as a stopped container's processes
+            // all go at once. The table state after it, or nil when the sync had ended first.
+            func killedSync(after delay: Duration) throws -> [String]? {
                 try #require(try cli(["sync", "--backend", "libiptc"] + old, in: namespace).status == 0)
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
@@ -203,16 +309,34 @@ struct ApplyTests {
                 process.environment = ["XTABLES_LOCKFILE": privateLock]
                 process.standardError = FileHandle.nullDevice
                 try process.run()
-                // Uniform over two spans: kills before, during and after the commits.
-                let delay = Double.random(in: 0...2) * Double(span.components.attoseconds / 1_000_000_000_000 + span.components.seconds * 1_000_000)
-                usleep(UInt32(delay))
-                kill(process.processIdentifier, SIGKILL)
+                usleep(UInt32(delay.components.seconds * 1_000_000 + delay.components.attoseconds / 1_000_000_000_000))
+                kill(-process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
-                for (index, now) in try tables().enumerated() {
-                    let state = now == oldTables[index] ? "old" : now == newTables[index] ? "new" : "mixed"
-                    outcomes["\(index == 0 ? "filter" : "nat") \(state)", default: 0] += 1
+                guard process.terminationReason == .uncaughtSignal else { return nil }
+                return try tables().enumerated().map { index, now in
+                    now == oldTables[index] ? "old" : now == newTables[index] ? "new" : "mixed"
                 }
             }
+            // The commits come in the last moments of a sync: the kill's delay is bisected
+            // between one that found the tables old and one too late to land, so the kills
+            // close in on the commits and land before, between and after them.
+            var outcomes: [String: Int] = [:]
+            var (early, late) = (Duration.zero, span * 1.5)
+            for _ in 0..<40 {
+                let delay = (early + late) / 2
+                let states = try killedSync(after: delay)
+                for (index, state) in (states ?? []).enumerated() {
+                    outcomes["\(index == 0 ? "filter" : "nat") \(state)", default: 0] += 1
+                }
+                if states?.allSatisfy({ $0 == "old" }) == true { early = delay } else { late = delay }
+                // Timing drifts under load: widen again once the window is below a tenth of
+                // a millisecond.
+                if late - early < .microseconds(100) { (early, late) = (early - .milliseconds(5), late + .milliseconds(5)) }
+                if early < .zero { early = .zero }
+            }
+            // Both outcomes, or the kills proved nothing about the commits.
+            let seen = Set(outcomes.keys.map { $0.split(separator: " ")[1] })
+            #expect(seen.contains("old") && seen.contains("new"), "\(outcomes)")
             #expect(outcomes.keys.allSatisfy { !$0.hasSuffix("mixed") }, "\(outcomes)")
         }
     }

@@ -1,18 +1,19 @@
 import Foundation
 import KProxyTestSupport
+import ProxyCore
 import Testing
 
-/// The iptables-restore backend (nft hosts), backend detection and `sync --watch`.
+/// The iptables-nft backend (hosts whose iptables is nf_tables), backend detection and `sync --watch`.
 @Suite(.enabled(if: kernelUnavailable == nil && NetworkNamespace.which("iptables-nft-restore") != nil,
                 "\(kernelUnavailable ?? "needs iptables-nft (apt install iptables)")"))
 struct BackendTests {
     static let cases = ["overall-mixed", "session-affinity", "loadbalancer-source-ranges", "ports-and-protocols", "large-cluster"]
 
     @Test(arguments: cases)
-    func restoreBackendWritesWhatRestoreOfTheTextWrites(_ name: String) throws {
+    func iptablesNftBackendWritesWhatRestoreOfTheTextWrites(_ name: String) throws {
         try NetworkNamespace.with(count: 2) { namespaces in
             let input = ["-f", packagePath("Fixtures/cases/\(name)")]
-            let synced = try cli(["sync", "--backend", "restore"] + input, in: namespaces[0])
+            let synced = try cli(["sync", "--backend", "iptables-nft"] + input, in: namespaces[0])
             try #require(synced.status == 0, "\(synced.stderr)")
             let text = try run(["sync", "--dry-run"] + input).stdout
             try namespaces[1].run(["iptables-nft-restore"], input: text).check()
@@ -26,28 +27,28 @@ struct BackendTests {
             }
             #expect(strip(ours) == strip(theirs))
             // The save form of every planned rule matches, so nothing is rewritten next time.
-            let again = try cli(["sync", "--backend", "restore"] + input, in: namespaces[0])
+            let again = try cli(["sync", "--backend", "iptables-nft"] + input, in: namespaces[0])
             #expect(again.stderr.contains("full sync: filter: unchanged; nat: unchanged"), "\(again.stderr)")
         }
     }
 
-    @Test func restoreBackendCleansUpOnlyWhatItOwns() throws {
+    @Test func iptablesNftBackendCleansUpOnlyWhatItOwns() throws {
         try NetworkNamespace.with { namespace in
             for command in [["-A", "INPUT", "-s", "198.51.100.7", "-j", "DROP"], ["-t", "nat", "-N", "OTHER-NAT"],
                             ["-t", "nat", "-A", "PREROUTING", "-p", "udp", "--dport", "999", "-j", "OTHER-NAT"]] {
                 try namespace.run(["iptables-nft"] + command).check()
             }
             let before = try namespace.run(["iptables-nft-save"]).check().stdout.split(separator: "\n").filter { !$0.hasPrefix("#") }
-            let synced = try cli(["sync", "--backend", "restore", "-f", packagePath("Fixtures/cases/overall-mixed")], in: namespace)
+            let synced = try cli(["sync", "--backend", "iptables-nft", "-f", packagePath("Fixtures/cases/overall-mixed")], in: namespace)
             try #require(synced.status == 0, "\(synced.stderr)")
-            let cleaned = try cli(["cleanup", "--backend", "restore", "--ip-family", "ipv4"], in: namespace)
+            let cleaned = try cli(["cleanup", "--backend", "iptables-nft", "--ip-family", "ipv4"], in: namespace)
             #expect(cleaned.status == 0, "\(cleaned.stderr)")
             let after = try namespace.run(["iptables-nft-save"]).check().stdout.split(separator: "\n").filter { !$0.hasPrefix("#") }
             #expect(after == before)
         }
     }
 
-    @Test(arguments: [("iptables-legacy", "backend libiptc"), ("iptables-nft", "backend restore")])
+    @Test(arguments: [("iptables-legacy", "backend libiptc"), ("iptables-nft", "backend iptables-nft")])
     func autoPicksTheSideThatHoldsRules(tool: String, chosen: String) throws {
         try NetworkNamespace.with { namespace in
             try namespace.run([tool, "-A", "INPUT", "-s", "198.51.100.7", "-j", "DROP"], environment: ["XTABLES_LOCKFILE": privateLock]).check()
@@ -63,11 +64,11 @@ struct BackendTests {
     @Test func nftTablesAreWhatDiffTraceAndVerifyRead() throws {
         try NetworkNamespace.with { namespace in
             let input = ["-f", packagePath("Fixtures/cases/overall-mixed")]
-            let synced = try cli(["sync", "--backend", "restore"] + input, in: namespace)
+            let synced = try cli(["sync", "--backend", "iptables-nft"] + input, in: namespace)
             try #require(synced.status == 0, "\(synced.stderr)")
             let agreed = try cli(["diff", "--exit-code"] + input, in: namespace)
             #expect(agreed.status == 0 && agreed.stdout == "", "\(agreed.stdout)\(agreed.stderr)")
-            #expect(agreed.stderr.contains("backend restore"), "\(agreed.stderr)")
+            #expect(agreed.stderr.contains("backend iptables-nft"), "\(agreed.stderr)")
             let verified = try cli(["verify", "--live"] + input, in: namespace)
             #expect(verified.status == 0 && verified.stdout.contains("flows checked"), "\(verified.stdout)\(verified.stderr)")
             let packet = ["--from", "10.244.1.5", "--to", "10.96.200.11:80"]
@@ -86,7 +87,7 @@ struct BackendTests {
 
     /// A rule another tool wrote that we cannot read stops `verify --live` and `trace --live`
     /// with the rule named, on either kind of host: it could decide any packet's fate.
-    @Test(arguments: [("iptables-nft", "restore"), ("iptables-legacy", "libiptc")])
+    @Test(arguments: [("iptables-nft", "iptables-nft"), ("iptables-legacy", "libiptc")])
     func unreadableRulesAreListedNotSkipped(tool: String, backend: String) throws {
         try NetworkNamespace.with { namespace in
             let input = ["-f", packagePath("Fixtures/cases/kube-dns"), "--backend", backend]

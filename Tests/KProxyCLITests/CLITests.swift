@@ -1,5 +1,6 @@
 import Foundation
 import KProxyTestSupport
+import ProxyCore
 import Testing
 
 /// The built `kproxy-iptables`, beside the test bundle.
@@ -196,7 +197,8 @@ let fixtureCases: [String] = {
     }
 }
 
-@Suite struct BenchCommandTests {
+/// One at a time: the namespace checks count every bench namespace on the host.
+@Suite(.serialized) struct BenchCommandTests {
     @Test func printsFiguresAsJSON() throws {
         let result = try run(["bench", "--services", "50", "--endpoints", "2", "--runs", "1", "--output", "json"])
         #expect(result.status == 0)
@@ -243,6 +245,32 @@ let fixtureCases: [String] = {
         #expect(result.stderr.contains("apply run 2 of 2: libiptc"))
         let left = try Self.benchNamespaces().subtracting(before)
         #expect(left.isEmpty, "left behind: \(left)")
+    }
+
+    @Test(.enabled(if: NetworkNamespace.isAvailable, "needs root and ip to create network namespaces"))
+    func churnTimesEveryChangeThroughTheSyncLoop() throws {
+        let before = try Self.benchNamespaces()
+        let result = try run(["bench", "--churn", "--services", "30", "--endpoints", "2", "--churn-seconds", "3",
+                              "--churn-rate", "20", "--output", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let figures = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(figures["churnChanges"] as? Int == 60)
+        #expect(figures["churnFailedSyncs"] as? Int == 0)
+        #expect((figures["churnSyncs"] as? Int ?? 0) >= 1)
+        let p50 = try #require(figures["churnChangeP50Ms"] as? Double)
+        let p99 = try #require(figures["churnChangeP99Ms"] as? Double)
+        #expect(p50 > 0 && p50 <= p99)
+        for key in ["churnRSSStartMB", "churnRSSEndMB", "churnRSSMaxMB"] {
+            #expect((figures[key] as? Double ?? 0) > 0, "\(key)")
+        }
+        #expect(try Self.benchNamespaces().subtracting(before).isEmpty)
+    }
+
+    @Test(arguments: [
+        ["--agent", "--churn"], ["--churn", "--churn-seconds", "0"], ["--churn", "--churn-rate", "0"],
+    ])
+    func churnOptionsAreChecked(_ options: [String]) throws {
+        #expect(try run(["bench", "--services", "10"] + options).status == 64)
     }
 
     /// The bench namespaces that exist now (another bench may be running).

@@ -1,6 +1,7 @@
 import Foundation
 @testable import IptablesBackend
 import KProxyTestSupport
+import ProxyCore
 import Testing
 
 /// The host's features, probed where the command runs, or given for another host.
@@ -86,8 +87,8 @@ struct PermissionTests {
     static let refused: [Refused] = [
         Refused(arguments: ["cleanup", "--backend", "libiptc"], lockWritable: false, refusal: "cannot open the xtables lock"),
         Refused(arguments: ["cleanup", "--backend", "libiptc"], lockWritable: true, refusal: "read the table failed"),
-        Refused(arguments: ["cleanup", "--backend", "restore"], lockWritable: true, refusal: "iptables-nft-save"),
-        Refused(arguments: ["diff", "--backend", "restore"] + manifests, lockWritable: true, refusal: "iptables-nft-save"),
+        Refused(arguments: ["cleanup", "--backend", "iptables-nft"], lockWritable: true, refusal: "iptables-nft-save"),
+        Refused(arguments: ["diff", "--backend", "iptables-nft"] + manifests, lockWritable: true, refusal: "iptables-nft-save"),
         Refused(arguments: ["sync", "--backend", "libiptc"] + manifests, lockWritable: true, refusal: "route_localnet"),
     ]
 
@@ -95,6 +96,10 @@ struct PermissionTests {
     func refusalsSayRunAsRoot(_ row: Refused) throws {
         let lock = row.lockWritable ? FileManager.default.temporaryDirectory.appendingPathComponent("kproxy-nobody-\(getpid()).lock").path
                                     : privateLock
+        if !row.lockWritable && !FileManager.default.fileExists(atPath: privateLock) {
+            // Made here when no test before made it: nobody could create it in /tmp.
+            FileManager.default.createFile(atPath: privateLock, contents: nil, attributes: [.posixPermissions: 0o600])
+        }
         defer { if row.lockWritable { try? FileManager.default.removeItem(atPath: lock) } }
         try NetworkNamespace.with { namespace in
             let asNobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]

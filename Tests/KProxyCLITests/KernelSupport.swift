@@ -1,5 +1,6 @@
 import Foundation
 import KProxyTestSupport
+import ProxyCore
 import Testing
 
 /// Kernel tests need root, `ip` and the legacy iptables tools.

@@ -1,5 +1,6 @@
 import Foundation
 import KProxyTestSupport
+import ProxyCore
 import Testing
 
 /// Real packets through applied rules: a node namespace, three pod namespaces running

@@ -1,4 +1,5 @@
 import Foundation
+import ProxyCore
 import Synchronization
 #if canImport(Glibc)
 import Glibc

@@ -1,10 +1,11 @@
 import Foundation
+import ProxyCore
 import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
-@_exported import struct IptablesBackend.NetworkNamespace
+@_exported import struct ProxyCore.NetworkNamespace
 import struct IptablesBackend.IptablesTool
 
 /// Throwaway network namespaces for tests that need the kernel: created with a unique name
@@ -42,7 +43,7 @@ extension NetworkNamespace {
 
     /// The absolute path of `tool` on PATH (or in the sbin directories), if installed.
     public static func which(_ tool: String) -> String? {
-        IptablesTool.executablePath(tool)
+        ChildProcess.executablePath(tool)
     }
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import ProxyCore
 
 /// A small node for traffic tests, all in throwaway namespaces: a node namespace with a veth
 /// link to an "outside" namespace (node 10.0.0.1, outside 10.0.0.2) and one veth link per

@@ -1,16 +1,17 @@
 import Foundation
-import Synchronization
+import ProxyCore
 import ServiceModel
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The iptables command-line tools of one mode and family (`iptables-nft-restore`,
-/// `ip6tables-legacy-save`, …), run as child processes. ``run(_:input:timeout:)`` runs any
-/// program this way (`ip` for namespaces too).
+/// `ip6tables-legacy-save`, …), run as child processes (``ChildProcess``).
 public struct IptablesTool: Sendable {
+    /// Which iptables: its raw value is the suffix of the tools' names.
     public enum Mode: String, Sendable {
-        case legacy, nft
+        /// iptables-legacy: the x_tables kernel tables.
+        case legacy
+        /// iptables-nft: iptables rules kept in nf_tables tables (not the nftables proxy
+        /// mode, which writes nftables rules of its own).
+        case iptablesNft = "nft"
     }
 
     public var mode: Mode
@@ -26,156 +27,26 @@ public struct IptablesTool: Sendable {
         "\(family == .ipv6 ? "ip6tables" : "iptables")-\(mode.rawValue)\(suffix.isEmpty ? "" : "-" + suffix)"
     }
 
-    public struct Output: Sendable {
-        public var status: Int32
-        /// Standard output as it came.
-        public var standardOutput: [UInt8]
-        public var stderr: String
-        /// Whether the child was killed for running past the timeout.
-        public var timedOut = false
-        /// The child's peak resident memory in KiB, sampled from /proc every 20 ms while it
-        /// runs (wait4's figure would include this process's memory: posix_spawn shares it
-        /// with the child until the child execs).
-        public var peakResidentKilobytes = 0
+    public typealias Output = ChildProcess.Output
 
-        /// Standard output as text.
-        public var stdout: String { String(decoding: standardOutput, as: UTF8.self) }
-    }
-
-    /// Runs `arguments` (the tool's name, or an absolute path, first), feeding `input` on
-    /// standard input. Spawned with posix_spawn and reaped with waitpid, with standard input
-    /// written and standard error read on their own threads, so no pipe can fill up and
-    /// stall either side. A child still running after `timeout` is killed.
+    /// ``ChildProcess/run(_:input:timeout:)``, its failure to start as an ``IptablesError``.
     public static func run(_ arguments: [String], input: [UInt8]? = nil,
                            timeout: Duration? = nil) throws(IptablesError) -> Output {
-        try run(arguments, timeout: timeout) { descriptor in
-            // A child that stops reading early says why in its own output.
-            _ = input?.withUnsafeBytes { writeAll($0, to: descriptor) }
+        do {
+            return try ChildProcess.run(arguments, input: input, timeout: timeout)
+        } catch {
+            throw .tool(command: error.command, status: error.status, output: error.reason)
         }
     }
 
-    /// Runs `arguments` like ``run(_:input:timeout:)``, with `writeInput` writing the
-    /// child's standard input to the descriptor it is given, on a thread of its own, while
-    /// this one reads the child's output; the descriptor is closed when it returns.
+    /// ``ChildProcess/run(_:timeout:writeInput:)``, its failure to start as an ``IptablesError``.
     public static func run(_ arguments: [String], timeout: Duration? = nil,
                            writeInput: @escaping @Sendable (Int32) -> Void) throws(IptablesError) -> Output {
-        guard let path = executablePath(arguments[0]) else {
-            throw .tool(command: arguments[0], status: 127, output: "not installed (apt install iptables)")
+        do {
+            return try ChildProcess.run(arguments, timeout: timeout, writeInput: writeInput)
+        } catch {
+            throw .tool(command: error.command, status: error.status, output: error.reason)
         }
-        var stdinPipe: [Int32] = [0, 0], stdoutPipe: [Int32] = [0, 0], stderrPipe: [Int32] = [0, 0]
-        guard pipe(&stdinPipe) == 0, pipe(&stdoutPipe) == 0, pipe(&stderrPipe) == 0 else {
-            throw .tool(command: arguments[0], status: 127, output: "pipe: \(String(cString: strerror(errno)))")
-        }
-        for descriptor in stdinPipe + stdoutPipe + stderrPipe { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, stdinPipe[0], 0)
-        posix_spawn_file_actions_adddup2(&actions, stdoutPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, stderrPipe[1], 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attributes, &noSignals)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
-        var pid: pid_t = 0
-        let argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
-        let spawned = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
-        close(stdinPipe[0]); close(stdoutPipe[1]); close(stderrPipe[1])
-        guard spawned == 0 else {
-            close(stdinPipe[1]); close(stdoutPipe[0]); close(stderrPipe[0])
-            throw .tool(command: arguments[0], status: 127, output: "spawn: \(String(cString: strerror(spawned)))")
-        }
-        signal(SIGPIPE, SIG_IGN)
-        let finished = Mutex(false)
-        let killed = Mutex(false)
-        if let timeout {
-            let (seconds, attoseconds) = timeout.components
-            let deadline = DispatchTime.now() + .nanoseconds(Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000))
-            DispatchQueue.global().asyncAfter(deadline: deadline) { [pid] in
-                finished.withLock { done in
-                    guard !done else { return }
-                    killed.withLock { $0 = true }
-                    kill(pid, SIGKILL)
-                }
-            }
-        }
-        let group = DispatchGroup()
-        let peak = Mutex(0)
-        DispatchQueue.global().async(group: group) { [pid] in
-            while !finished.withLock({ $0 }) {
-                if let kilobytes = Self.peakResidentKilobytes(of: pid) { peak.withLock { $0 = max($0, kilobytes) } }
-                usleep(20_000)
-            }
-        }
-        let errors = ByteBox()
-        let writeEnd = stdinPipe[1], errorEnd = stderrPipe[0]
-        DispatchQueue.global().async(group: group) {
-            writeInput(writeEnd)
-            close(writeEnd)
-        }
-        DispatchQueue.global().async(group: group) {
-            errors.set(Self.readAll(errorEnd))
-            close(errorEnd)
-        }
-        let out = Self.readAll(stdoutPipe[0])
-        close(stdoutPipe[0])
-        var status: Int32 = 0
-        // Wait for the exit without reaping, then mark it under the lock before reaping: the
-        // timeout signals only an unreaped child, never a pid the system has reused.
-        var info = siginfo_t()
-        while waitid(P_PID, id_t(pid), &info, WEXITED | WNOWAIT) < 0 && errno == EINTR {}
-        finished.withLock { $0 = true }
-        group.wait()
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        let exitStatus = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-        return Output(status: exitStatus, standardOutput: out,
-                      stderr: String(decoding: errors.get(), as: UTF8.self), timedOut: killed.withLock { $0 },
-                      peakResidentKilobytes: peak.withLock { $0 })
-    }
-
-    /// Where `program` is: an absolute path as it is, a name looked up in the sbin and bin
-    /// directories, then on PATH; `nil` when it is not installed.
-    public static func executablePath(_ program: String) -> String? {
-        let candidates = program.hasPrefix("/") ? [program]
-            : (["/usr/sbin", "/sbin", "/usr/bin", "/bin"]
-                + (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init))
-                .map { "\($0)/\(program)" }
-        return candidates.first(where: FileManager.default.isExecutableFile)
-    }
-
-    /// The peak resident memory (VmHWM) of a running process, in KiB; `nil` when it cannot
-    /// be read.
-    public static func peakResidentKilobytes(of pid: pid_t) -> Int? {
-        statusKilobytes("VmHWM", of: pid)
-    }
-
-    /// The resident memory now (VmRSS) of a running process, in KiB; `nil` when it cannot
-    /// be read.
-    public static func residentKilobytes(of pid: pid_t) -> Int? {
-        statusKilobytes("VmRSS", of: pid)
-    }
-
-    /// A `field: N kB` line of `/proc/<pid>/status`.
-    private static func statusKilobytes(_ field: String, of pid: pid_t) -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field + ":") }) else { return nil }
-        return line.split(separator: " ").compactMap { Int($0) }.first
-    }
-
-    private static func readAll(_ descriptor: Int32) -> [UInt8] {
-        var result: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = read(descriptor, &buffer, buffer.count)
-            if count < 0 { if errno == EINTR { continue } else { break } }
-            if count == 0 { break }
-            result += buffer[0..<count]
-        }
-        return result
     }
 
     /// Runs the tool and throws unless it exits 0.
@@ -189,20 +60,13 @@ public struct IptablesTool: Sendable {
     }
 }
 
-private final class ByteBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var bytes: [UInt8] = []
-    func set(_ value: [UInt8]) { lock.lock(); bytes = value; lock.unlock() }
-    func get() -> [UInt8] { lock.lock(); defer { lock.unlock() }; return bytes }
-}
-
 /// Which iptables the host uses, found the way Kubernetes' iptables wrappers find it:
 /// kubelet's hint chains first, then which side holds more rules, then the default binary.
 public enum IptablesMode {
     public static func detect(family: IPFamily) -> (mode: IptablesTool.Mode, reason: String) {
         let hints = ["KUBE-IPTABLES-HINT", "KUBE-KUBELET-CANARY"]
         var lines: [IptablesTool.Mode: Int] = [:]
-        for mode in [IptablesTool.Mode.nft, .legacy] {
+        for mode in [IptablesTool.Mode.iptablesNft, .legacy] {
             let tool = IptablesTool(mode: mode, family: family)
             guard let mangle = try? IptablesTool.run([tool.name("save"), "-t", "mangle"]), mangle.status == 0 else { continue }
             if hints.contains(where: mangle.stdout.contains) {
@@ -211,13 +75,13 @@ public enum IptablesMode {
             let all = (try? IptablesTool.run([tool.name("save")]))?.stdout ?? ""
             lines[mode] = all.split(separator: "\n").filter { $0.hasPrefix("-") }.count
         }
-        let legacy = lines[.legacy] ?? 0, nft = lines[.nft] ?? 0
+        let legacy = lines[.legacy] ?? 0, nft = lines[.iptablesNft] ?? 0
         if legacy != nft {
-            let mode: IptablesTool.Mode = legacy > nft ? .legacy : .nft
+            let mode: IptablesTool.Mode = legacy > nft ? .legacy : .iptablesNft
             return (mode, "\(max(legacy, nft)) rules in the \(mode.rawValue) tables against \(min(legacy, nft))")
         }
         let version = (try? IptablesTool.run([family == .ipv6 ? "ip6tables" : "iptables", "--version"]))?.stdout ?? ""
-        if version.contains("nf_tables") { return (.nft, "no rules yet; the host's default iptables is nf_tables") }
+        if version.contains("nf_tables") { return (.iptablesNft, "no rules yet; the host's default iptables is nf_tables") }
         return (.legacy, "no rules yet; the host's default iptables is legacy")
     }
 }

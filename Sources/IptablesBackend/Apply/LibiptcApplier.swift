@@ -4,7 +4,7 @@ import ServiceModel
 /// Applies rulesets through libiptc: per table, under the xtables lock, read the table, stage
 /// the changes in libiptc's copy and commit it in one atomic replace. A table another writer
 /// changed in between (EAGAIN) is read again and the changes staged afresh, up to
-/// `maxAttempts` times; any other failure leaves the table as it was.
+/// `maxAttempts` times with a growing pause; any other failure leaves the table as it was.
 ///
 /// Only our chains and our jumps in the built-in chains are touched. New chains are created
 /// in byte order (libiptc inserts sorted names cheaply); chains that stay are flushed and
@@ -143,20 +143,35 @@ public struct LibiptcApplier: RulesetApplier {
         return installed
     }
 
-    /// Runs `attempt` until it gets through, up to ``maxAttempts`` times while the table
-    /// keeps changing under it (EAGAIN at commit).
+    /// Runs `attempt` until it gets through, up to ``maxAttempts`` times while another
+    /// writer keeps changing the table under it (one that does not take the xtables lock):
+    ///
+    /// - EAGAIN at commit: the table changed between our read and our replace; nothing of
+    ///   ours went in.
+    /// - EINVAL at commit: libiptc's replace went in, but putting the old rules' counters
+    ///   back failed, because the other writer replaced the table in between (the kernel
+    ///   checks the entry count again). The table may hold our rules or the other's.
+    ///
+    /// Either way a new attempt reads what is there and stages against it, so it finishes
+    /// the job or finds nothing left to do. When every attempt meets EINVAL, the kernel's
+    /// own error is thrown: a rule it refuses fails the same way each time.
+    ///
+    /// Attempts are spaced 25, 50, 100, 200 ms apart: other writers (a CNI plugin, a
+    /// firewall daemon) change tables in bursts, and the next attempt should land after one.
     private func withRetries(family: IPFamily, table: Table,
                              _ attempt: () throws(IptablesError) -> TableReport) throws(IptablesError) -> TableReport {
+        var lastError = IptablesError.tableBusy(family: family, table: table, attempts: maxAttempts)
         for number in 1...maxAttempts {
+            if number > 1 { usleep(25_000 << min(number - 2, 6)) }
             do {
                 var report = try attempt()
                 report.attempts = number
                 return report
             } catch {
-                guard case .kernel(_, _, _, _, let code, _) = error, code == EAGAIN else { throw error }
-                if number == maxAttempts { throw .tableBusy(family: family, table: table, attempts: number) }
+                guard case .kernel("commit", _, _, _, let code, _) = error, code == EAGAIN || code == EINVAL else { throw error }
+                lastError = code == EAGAIN ? .tableBusy(family: family, table: table, attempts: number) : error
             }
         }
-        throw .tableBusy(family: family, table: table, attempts: maxAttempts)
+        throw lastError
     }
 }

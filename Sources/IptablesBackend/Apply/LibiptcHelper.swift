@@ -1,4 +1,5 @@
 import Foundation
+import ProxyCore
 import ServiceModel
 #if canImport(Glibc)
 import Glibc
@@ -52,7 +53,7 @@ public enum LibiptcHelper {
             plan = request.plan
             try request.apply(reading: reader) { staged in
                 if var report = staged {
-                    report.applierPeakResidentKilobytes = IptablesTool.peakResidentKilobytes(of: getpid())
+                    report.applierPeakResidentKilobytes = ChildProcess.peakResidentKilobytes(of: getpid())
                     reply(.applied(report))
                 } else {
                     reply(.needsFull)

@@ -14,29 +14,6 @@ public struct RestoreApplier: RulesetApplier {
         self.mode = mode
     }
 
-    /// What the tables hold now, as `iptables-save` prints it.
-    struct SavedTable {
-        var chains: Set<String> = []
-        /// The built-in chains: those declared with a policy rather than `-`.
-        var builtins: Set<String> = []
-        /// Each chain's rules as `iptables-save` prints them, without `-A CHAIN `.
-        var rules: [String: [String]] = [:]
-
-        init(_ text: String) {
-            for line in text.split(separator: "\n") {
-                if line.hasPrefix(":") {
-                    let words = line.dropFirst().split(separator: " ")
-                    chains.insert(String(words[0]))
-                    if words.count > 1, words[1] != "-" { builtins.insert(String(words[0])) }
-                } else if line.hasPrefix("-A ") {
-                    let rest = line.dropFirst(3)
-                    let chain = String(rest.prefix { $0 != " " })
-                    rules[chain, default: []].append(String(rest.dropFirst(chain.count + 1)))
-                }
-            }
-        }
-    }
-
     func saved(_ tool: IptablesTool, _ table: Table) throws(IptablesError) -> SavedTable {
         SavedTable(try IptablesTool.check([tool.name("save"), "-t", table.rawValue]).stdout)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import ProxyCore
 import ServiceModel
 
 /// The host's features found as kube-proxy finds them at start-up, with a line for each

@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import ProxyCore
 #endif
 
 /// `net.ipv4.conf.all.route_localnet`: IPv4 NodePorts on 127.0.0.1 are only routed when it is

@@ -1,3 +1,4 @@
+import ProxyCore
 import ServiceModel
 
 /// Reads kernel entries back into rules: the inverse of ``EntryEncoder`` for every match and
@@ -69,7 +70,7 @@ public struct EntryDecoder: Sendable {
             case ("comment", 0):
                 matches.append(.comment(reader.string(payload, size: 256)))
             case ("tcp", 0), ("udp", 0), ("sctp", 0):
-                guard let proto = L4Protocol(iptablesName: name), proto.kernelNumber == protoNumber else { return nil }
+                guard let proto = L4Protocol(lowercaseName: name), proto.kernelNumber == protoNumber else { return nil }
                 protoSeen = true
                 matches.append(.protocol(proto))
                 matches += addressMatches
@@ -154,8 +155,8 @@ public struct EntryDecoder: Sendable {
 }
 
 extension L4Protocol {
-    init?(iptablesName: String) {
-        guard let value = L4Protocol.allCases.first(where: { $0.iptablesName == iptablesName }) else { return nil }
+    init?(lowercaseName: String) {
+        guard let value = L4Protocol.allCases.first(where: { $0.lowercaseName == lowercaseName }) else { return nil }
         self = value
     }
 

@@ -1,3 +1,4 @@
+import ProxyCore
 import ServiceModel
 
 /// The payloads of the matches and targets a service proxy writes, laid out as iptables 1.8
@@ -29,7 +30,7 @@ enum ExtensionEncoding {
     /// xt_tcp / xt_udp (source ports 0–65535 and destination ports `port` or 0–65535, host
     /// order), or xt_sctp_info (destination ports first; an absent range is 0,0).
     static func portMatch(_ proto: L4Protocol, destinationPort: Int?, into writer: inout ByteWriter) {
-        let start = header(name: proto.iptablesName, revision: 0, into: &writer)
+        let start = header(name: proto.lowercaseName, revision: 0, into: &writer)
         let low = UInt16(destinationPort ?? 0)
         let high = destinationPort.map { UInt16($0) } ?? 0xFFFF
         switch proto {

@@ -1,3 +1,4 @@
+import ProxyCore
 import ServiceModel
 
 /// The name of an iptables chain: one of kube-proxy's fixed chains, or a per-service chain
@@ -142,7 +143,7 @@ public struct ChainName: Hashable, Sendable, Comparable, CustomStringConvertible
     static func hashed(_ prefix: StaticString, _ name: ServicePortName, suffix: String = "") -> ChainName {
         var namespace = name.service.namespace, service = name.service.name, port = name.port
         var suffix = suffix
-        var protocolName = name.protocol.iptablesName
+        var protocolName = name.protocol.lowercaseName
         let capacity = namespace.utf8.count + service.utf8.count + port.utf8.count + suffix.utf8.count + 8
         return withUnsafeTemporaryAllocation(byteCount: capacity, alignment: 8) { buffer in
             var input = UnsafeMutableRawBufferPointer(rebasing: buffer[..<capacity])

@@ -1,3 +1,4 @@
+import ProxyCore
 import ServiceModel
 
 /// Reads a rule as `iptables-save` prints it back into a ``Rule``: the inverse of
@@ -47,7 +48,7 @@ public struct SaveFormParser: Sendable {
                 rule.matches.append(.inInterface(try cursor.value(after: option), negated: negated))
             case "-p":
                 let name = try cursor.value(after: option)
-                guard !negated, let proto = L4Protocol(iptablesName: name) else { throw cursor.unreadable("protocol '\(negated ? "! " : "")\(name)'") }
+                guard !negated, let proto = L4Protocol(lowercaseName: name) else { throw cursor.unreadable("protocol '\(negated ? "! " : "")\(name)'") }
                 declaredProtocol = proto
             case "-m" where !negated:
                 try readMatch(try cursor.value(after: option), into: &rule, &cursor)
@@ -104,7 +105,7 @@ public struct SaveFormParser: Sendable {
             guard cursor.take("--comment") else { throw cursor.unreadable("'-m comment' without '--comment'") }
             rule.matches.append(.comment(try cursor.value(after: "--comment")))
         case "tcp", "udp", "sctp":
-            let proto = L4Protocol(iptablesName: name)!
+            let proto = L4Protocol(lowercaseName: name)!
             if !rule.matches.contains(.protocol(proto)) { rule.matches.append(.protocol(proto)) }
             if cursor.take("--dport") {
                 let text = try cursor.value(after: "--dport")

@@ -1,3 +1,4 @@
+import ProxyCore
 import ServiceModel
 
 /// Plans the full ruleset kube-proxy's iptables mode would write for one IP family: the
@@ -14,9 +15,13 @@ public struct RulePlanner: Sendable {
     public static let largeClusterEndpointThreshold = 1000
 
     public var settings: ProxySettings
+    /// How KUBE-SERVICES (nat and filter) is laid out: kube-proxy's single list, or a tree by
+    /// destination prefix. Not part of the KubeProxyConfiguration; linear unless asked for.
+    public var serviceDispatch: ServiceDispatch
 
-    public init(settings: ProxySettings) {
+    public init(settings: ProxySettings, serviceDispatch: ServiceDispatch = .linear) {
         self.settings = settings
+        self.serviceDispatch = serviceDispatch
     }
 
     /// The full ruleset for a catalog.
@@ -140,7 +145,7 @@ public struct RulePlanner: Sendable {
     /// With tree dispatch, replaces the capture rules of a KUBE-SERVICES chain by the top of
     /// the tree and returns the tree's chains; with linear dispatch, returns none.
     private func dispatchTree(_ services: inout Chain) -> [Chain] {
-        guard settings.serviceDispatch == .tree,
+        guard serviceDispatch == .tree,
               let tree = DispatchTree.split(services.rules, family: settings.family) else { return [] }
         services.rules = tree.rules
         return tree.chains

@@ -1,3 +1,4 @@
+import ProxyCore
 import ServiceModel
 
 /// The rules one service port contributes to a ruleset: its capture rules in the shared
@@ -80,45 +81,26 @@ extension ServicePortRules {
     /// its Service holds, and the planner runs on every core over entries made on one.
     static func plan(entryAt entry: UnsafePointer<ServicePortEndpoints>, settings: ProxySettings,
                      largeCluster: Bool) -> ServicePortRules? {
-        let family = settings.family
-        // Fields are read through the pointer, and methods of the entry or its Service are
-        // not called: a call would be handed a copy.
-        guard let clusterIP = entry.pointee.service.clusterIPs.first(where: { $0.family == family }) else {
-            return nil
-        }
+        guard let port = ServicePortDecisions(entryAt: entry, settings: settings) else { return nil }
+        let clusterIP = port.clusterIP
         let proto = entry.pointee.port.protocol
         let servicePort = entry.pointee.port.port
         let spn = entry.pointee.name.description
         let chains = ServicePortChains(entry.pointee.name)
         var rules = ServicePortRules(name: entry.pointee.name)
 
-        let externalIPs = entry.pointee.service.externalIPs.filter { $0.family == family }
-        let loadBalancerIPs = entry.pointee.service.loadBalancerIngress.compactMap { ingress -> IPAddress? in
-            guard let ip = ingress.ip, ip.family == family else { return nil }
-            if settings.skipProxyModeLoadBalancerIPs && ingress.ipMode == .proxy { return nil }
-            return ip
-        }
-        let sourceRanges = entry.pointee.service.loadBalancerSourceRanges.filter { $0.family == family }
-        let nodePort = entry.pointee.port.nodePort ?? 0
-
-        let externallyAccessible = nodePort != 0 || !loadBalancerIPs.isEmpty || !externalIPs.isEmpty
-        let internalPolicyLocal = entry.pointee.service.internalTrafficPolicy == .local
-        let externalPolicyLocal = entry.pointee.service.externalTrafficPolicy == .local
-        let usesCluster = !internalPolicyLocal || externallyAccessible
-        let usesLocal = internalPolicyLocal || (externalPolicyLocal && externallyAccessible)
-
-        let selection = EndpointSelection(endpoints: ServicePortEndpoints.endpoints(entry.pointee.endpoints, of: family),
-                                          usesCluster: usesCluster, usesLocal: usesLocal, node: settings.node,
-                                          useNodeHints: settings.useNodeHints)
+        let (externalIPs, loadBalancerIPs, sourceRanges) = (port.externalIPs, port.loadBalancerIPs, port.sourceRanges)
+        let nodePort = port.nodePort
+        let (internalPolicyLocal, externalPolicyLocal) = (port.internalPolicyLocal, port.externalPolicyLocal)
+        let selection = port.selection
         let hasEndpoints = selection.hasEndpoints
-        let usesClusterChain = usesCluster && !selection.cluster.isEmpty
-        let usesLocalChain = usesLocal && !selection.local.isEmpty
+        let (usesClusterChain, usesLocalChain) = (port.usesClusterPolicy, port.usesLocalPolicy)
 
         let internalChain = internalPolicyLocal ? chains.serviceLocal : chains.service
-        let hasInternalEndpoints = hasEndpoints && !(internalPolicyLocal && selection.local.isEmpty)
+        let hasInternalEndpoints = port.hasInternalEndpoints
         let externalPolicyChain = externalPolicyLocal ? chains.serviceLocal : chains.service
-        let hasExternalEndpoints = hasEndpoints && !(externalPolicyLocal && selection.local.isEmpty)
-        let usesExternalChain = hasEndpoints && externallyAccessible
+        let hasExternalEndpoints = port.hasExternalEndpoints
+        let usesExternalChain = port.usesExternalChain
         let usesFirewallChain = hasEndpoints && !loadBalancerIPs.isEmpty && !sourceRanges.isEmpty
         let loadBalancerChain = usesFirewallChain ? chains.firewall : chains.external
 
@@ -241,7 +223,7 @@ extension ServicePortRules {
         }
 
         let endpointChains = EndpointChains(entry.pointee.name, selection.reachable)
-        let affinity: Int? = if case .clientIP(let seconds) = entry.pointee.service.sessionAffinity { seconds } else { nil }
+        let affinity = port.affinitySeconds
 
         rules.chains.reserveCapacity(selection.reachable.count + 4)
         func dispatch(_ chain: ChainName, _ endpoints: [ServiceEndpoint]) -> Chain {

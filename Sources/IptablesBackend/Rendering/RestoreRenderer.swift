@@ -1,4 +1,5 @@
 import Dispatch
+import ProxyCore
 import ServiceModel
 
 /// Writes a ruleset as iptables-restore input in kube-proxy's form: `*filter` then `*nat`,

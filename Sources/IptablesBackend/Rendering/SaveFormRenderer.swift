@@ -24,7 +24,7 @@ public enum SaveFormRenderer {
             if case .inInterface(let name, let negated) = match { parts.append((negated ? "! -i " : "-i ") + name) }
         }
         for match in rule.matches {
-            if case .protocol(let proto) = match { parts.append("-p " + proto.iptablesName) }
+            if case .protocol(let proto) = match { parts.append("-p " + proto.lowercaseName) }
         }
         let port = rule.matches.lazy.compactMap { match -> Int? in
             if case .destinationPort(let port) = match { return port }
@@ -35,7 +35,7 @@ public enum SaveFormRenderer {
             case .comment(let text):
                 parts.append("-m comment --comment \"\(text)\"")
             case .protocol(let proto):
-                parts.append("-m \(proto.iptablesName)" + (port.map { " --dport \($0)" } ?? ""))
+                parts.append("-m \(proto.lowercaseName)" + (port.map { " --dport \($0)" } ?? ""))
             case .sourceIsLocal:
                 parts.append("-m addrtype --src-type LOCAL")
             case .destinationIsLocal:

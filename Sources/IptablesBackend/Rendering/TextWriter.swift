@@ -1,3 +1,4 @@
+import ProxyCore
 import ServiceModel
 
 /// A growable byte buffer written through a raw pointer: the renderer's output. Each write

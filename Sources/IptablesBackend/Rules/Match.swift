@@ -1,29 +1,5 @@
+import ProxyCore
 import ServiceModel
-
-/// The address part of a `-s`/`-d` match: one host, written bare (`10.244.1.5`), or a
-/// network, written with its length (`10.244.0.0/16`, `::1/128`). Both select the same
-/// packets as the equivalent prefix; the distinction only keeps kube-proxy's spelling.
-public enum AddressMatch: Hashable, Sendable, CustomStringConvertible {
-    case host(IPAddress)
-    case network(IPPrefix)
-
-    /// The range of addresses matched.
-    public var prefix: IPPrefix {
-        switch self {
-        case .host(let address):
-            return IPPrefix(address: address, length: address.family == .ipv4 ? 32 : 128)!
-        case .network(let prefix):
-            return prefix
-        }
-    }
-
-    public var description: String {
-        switch self {
-        case .host(let address): return address.description
-        case .network(let prefix): return prefix.description
-        }
-    }
-}
 
 /// A conntrack state as `-m conntrack --ctstate` names it.
 public enum ConntrackState: String, Hashable, Sendable, CaseIterable {
@@ -34,23 +10,6 @@ public enum ConntrackState: String, Hashable, Sendable, CaseIterable {
     case untracked = "UNTRACKED"
     case snat = "SNAT"
     case dnat = "DNAT"
-}
-
-/// A packet mark test: the bits of `mask` must equal `value`.
-public struct PacketMark: Hashable, Sendable {
-    public var value: UInt32
-    public var mask: UInt32
-
-    public init(value: UInt32, mask: UInt32) {
-        self.value = value
-        self.mask = mask
-    }
-
-    /// One bit, set: kube-proxy's masquerade mark (bit 14 gives `0x00004000/0x00004000`).
-    public static func bit(_ bit: Int) -> PacketMark {
-        let value = UInt32(1) << UInt32(bit)
-        return PacketMark(value: value, mask: value)
-    }
 }
 
 /// What a `-m recent` match does with the source address of a packet.

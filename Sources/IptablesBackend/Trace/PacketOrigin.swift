@@ -1,3 +1,4 @@
+import ProxyCore
 import ServiceModel
 
 extension TracedPacket {
@@ -8,7 +9,7 @@ extension TracedPacket {
         var proto = L4Protocol.tcp
         if let slash = rest.lastIndex(of: "/") {
             let name = rest[rest.index(after: slash)...].lowercased()
-            guard let parsed = L4Protocol.allCases.first(where: { $0.iptablesName == name }) else { return nil }
+            guard let parsed = L4Protocol.allCases.first(where: { $0.lowercaseName == name }) else { return nil }
             proto = parsed
             rest = rest[..<slash]
         }
@@ -25,19 +26,11 @@ extension TracedPacket.Entry {
     /// How a packet from one of this node's pods arrives: on the detector's bridge, on an
     /// interface with the detector's prefix (`veth0`), else on `cni0`.
     public static func pod(detector: LocalTrafficDetector?) -> Self {
-        switch detector?.ifLocal {
-        case .inInterface(let name, _)?: .interface(name.hasSuffix("+") ? String(name.dropLast()) + "0" : name)
-        default: .interface("cni0")
+        switch detector {
+        case .inInterface(let name)?: .interface(name)
+        case .inInterfaceNamePrefix(let prefix)?: .interface(prefix + "0")
+        case .sourceNetwork?, nil: .interface("cni0")
         }
-    }
-}
-
-extension LocalTrafficDetector {
-    /// Whether this detector counts `address` as a pod's. Only source-range detectors can
-    /// tell by address; interface detectors never do.
-    public func isPodAddress(_ address: IPAddress) -> Bool {
-        if case .source(let range, _) = ifLocal { return range.prefix.contains(address) }
-        return false
     }
 }
 

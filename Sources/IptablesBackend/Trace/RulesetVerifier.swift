@@ -1,3 +1,4 @@
+import ProxyCore
 import ServiceModel
 
 /// Checks a ruleset against the model by packet flow: for every service port and every way
@@ -40,22 +41,23 @@ public struct RulesetVerifier: Sendable {
             let service = port.service
             guard let clusterIP = service.clusterIP(for: family) else { continue }
             let endpoints = port.endpoints(for: family)
-            let selection = EndpointSelection(endpoints: endpoints, usesCluster: true, usesLocal: true, node: settings.node,
-                                              useNodeHints: settings.useNodeHints)
-            let anyEndpoints = endpoints.contains { $0.isReady || ($0.isServing && $0.isTerminating) }
-            func expect(_ set: [ServiceEndpoint], emptyMeans: String) -> [String] {
+            // The model's side comes from kube-proxy's rules as the verifier states them,
+            // not from the planner's EndpointSelection.
+            let rules = ExpectedEndpoints(endpoints: endpoints, node: settings.node, useNodeHints: settings.useNodeHints)
+            let anyEndpoints = rules.anyCanServe
+            func expect(_ policy: ExpectedEndpoints.Policy) -> [String] {
                 guard anyEndpoints else { return ["REJECT"] }
-                guard !set.isEmpty else { return [emptyMeans] }
+                let set = rules.reached(by: policy)
+                guard !set.isEmpty else { return [policy == .local ? "DROP" : "REJECT"] }
                 return set.map { "\($0)" }.sorted().map { "\($0) \(Self.share(set.count))" }
             }
             let internalLocal = service.internalTrafficPolicy == .local
-            let inside = internalLocal ? expect(selection.local, emptyMeans: "DROP") : expect(selection.cluster, emptyMeans: "REJECT")
+            let inside = expect(internalLocal ? .local : .cluster)
             let externalLocal = service.externalTrafficPolicy == .local
-            let external = externalLocal ? expect(selection.local, emptyMeans: "DROP") : expect(selection.cluster, emptyMeans: "REJECT")
+            let external = expect(externalLocal ? .local : .cluster)
             // Pods reaching an external address of an eTP Local service are short-circuited
             // to the cluster-wide endpoints when a detector tells pods apart.
-            let fromPodToExternal = externalLocal && settings.localTrafficDetector != nil
-                ? expect(selection.cluster, emptyMeans: "REJECT") : external
+            let fromPodToExternal = externalLocal && settings.localTrafficDetector != nil ? expect(.cluster) : external
             var checks: [(String, IPAddress, TracedPacket.Entry, IPAddress, Int, [String])] = []
             checks.append(("cluster IP from a pod", podSource, podEntry, clusterIP, port.port.port, inside))
             if let nodeIP = settings.node.primaryIP(for: family) {

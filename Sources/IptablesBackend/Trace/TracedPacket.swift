@@ -40,7 +40,7 @@ public struct TracedPacket: Hashable, Sendable, CustomStringConvertible {
         case .interface(let name): "in on \(name)"
         }
         let port = destination.family == .ipv6 ? "[\(destination)]:\(destinationPort)" : "\(destination):\(destinationPort)"
-        return "\(self.protocol.iptablesName) \(source) -> \(port) \(from)"
+        return "\(self.protocol.lowercaseName) \(source) -> \(port) \(from)"
     }
 }
 

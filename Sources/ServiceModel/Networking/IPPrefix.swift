@@ -22,6 +22,12 @@ public struct IPPrefix: Hashable, Sendable, Comparable, CustomStringConvertible 
         }
     }
 
+    /// The prefix holding `address` alone (`/32`, `/128`).
+    public init(host address: IPAddress) {
+        self.address = address
+        self.length = address.family == .ipv4 ? 32 : 128
+    }
+
     /// Parses `address/length`. As in Kubernetes, an address with host bits set is accepted
     /// and names its network (`10.0.0.1/8` is `10.0.0.0/8`).
     public init?(_ text: some StringProtocol) {

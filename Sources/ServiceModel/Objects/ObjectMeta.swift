@@ -53,8 +53,8 @@ public enum L4Protocol: String, Hashable, Sendable, Comparable, CaseIterable {
     case udp = "UDP"
     case sctp = "SCTP"
 
-    /// The lower-case name iptables uses (`tcp`).
-    public var iptablesName: String {
+    /// The lower-case name rules spell it with (`tcp`), in iptables and nftables alike.
+    public var lowercaseName: String {
         switch self {
         case .tcp: return "tcp"
         case .udp: return "udp"

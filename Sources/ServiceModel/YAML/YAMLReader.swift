@@ -62,24 +62,26 @@ private struct EventSession {
 
     mutating func readStream(_ body: (YAMLDocument) -> Void) throws(YAMLSyntaxError) {
         var index = 0
+        // Every event is deleted on every path out, a thrown error included (libyaml zeroes
+        // a deleted event, so deleting one again frees nothing twice).
         var event = try next()
+        defer { yaml_event_delete(&event) }
         guard event.type == YAML_STREAM_START_EVENT else { throw unexpected(event) }
-        yaml_event_delete(&event)
         while true {
+            yaml_event_delete(&event)
             event = try next()
-            defer { yaml_event_delete(&event) }
             if event.type == YAML_STREAM_END_EVENT { break }
             guard event.type == YAML_DOCUMENT_START_EVENT else { throw unexpected(event) }
             let line = Int(event.start_mark.line) + 1
             anchors.removeAll(keepingCapacity: true)
             var first = try next()
+            defer { yaml_event_delete(&first) }
             var root: YAMLNode?
             if first.type != YAML_DOCUMENT_END_EVENT {
                 root = try readNode(&first)
                 yaml_event_delete(&first)
                 first = try next()
             }
-            defer { yaml_event_delete(&first) }
             guard first.type == YAML_DOCUMENT_END_EVENT else { throw unexpected(first) }
             index += 1
             body(YAMLDocument(index: index, root: root, line: line))

@@ -3,6 +3,7 @@ import IptablesBackend
 import KubernetesClient
 import LocalAPIServer
 import Logging
+import ProxyCore
 import ProxyRuntime
 import ServiceModel
 
@@ -56,16 +57,16 @@ struct AgentBenchmark {
         let started = ContinuousClock.now
         let task = Task { try await runtime.run(source: source) }
         defer { task.cancel() }
-        try await waitUntil(runtime) { $0.completedSyncs >= 1 }
+        try await runtime.waitForProgress { $0.completedSyncs >= 1 }
         result.initialSyncMs = (runtime.progress.snapshot.lastCompletedAt! - started).milliseconds
-        result.residentStartMB = Double(IptablesTool.residentKilobytes(of: getpid()) ?? 0) / 1024
+        result.residentStartMB = ProcessMemory.residentMegabytes()
         benchProgress("agent: initial sync in \(Int(result.initialSyncMs)) ms; \(changes) one-endpoint changes")
         for change in 1...max(1, changes) {
             // Spaced by more than minSyncPeriod, as changes come on a quiet cluster.
             try await Task.sleep(for: .milliseconds(1100))
             let changed = ContinuousClock.now
             server.apply(slice(change * 7919 % services, generation: change))
-            try await waitUntil(runtime) { ($0.appliedThrough ?? started) >= changed }
+            try await runtime.waitForProgress { ($0.appliedThrough ?? started) >= changed }
             result.changeLatenciesMs.append((runtime.progress.snapshot.lastCompletedAt! - changed).milliseconds)
         }
         benchProgress("agent: \(churnSeconds) s of churn at \(churnRate) endpoint changes a second")
@@ -80,10 +81,10 @@ struct AgentBenchmark {
             result.churnChanges += 1
             try await Task.sleep(for: .milliseconds(1000 / max(1, churnRate)))
         }
-        try await waitUntil(runtime) { [lastChange] in ($0.appliedThrough ?? started) >= lastChange }
+        try await runtime.waitForProgress { [lastChange] in ($0.appliedThrough ?? started) >= lastChange }
         result.churnSyncs = runtime.progress.snapshot.completedSyncs - syncsBefore
         result.failedSyncs = runtime.progress.snapshot.failedSyncs
-        result.residentEndMB = Double(IptablesTool.residentKilobytes(of: getpid()) ?? 0) / 1024
+        result.residentEndMB = ProcessMemory.residentMegabytes()
         task.cancel()
         _ = await task.result
         await client.shutdown()
@@ -113,13 +114,5 @@ struct AgentBenchmark {
         }
         return .endpointSlice("svc\(index)-x7k2p", namespace: "ns\(index % 100)", service: "svc\(index)", endpoints: endpoints,
                               port: ("p0", 8080))
-    }
-
-    private func waitUntil(_ runtime: ProxyRuntime, _ condition: (SyncProgress.Snapshot) -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(600)
-        while !condition(runtime.progress.snapshot) {
-            guard ContinuousClock.now < deadline else { throw BenchError("the agent did not sync within 600 s") }
-            try await Task.sleep(for: .milliseconds(2))
-        }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import IptablesBackend
 import LocalAPIServer
+import ProxyCore
 
 /// The agent's own memory: `kproxy-iptables agent` as a child process in a throwaway
 /// namespace, against a loopback API server listening inside that namespace, before and
@@ -36,7 +37,7 @@ struct AgentProcessBenchmark {
             healthzBindAddress: 127.0.0.1:10256
             """.write(toFile: directory + "/config.yaml", atomically: true, encoding: .utf8)
         let agent = Process()
-        agent.executableURL = URL(fileURLWithPath: IptablesTool.executablePath("ip") ?? "/usr/sbin/ip")
+        agent.executableURL = URL(fileURLWithPath: ChildProcess.executablePath("ip") ?? "/usr/sbin/ip")
         agent.arguments = ["netns", "exec", namespace.name, executable, "agent", "--backend", "libiptc",
                            "--kubeconfig", directory + "/kubeconfig", "--config", directory + "/config.yaml"]
         agent.environment = ["XTABLES_LOCKFILE": cluster.lockPath]
@@ -49,7 +50,7 @@ struct AgentProcessBenchmark {
         var result = Result()
         benchProgress("agent process: waiting for its first sync")
         try await waitForSync(after: 0, in: namespace)
-        result.residentStartMB = Double(IptablesTool.residentKilobytes(of: agent.processIdentifier) ?? 0) / 1024
+        result.residentStartMB = Double(ChildProcess.residentKilobytes(of: agent.processIdentifier) ?? 0) / 1024
         benchProgress("agent process: \(cluster.churnSeconds) s of churn at \(cluster.churnRate) endpoint changes a second")
         let churnEnd = ContinuousClock.now + .seconds(cluster.churnSeconds)
         var generation = 1
@@ -60,8 +61,8 @@ struct AgentProcessBenchmark {
             try await Task.sleep(for: .milliseconds(1000 / max(1, cluster.churnRate)))
         }
         try await waitForSync(after: Date().timeIntervalSince1970, in: namespace)
-        result.residentEndMB = Double(IptablesTool.residentKilobytes(of: agent.processIdentifier) ?? 0) / 1024
-        result.peakMB = Double(IptablesTool.peakResidentKilobytes(of: agent.processIdentifier) ?? 0) / 1024
+        result.residentEndMB = Double(ChildProcess.residentKilobytes(of: agent.processIdentifier) ?? 0) / 1024
+        result.peakMB = Double(ChildProcess.peakResidentKilobytes(of: agent.processIdentifier) ?? 0) / 1024
         await server.stop()
         return result
     }

@@ -1,5 +1,6 @@
 import Foundation
 import IptablesBackend
+import ProxyCore
 import ServiceModel
 #if canImport(Glibc)
 import Glibc
@@ -64,7 +65,7 @@ struct ApplyBenchmark {
     }
 
     static func isInstalled(_ tool: String) -> Bool {
-        IptablesTool.executablePath(tool) != nil
+        ChildProcess.executablePath(tool) != nil
     }
 
     /// The changes that take the change back, and their restore text.

@@ -1,5 +1,6 @@
 import Foundation
 import IptablesBackend
+import ProxyCore
 
 /// The figures one `bench` prints, in order: a readable table or one JSON object.
 /// Milliseconds are medians over the runs; a figure not measured is `null`.
@@ -85,7 +86,12 @@ enum ProcessMemory {
 
     /// VmHWM in MiB.
     static func peakResidentMegabytes() -> Double {
-        Double(IptablesTool.peakResidentKilobytes(of: getpid()) ?? 0) / 1024
+        Double(ChildProcess.peakResidentKilobytes(of: getpid()) ?? 0) / 1024
+    }
+
+    /// VmRSS in MiB.
+    static func residentMegabytes() -> Double {
+        Double(ChildProcess.residentKilobytes(of: getpid()) ?? 0) / 1024
     }
 }
 

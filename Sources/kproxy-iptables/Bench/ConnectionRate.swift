@@ -1,5 +1,6 @@
 import Foundation
 import IptablesBackend
+import ProxyCore
 import ServiceModel
 import Synchronization
 #if canImport(Glibc)

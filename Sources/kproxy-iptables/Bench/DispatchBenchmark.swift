@@ -1,4 +1,5 @@
 import IptablesBackend
+import ProxyCore
 import ServiceModel
 
 /// How many rules the first packet of a connection is checked against, with linear and
@@ -20,9 +21,7 @@ struct DispatchBenchmark {
     static let podAddress = IPAddress("10.244.1.5")!
 
     func measure(linear: Ruleset) -> Result {
-        var treeSettings = settings
-        treeSettings.serviceDispatch = .tree
-        var result = Result(tree: RulePlanner(settings: treeSettings).plan(catalog))
+        var result = Result(tree: RulePlanner(settings: settings, serviceDispatch: .tree).plan(catalog))
         let ports = catalog.servicePorts.filter { $0.service.clusterIP(for: settings.family) != nil }
         guard !ports.isEmpty else { return result }
         result.last = ports.last

@@ -1,5 +1,6 @@
 import Foundation
 import IptablesBackend
+import ProxyCore
 import ServiceModel
 
 /// Reads a generated cluster and plans it, timing each step: what a full sync does before

@@ -1,5 +1,6 @@
 import Foundation
 import IptablesBackend
+import ProxyCore
 
 /// The peak memory of a real full sync of the generated cluster: this program run again as
 /// a child (`sync --dry-run`, and with `--apply` a libiptc sync into a throwaway namespace),

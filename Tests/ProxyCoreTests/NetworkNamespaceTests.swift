@@ -1,4 +1,4 @@
-import IptablesBackend
+import ProxyCore
 import Synchronization
 import Testing
 

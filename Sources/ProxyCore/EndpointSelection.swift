@@ -8,7 +8,7 @@ import ServiceModel
 ///   zone); if no endpoint is ready, the serving-and-terminating ones anywhere.
 /// - The local set (traffic policy Local) holds the ready endpoints on this node, or else
 ///   its serving-and-terminating ones. Topology never narrows it.
-/// - Endpoints that are not serving are never used.
+/// - An endpoint neither ready nor serving while terminating is never used.
 public struct EndpointSelection: Hashable, Sendable {
     public var cluster: [ServiceEndpoint] = []
     public var local: [ServiceEndpoint] = []

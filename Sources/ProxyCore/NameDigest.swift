@@ -6,16 +6,16 @@ import CSHA256
 /// naming them. Blocks run through the CPU's SHA instructions where it has them (the
 /// CSHA256 target), else through the portable code here. Both are checked against
 /// swift-crypto's digests in the tests.
-enum NameDigest {
+package enum NameDigest {
     /// Whether blocks go through the CPU's SHA instructions.
-    static let accelerated = kpx_sha256_accelerated() == 1
+    package static let accelerated = kpx_sha256_accelerated() == 1
     /// The digest's eight words, most significant byte first when written out.
-    typealias Words = (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)
+    package typealias Words = (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32)
 
     /// The SHA-256 digest of `message`, as 32 bytes into `output`.
     ///
     /// - Parameter portable: use the portable code even where the CPU has SHA instructions.
-    static func sha256(_ message: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer,
+    package static func sha256(_ message: UnsafeRawBufferPointer, into output: UnsafeMutableRawBufferPointer,
                        portable: Bool = false) {
         let compress = accelerated && !portable ? compressAccelerated : compress
         precondition(output.count >= 32)

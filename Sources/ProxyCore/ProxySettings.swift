@@ -1,44 +1,8 @@
 import ServiceModel
 
-/// How packets from this node's pods are told apart, as the two match forms kube-proxy
-/// writes: "is local" (`-s 10.244.0.0/16`, `-i cbr0`, `-i cali+`) and "is not local".
-public struct LocalTrafficDetector: Hashable, Sendable {
-    public var ifLocal: Match
-    public var ifNotLocal: Match
-
-    /// The detector a configuration asks for in one family, or `nil` when it has nothing to
-    /// detect with (ClusterCIDR without a CIDR of the family, NodeCIDR without a pod CIDR).
-    public init?(_ mode: KubeProxyConfiguration.LocalTrafficDetector, clusterCIDRs: [IPPrefix],
-                 node: ProxyNode, family: IPFamily) {
-        switch mode {
-        case .clusterCIDR:
-            guard let cidr = clusterCIDRs.first(where: { $0.family == family }) else { return nil }
-            ifLocal = .source(.network(cidr))
-            ifNotLocal = .source(.network(cidr), negated: true)
-        case .nodeCIDR:
-            guard let cidr = node.podCIDRs.first(where: { $0.family == family }) else { return nil }
-            ifLocal = .source(.network(cidr))
-            ifNotLocal = .source(.network(cidr), negated: true)
-        case .bridgeInterface(let bridge):
-            ifLocal = .inInterface(bridge)
-            ifNotLocal = .inInterface(bridge, negated: true)
-        case .interfaceNamePrefix(let prefix):
-            ifLocal = .inInterface(prefix + "+")
-            ifNotLocal = .inInterface(prefix + "+", negated: true)
-        }
-    }
-}
-
-/// Which node addresses accept NodePort traffic (`nodePortAddresses` resolved for one family).
-public enum NodePortAddresses: Hashable, Sendable {
-    /// Every local address (`-m addrtype --dst-type LOCAL`).
-    case all
-    /// Only these addresses (one `-d <ip>` rule each).
-    case only([IPAddress])
-}
-
-/// Everything the planner needs besides the services, resolved for one IP family from the
-/// KubeProxyConfiguration, the node and the host, the way kube-proxy resolves it at start-up.
+/// Everything a rule planner (iptables or nftables) needs besides the services, resolved
+/// for one IP family from the KubeProxyConfiguration, the node and the host, the way
+/// kube-proxy resolves it at start-up.
 public struct ProxySettings: Hashable, Sendable {
     public var family: IPFamily
     public var node: ProxyNode
@@ -59,9 +23,6 @@ public struct ProxySettings: Hashable, Sendable {
     /// `PreferSameTrafficDistribution`: honour node hints (trafficDistribution PreferSameNode).
     public var useNodeHints: Bool
     public var host: HostFeatures
-    /// How KUBE-SERVICES (nat and filter) is laid out: kube-proxy's single list, or a tree by
-    /// destination prefix. Not part of the KubeProxyConfiguration; linear unless asked for.
-    public var serviceDispatch: ServiceDispatch = .linear
 
     public init(configuration: KubeProxyConfiguration, node: ProxyNode, family: IPFamily,
                 host: HostFeatures = HostFeatures()) {
@@ -91,7 +52,7 @@ public struct ProxySettings: Hashable, Sendable {
                 continue
             case .primary:
                 if let primary = node.primaryIP(for: family) {
-                    cidrs.append(AddressMatch.host(primary).prefix)
+                    cidrs.append(IPPrefix(host: primary))
                 }
             }
         }

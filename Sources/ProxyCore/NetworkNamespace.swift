@@ -52,8 +52,8 @@ public struct NetworkNamespace: Sendable, Hashable {
 
     /// Runs `arguments` inside the namespace as a child process (`ip netns exec`).
     public func execute(_ arguments: [String], input: [UInt8]? = nil,
-                    timeout: Duration? = nil) throws(IptablesError) -> IptablesTool.Output {
-        try IptablesTool.run(["ip", "netns", "exec", name] + arguments, input: input, timeout: timeout)
+                        timeout: Duration? = nil) throws(ChildProcessError) -> ChildProcess.Output {
+        try ChildProcess.run(["ip", "netns", "exec", name] + arguments, input: input, timeout: timeout)
     }
 
     /// ``ip(_:)-([String])`` with the arguments as one line split at spaces:
@@ -68,9 +68,9 @@ public struct NetworkNamespace: Sendable, Hashable {
         let command = "ip " + arguments.joined(separator: " ")
         let namespace = arguments.firstIndex(of: "-n").map { arguments[$0 + 1] }
             ?? (arguments.first == "netns" && arguments.count > 2 ? arguments[2] : "")
-        let output: IptablesTool.Output
+        let output: ChildProcess.Output
         do {
-            output = try IptablesTool.run(["ip"] + arguments)
+            output = try ChildProcess.run(["ip"] + arguments)
         } catch {
             throw NamespaceError(operation: command, namespace: namespace, reason: error.description)
         }

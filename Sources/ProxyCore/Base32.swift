@@ -1,10 +1,10 @@
 /// RFC 4648 base32 with the standard alphabet (`A–Z`, `2–7`), without padding: as much of it
-/// as chain names need.
-enum Base32 {
+/// as chain names need (iptables' take 16 characters, nftables' 8).
+package enum Base32 {
     /// Writes the first 16 characters of the encoding of `bytes` (which must hold at least
     /// 10) into `output`: chain names' hashes. The 80 bits are read as two big-endian words
     /// and cut into 5-bit groups without a loop over bytes.
-    static func encodeSixteen(_ bytes: UnsafeRawBufferPointer, into output: UnsafeMutableRawPointer) {
+    package static func encodeSixteen(_ bytes: UnsafeRawBufferPointer, into output: UnsafeMutableRawPointer) {
         let high = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
         let low = UInt64(UInt16(bigEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt16.self)))
         for index in 0..<12 {

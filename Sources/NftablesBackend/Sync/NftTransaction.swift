@@ -1,0 +1,87 @@
+import ServiceModel
+
+/// The commands one sync sends to the kernel as a single nft transaction: all of them take
+/// effect, or none.
+public struct NftTransaction: Hashable, Sendable {
+    public var family: IPFamily
+    public var commands: [NftCommand]
+
+    public init(family: IPFamily, commands: [NftCommand] = []) {
+        self.family = family
+        self.commands = commands
+    }
+
+    /// The commands that create `ruleset` in an empty table: its state as `add` commands,
+    /// declarations before the rules and elements that refer to them.
+    public static func creating(_ ruleset: NftRuleset) -> NftTransaction {
+        var transaction = NftTransaction(family: ruleset.family, commands: [.addTable])
+        transaction.commands += ruleset.chains.map { .addChain($0) }
+        transaction.commands += ruleset.sets.map { .addSet($0) }
+        transaction.commands += ruleset.maps.map { .addMap($0) }
+        transaction.addContents(of: ruleset)
+        return transaction
+    }
+
+    /// A full sync, as kube-proxy writes one: every chain declared and flushed, every
+    /// set and map declared and flushed, then every rule and element written afresh.
+    ///
+    /// - Parameters:
+    ///   - installed: the table's chains and sets now (from the kernel); service-port
+    ///     chains no longer planned are flushed (deleted at a later sync: before kernel 6.2
+    ///     a chain a map element pointed to stays busy for a while), affinity sets no longer
+    ///     planned are deleted.
+    ///   - recreatingBaseChains: add and delete the base chains first, so a base chain whose
+    ///     hook or priority changed is made again (kube-proxy does this on its first sync).
+    public static func fullSync(_ desired: NftRuleset, installed: NftInstalledNames,
+                                recreatingBaseChains: Bool) -> NftTransaction {
+        var transaction = NftTransaction(family: desired.family, commands: [.addTable])
+        if recreatingBaseChains {
+            for chain in desired.chains where chain.hook != nil {
+                transaction.commands += [.addChain(NftChain(chain.name)), .deleteChain(chain.name)]
+            }
+        }
+        for chain in desired.chains {
+            transaction.commands += [.addChain(chain), .flushChain(chain.name)]
+        }
+        for set in desired.sets {
+            transaction.commands.append(.addSet(set))
+            if !set.isDynamic { transaction.commands.append(.flushSet(set.name)) }
+        }
+        // A fixed set no longer wanted (nodeport-ips when every address takes NodePorts):
+        // added first, so deleting it cannot fail for want of it.
+        for name in [NftFixedNames.nodePortIPs] where desired.set(named: name) == nil {
+            transaction.commands += [.addSet(NftSet(name)), .deleteSet(name)]
+        }
+        for map in desired.maps {
+            transaction.commands += [.addMap(map), .flushMap(map.name)]
+        }
+        transaction.addContents(of: desired)
+        transaction.removeStale(installed, keeping: desired)
+        return transaction
+    }
+
+    /// The rules of every chain and the elements of every set and map.
+    private mutating func addContents(of ruleset: NftRuleset) {
+        for chain in ruleset.chains {
+            commands += chain.rules.map { .addRule(chain: chain.name, $0) }
+        }
+        for set in ruleset.sets {
+            commands += set.elements.map { .addSetElement(set: set.name, $0) }
+        }
+        for map in ruleset.maps {
+            commands += map.elements.map { .addMapElement(map: map.name, $0) }
+        }
+    }
+
+    /// Flushes the installed service-port chains `desired` has no more, and deletes its
+    /// affinity sets.
+    mutating func removeStale(_ installed: NftInstalledNames, keeping desired: NftRuleset) {
+        let chains = Set(desired.chains.map(\.name)), sets = Set(desired.sets.map(\.name))
+        for name in installed.chains.sorted() where NftChain(name).isServicePortChain && !chains.contains(name) {
+            commands.append(.flushChain(name))
+        }
+        for name in installed.sets.sorted() where name.hasPrefix(NftChainName.affinityPrefix) && !sets.contains(name) {
+            commands.append(.deleteSet(name))
+        }
+    }
+}
