@@ -60,11 +60,17 @@ let package = Package(
                 "CIPTC",
             ]
         ),
+        // libnftables (apt: libnftables-dev): nft's commands run in this process.
+        .systemLibrary(
+            name: "CNftables",
+            pkgConfig: "libnftables",
+            providers: [.apt(["libnftables-dev"])]
+        ),
         // kube-proxy's nftables mode: the table as values (chains, verdict maps, sets), its
-        // planner, and the transactions that sync it.
+        // planner, and the transactions that sync it, applied through libnftables.
         .target(
             name: "NftablesBackend",
-            dependencies: ["ServiceModel", "ProxyCore"]
+            dependencies: ["ServiceModel", "ProxyCore", "CNftables"]
         ),
         // libnetfilter_conntrack (apt: libnetfilter-conntrack-dev), wrapped in one header.
         .systemLibrary(
@@ -141,6 +147,7 @@ let package = Package(
             dependencies: [
                 "ServiceModel",
                 "ProxyCore",
+                "NftablesBackend",
                 "IptablesBackend",
                 "Conntrack",
                 "ProxyRuntime",

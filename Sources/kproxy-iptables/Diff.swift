@@ -42,7 +42,7 @@ struct Diff: ParsableCommand {
     var exitCode = false
 
     func run() throws {
-        let plan = try node.plan(input)
+        let plan = try node.plan(input, command: "diff")
         let applier = try backend.applier(family: plan.ruleset.family)
         let difference = try reportingKernelErrors { () throws(IptablesError) in
             try KernelDiff(installed: applier.installed(family: plan.ruleset.family), desired: plan.ruleset)

@@ -6,6 +6,8 @@ import ProxyRuntime
 import ServiceModel
 
 /// `--ip-family ipv4|ipv6` (Kubernetes' spelling, IPv4/IPv6, is accepted too).
+extension KubeProxyConfiguration.ProxyMode: ExpressibleByArgument {}
+
 extension IPFamily: ExpressibleByArgument {
     public init?(argument: String) {
         switch argument.lowercased() {
@@ -31,6 +33,12 @@ struct NodeOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The IP family to plan: ipv4 or ipv6 (default: the family of the node's first IP).",
                                valueName: "family"))
     var ipFamily: IPFamily?
+
+    @Option(help: ArgumentHelp("""
+        Which rules to write: iptables (kube-proxy's iptables mode) or nftables (its nftables \
+        mode: one table, verdict maps) (default: the configuration's mode, else iptables).
+        """, valueName: "mode"))
+    var proxyMode: KubeProxyConfiguration.ProxyMode?
 
     @Option(help: ArgumentHelp("""
         How KUBE-SERVICES finds a packet's service: linear (kube-proxy's layout, one rule per \
@@ -60,9 +68,25 @@ struct NodeOptions: ParsableArguments {
         var hostFindings: [String]
     }
 
-    /// Loads `input` and plans; invalid input or a missing node print why and exit 2.
-    func plan(_ input: InputOptions) throws -> Plan {
-        var (loaded, settings, hostFindings) = try resolve(input)
+    /// The mode asked for: `--proxy-mode`, else the configuration's.
+    func mode(of loaded: LoadedInput) -> KubeProxyConfiguration.ProxyMode {
+        proxyMode ?? loaded.configuration.mode
+    }
+
+    /// Loads `input` and plans kube-proxy's iptables rules; invalid input or a missing node
+    /// print why and exit 2, and so does nftables mode, which `command` does not read yet.
+    func plan(_ input: InputOptions, command: String) throws -> Plan {
+        try plan(resolved: try resolve(input), command: command)
+    }
+
+    /// ``plan(_:command:)`` of input already resolved (``resolve(_:)``).
+    func plan(resolved: (LoadedInput, ProxySettings, hostFindings: [String]), command: String) throws -> Plan {
+        var (loaded, settings, hostFindings) = resolved
+        if mode(of: loaded) == .nftables {
+            printError("kproxy-iptables: \(command) does not read nftables mode yet (mode: nftables); "
+                       + "`sync` and `cleanup` do")
+            throw ExitCode(2)
+        }
         let family = settings.family
         if !settings.node.addresses.contains(where: { $0.family == family }),
            !loaded.manifests.services.contains(where: { $0.clusterIPs.contains { $0.family == family } }) {

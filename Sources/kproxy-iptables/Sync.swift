@@ -77,8 +77,16 @@ struct Sync: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let resolved = try node.resolve(input)
+        if node.mode(of: resolved.0) == .nftables {
+            guard !watch else {
+                printError("kproxy-iptables: sync --watch does not run nftables mode yet; sync without --watch does")
+                throw ExitCode(2)
+            }
+            return try syncNftables(resolved.0, settings: resolved.1)
+        }
         if watch { return try await runWatching() }
-        var plan = try node.plan(input)
+        var plan = try node.plan(resolved: resolved, command: "sync")
         // A dry run prints rules; what it found of the host only when asked.
         if !dryRun || verbose {
             for finding in plan.hostFindings { printError("kproxy-iptables: host: \(finding)") }

@@ -94,7 +94,7 @@ struct Trace: ParsableCommand {
         let source = IPAddress(from)!
         let (destination, port, proto) = TracedPacket.parseDestination(to)!
         if nodeOptions.ipFamily == nil { nodeOptions.ipFamily = destination.family }
-        let plan = try nodeOptions.plan(input)
+        let plan = try nodeOptions.plan(input, command: "trace")
         let settings = plan.settings
         var ruleset = plan.ruleset
         var builtins: [Table: [String: [Rule]]]?

@@ -35,7 +35,7 @@ struct Verify: ParsableCommand {
     var live = false
 
     func run() throws {
-        let plan = try node.plan(input)
+        let plan = try node.plan(input, command: "verify")
         var ruleset = plan.ruleset
         var builtins: [Table: [String: [Rule]]]?
         if live {

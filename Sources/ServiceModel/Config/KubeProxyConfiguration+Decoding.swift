@@ -13,7 +13,7 @@ extension KubeProxyConfiguration {
     static let knownClientConnectionFields: Set<String> = ["kubeconfig", "qps", "burst", "contentType", "acceptContentTypes"]
 
     /// The `mode` values this tool implements.
-    static let supportedModes = ["iptables"]
+    static let supportedModes = KubeProxyConfiguration.ProxyMode.allCases.map(\.rawValue)
 
     /// Decodes a KubeProxyConfiguration strictly, as kube-proxy does: unknown fields are
     /// errors (a misspelt field would otherwise be silently ignored).
@@ -21,8 +21,12 @@ extension KubeProxyConfiguration {
         var config = KubeProxyConfiguration()
         checkFields(root, known: knownFields, .root, &reader)
 
-        if let mode = reader.string(root, "mode", .root), !mode.isEmpty, !supportedModes.contains(mode) {
-            reader.record(.unsupported(FieldPath("mode"), mode, supported: supportedModes))
+        if let mode = reader.string(root, "mode", .root), !mode.isEmpty {
+            if let known = KubeProxyConfiguration.ProxyMode(rawValue: mode) {
+                config.mode = known
+            } else {
+                reader.record(.unsupported(FieldPath("mode"), mode, supported: supportedModes))
+            }
         }
         if let hostname = reader.string(root, "hostnameOverride", .root), !hostname.isEmpty {
             config.hostnameOverride = hostname.trimmingASCIIWhitespace().lowercased()

@@ -1,6 +1,12 @@
-/// The kubeproxy.config.k8s.io/v1alpha1 KubeProxyConfiguration fields that change iptables
+/// The kubeproxy.config.k8s.io/v1alpha1 KubeProxyConfiguration fields that change the
 /// rules, with kube-proxy's defaults for every field left out.
 public struct KubeProxyConfiguration: Hashable, Sendable {
+    /// Which rules the proxy writes (`mode`; empty means iptables, kube-proxy's default).
+    public enum ProxyMode: String, Hashable, Sendable, CaseIterable {
+        case iptables
+        case nftables
+    }
+
     /// How kube-proxy tells traffic from local pods apart (`detectLocalMode`).
     public enum LocalTrafficDetector: Hashable, Sendable {
         /// Sources in the cluster CIDRs are local (`ClusterCIDR`); with no CIDR, nothing is.
@@ -39,6 +45,7 @@ public struct KubeProxyConfiguration: Hashable, Sendable {
     /// kube-proxy's default iptables mark bit for packets to masquerade.
     public static let defaultMasqueradeBit = 14
 
+    public var mode: ProxyMode = .iptables
     public var hostnameOverride: String?
     public var bindAddress: IPAddress?
     public var clusterCIDRs: [IPPrefix]

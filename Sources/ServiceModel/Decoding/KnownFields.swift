@@ -119,8 +119,14 @@ enum KnownFields {
         "spec": object(["controller"], ["parameters": object(["apiGroup", "kind", "name", "namespace", "scope"])]),
     ])
 
+    private static let serviceCIDR = top([], [
+        "spec": object(["cidrs"]),
+        "status": object([], ["conditions": .list(object(["lastTransitionTime", "message", "observedGeneration",
+                                                          "reason", "status", "type"]))]),
+    ])
+
     static let kinds: [String: Shape] = [
         "Service": service, "EndpointSlice": endpointSlice, "Endpoints": endpoints, "Node": node,
-        "Ingress": ingress, "IngressClass": ingressClass,
+        "Ingress": ingress, "IngressClass": ingressClass, "ServiceCIDR": serviceCIDR,
     ]
 }

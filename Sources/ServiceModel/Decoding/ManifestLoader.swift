@@ -171,6 +171,9 @@ public enum ManifestLoader {
         case "IngressClass":
             let ingressClass = IngressClass.decode(root, &reader)
             (object, validation) = (.ingressClass(ingressClass), ingressClass.validate())
+        case "ServiceCIDR":
+            let serviceCIDR = ServiceCIDR.decode(root, &reader)
+            (object, validation) = (.serviceCIDR(serviceCIDR), serviceCIDR.validate())
         default:
             return (nil, [])
         }
@@ -186,7 +189,7 @@ public enum ManifestLoader {
     static let apiVersions: [String: String] = [
         "Service": "v1", "Endpoints": "v1", "Node": "v1",
         "EndpointSlice": "discovery.k8s.io/v1",
-        "Ingress": "networking.k8s.io/v1", "IngressClass": "networking.k8s.io/v1",
+        "Ingress": "networking.k8s.io/v1", "IngressClass": "networking.k8s.io/v1", "ServiceCIDR": "networking.k8s.io/v1",
         "KubeProxyConfiguration": "kubeproxy.config.k8s.io/v1alpha1",
     ]
     /// The kind we read that `kind` is likely a misspelling of: the same letters in
@@ -258,6 +261,7 @@ public enum ManifestLoader {
         manifests.nodes.forEach { check("Node", $0.metadata) }
         manifests.ingresses.forEach { check("Ingress", $0.metadata) }
         manifests.ingressClasses.forEach { check("IngressClass", $0.metadata) }
+        manifests.serviceCIDRs.forEach { check("ServiceCIDR", $0.metadata) }
         return errors
     }
 }

@@ -6,6 +6,7 @@ public struct Manifests: Sendable {
     public var nodes: [Node] = []
     public var ingresses: [Ingress] = []
     public var ingressClasses: [IngressClass] = []
+    public var serviceCIDRs: [ServiceCIDR] = []
     /// KubeProxyConfiguration objects found among the manifests, with the file each came from.
     public var configurations: [(file: String, configuration: KubeProxyConfiguration)] = []
     /// Objects of kinds this library does not read, counted by kind.
@@ -18,7 +19,7 @@ public struct Manifests: Sendable {
     /// Whether no object of a kind a proxy reads was found (a configuration aside).
     public var holdsNoObjects: Bool {
         services.isEmpty && endpointSlices.isEmpty && endpoints.isEmpty && nodes.isEmpty && ingresses.isEmpty
-            && ingressClasses.isEmpty
+            && ingressClasses.isEmpty && serviceCIDRs.isEmpty
     }
 
     /// Objects read per kind, skipped kinds included.
@@ -27,6 +28,7 @@ public struct Manifests: Sendable {
         let read: [(String, Int)] = [
             ("Service", services.count), ("EndpointSlice", endpointSlices.count), ("Endpoints", endpoints.count),
             ("Node", nodes.count), ("Ingress", ingresses.count), ("IngressClass", ingressClasses.count),
+            ("ServiceCIDR", serviceCIDRs.count),
             ("KubeProxyConfiguration", configurations.count),
         ]
         for (kind, count) in read where count > 0 { counts[kind, default: 0] += count }
@@ -47,6 +49,7 @@ public struct Manifests: Sendable {
         case .node(let node): nodes.append(node)
         case .ingress(let ingress): ingresses.append(ingress)
         case .ingressClass(let ingressClass): ingressClasses.append(ingressClass)
+        case .serviceCIDR(let serviceCIDR): serviceCIDRs.append(serviceCIDR)
         }
     }
 
@@ -57,6 +60,7 @@ public struct Manifests: Sendable {
         nodes += other.nodes
         ingresses += other.ingresses
         ingressClasses += other.ingressClasses
+        serviceCIDRs += other.serviceCIDRs
         configurations += other.configurations
         for (kind, count) in other.skippedKinds { skippedKinds[kind, default: 0] += count }
         warnings += other.warnings

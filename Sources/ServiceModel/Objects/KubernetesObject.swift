@@ -6,6 +6,7 @@ public enum KubernetesObject: Hashable, Sendable {
     case node(Node)
     case ingress(Ingress)
     case ingressClass(IngressClass)
+    case serviceCIDR(ServiceCIDR)
 
     /// The object's metadata.
     public var metadata: ObjectMeta {
@@ -16,6 +17,7 @@ public enum KubernetesObject: Hashable, Sendable {
         case .node(let node): return node.metadata
         case .ingress(let ingress): return ingress.metadata
         case .ingressClass(let ingressClass): return ingressClass.metadata
+        case .serviceCIDR(let serviceCIDR): return serviceCIDR.metadata
         }
     }
 }

@@ -1,0 +1,19 @@
+/// A failure to read or change the `kube-proxy` table through libnftables, with nft's own
+/// message.
+public struct NftablesError: Error, Sendable, CustomStringConvertible {
+    /// What was being done: `apply the transaction`, `list the table`, ….
+    public var operation: String
+    /// nft's error text (it names the command's line and column), or why libnftables could
+    /// not be used at all.
+    public var message: String
+
+    public init(_ operation: String, _ message: String) {
+        self.operation = operation
+        self.message = message
+    }
+
+    public var description: String { "nftables: \(operation) failed: \(message)" }
+
+    /// Whether nft refused for want of privileges (`Operation not permitted`).
+    public var isPermissionDenied: Bool { message.contains("Operation not permitted") }
+}

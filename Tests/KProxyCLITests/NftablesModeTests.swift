@@ -1,0 +1,74 @@
+import Foundation
+import KProxyTestSupport
+import ProxyCore
+import Testing
+
+/// `sync` in nftables mode (`mode: nftables` in the configuration, or `--proxy-mode`), in
+/// network namespaces of its own: the kernel ends up holding kube-proxy's table, later syncs
+/// follow changes and clean up after services that went away.
+@Suite(.enabled(if: NetworkNamespace.isAvailable && NetworkNamespace.which("nft") != nil,
+                "needs root, ip and nft (apt install nftables)"))
+struct NftablesModeTests {
+    static let overall = packagePath("Fixtures/nftables/overall")
+    static let input = ["-f", overall + "/cluster.yaml", "--config", overall + "/kube-proxy.yaml"]
+
+    @Test func aDryRunIsAFullSyncTheKernelAccepts() throws {
+        let printed = try run(["sync", "--dry-run"] + Self.input)
+        #expect(printed.status == 0, "\(printed.stderr)")
+        #expect(printed.stdout.hasPrefix("add table ip kube-proxy"))
+        try NetworkNamespace.with { namespace in
+            let checked = try namespace.run(["nft", "-c", "-f", "-"], input: printed.stdout)
+            #expect(checked.status == 0, "\(checked.stderr)")
+        }
+    }
+
+    @Test func syncWritesKubeProxysTableAndFollowsChanges() throws {
+        let theirs = try String(contentsOfFile: Self.overall + "/kube-proxy.nft", encoding: .utf8)
+        try NetworkNamespace.with(count: 2) { namespaces in
+            let synced = try cli(["sync"] + Self.input, in: namespaces[0])
+            try #require(synced.status == 0, "\(synced.stderr)")
+            #expect(synced.stderr.contains("commands in one transaction"), "\(synced.stderr)")
+            try namespaces[1].run(["nft", "-f", "-"], input: NftListing.declarationsFirst(theirs)).check()
+            #expect(try NftListing.lines(namespaces[0], family: "ip") == NftListing.lines(namespaces[1], family: "ip"))
+
+            // svc1's endpoint moves and svc6 goes: the old endpoint chain is flushed, and
+            // deleted by the next sync.
+            let changed = FileManager.default.temporaryDirectory.appendingPathComponent("kpx-nft-\(getpid()).yaml").path
+            defer { try? FileManager.default.removeItem(atPath: changed) }
+            let cluster = try String(contentsOfFile: Self.overall + "/cluster.yaml", encoding: .utf8)
+            let documents = cluster.components(separatedBy: "---\n").filter { !$0.contains("name: svc6\n") }
+            try documents.joined(separator: "---\n").replacingOccurrences(of: "- 10.180.0.1\n", with: "- 10.180.0.9\n")
+                .write(toFile: changed, atomically: true, encoding: .utf8)
+            let changedInput = ["-f", changed, "--config", Self.overall + "/kube-proxy.yaml"]
+            let oldEndpoint = "endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80"
+            #expect(try cli(["sync", "--verbose"] + changedInput, in: namespaces[0]).status == 0)
+            var counts = try NftListing.ruleCounts(namespaces[0], family: "ip")
+            #expect(counts[oldEndpoint] == 0, "the old endpoint chain is flushed, not yet deleted: \(counts[oldEndpoint] ?? -1)")
+            let again = try cli(["sync", "--verbose"] + changedInput, in: namespaces[0])
+            #expect(again.stderr.contains("delete \(oldEndpoint)"), "\(again.stderr)")
+            counts = try NftListing.ruleCounts(namespaces[0], family: "ip")
+            #expect(counts[oldEndpoint] == nil)
+
+            // What is left is what a first sync of the changed input writes.
+            try namespaces[1].run(["nft", "delete", "table", "ip", "kube-proxy"]).check()
+            #expect(try cli(["sync"] + changedInput, in: namespaces[1]).status == 0)
+            #expect(try NftListing.lines(namespaces[0], family: "ip") == NftListing.lines(namespaces[1], family: "ip"))
+        }
+    }
+
+    struct Unread: Sendable, CustomTestStringConvertible {
+        var command: [String]
+        var testDescription: String { command.joined(separator: " ") }
+    }
+
+    @Test(arguments: [
+        Unread(command: ["diff"]), Unread(command: ["verify"]),
+        Unread(command: ["trace", "--from", "10.0.0.2", "--to", "172.30.0.41:80/tcp"]),
+        Unread(command: ["sync", "--watch"]),
+    ])
+    func commandsThatDoNotReadNftablesYetSaySo(_ row: Unread) throws {
+        let result = try run(row.command + Self.input)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("nftables mode yet"), "\(result.stderr)")
+    }
+}
