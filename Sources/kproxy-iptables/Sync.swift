@@ -113,6 +113,9 @@ struct Sync: AsyncParsableCommand {
         let applier = try backend.applier(family: plan.ruleset.family)
         let report = try reportingKernelErrors { () throws(IptablesError) in try applier.apply(plan.ruleset, changes: nil) }
         log(report, verbose: verbose)
+        // As kube-proxy does when it starts in iptables mode: both modes' rules at once would
+        // each act on every packet.
+        try removeNftablesModeTable(family: plan.ruleset.family)
         try conntrack.clean(staleFlows, verbose: verbose)
     }
 

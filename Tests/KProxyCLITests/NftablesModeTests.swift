@@ -56,6 +56,33 @@ struct NftablesModeTests {
         }
     }
 
+    /// As kube-proxy: a sync in one mode removes the other mode's rules, since both would act
+    /// on every packet; `cleanup` removes both.
+    @Test func switchingModesLeavesOneModesRules() throws {
+        try NetworkNamespace.with { namespace in
+            func kubeChains() throws -> Int {
+                try legacySave(namespace).split(separator: "\n").filter { $0.hasPrefix(":KUBE-") }.count
+            }
+            func hasTable() throws -> Bool {
+                try namespace.run(["nft", "list", "tables"]).check().stdout.contains("table ip kube-proxy")
+            }
+            let iptablesMode = ["--proxy-mode", "iptables", "--backend", "libiptc"]
+            let nftablesMode = ["--proxy-mode", "nftables", "--backend", "libiptc"]
+            #expect(try cli(["sync"] + Self.input + iptablesMode, in: namespace).status == 0)
+            #expect(try kubeChains() > 0 && !hasTable())
+            let toNftables = try cli(["sync"] + Self.input + nftablesMode, in: namespace)
+            #expect(toNftables.stderr.contains("removed iptables mode's rules"), "\(toNftables.stderr)")
+            #expect(try kubeChains() == 0 && hasTable())
+            let toIptables = try cli(["sync"] + Self.input + iptablesMode, in: namespace)
+            #expect(toIptables.stderr.contains("removed nftables mode's table ip kube-proxy"), "\(toIptables.stderr)")
+            #expect(try kubeChains() > 0 && !hasTable())
+            #expect(try cli(["sync"] + Self.input + nftablesMode, in: namespace).status == 0)
+            let cleaned = try cli(["cleanup", "--backend", "libiptc"], in: namespace)
+            #expect(cleaned.status == 0, "\(cleaned.stderr)")
+            #expect(try kubeChains() == 0 && !hasTable())
+        }
+    }
+
     struct Unread: Sendable, CustomTestStringConvertible {
         var command: [String]
         var testDescription: String { command.joined(separator: " ") }

@@ -5,7 +5,8 @@ import Testing
 
 /// Real packets through applied rules: a node namespace, three pod namespaces running
 /// servers that answer with their own name (TCP 8080 and UDP 5353), a fourth pod as a
-/// client, and an "outside" namespace. `sync` applies through libiptc inside the node.
+/// client, and an "outside" namespace. `sync` applies inside the node, in iptables mode
+/// through libiptc and in nftables mode through libnftables: each flow is checked in both.
 @Suite(.enabled(if: kernelUnavailable == nil, "\(kernelUnavailable ?? "")"))
 struct TrafficTests {
     static let configuration = """
@@ -51,6 +52,18 @@ struct TrafficTests {
             """
     }
 
+    /// The proxy modes the flows run in, with the `sync` arguments of each.
+    enum Mode: String, CaseIterable, Sendable {
+        case iptables, nftables
+
+        var syncArguments: [String] {
+            switch self {
+            case .iptables: ["--backend", "libiptc"]
+            case .nftables: ["--proxy-mode", "nftables"]
+            }
+        }
+    }
+
     static func cluster(webEndpoints: [Int] = [0, 1, 2]) -> [String: String] {
         [
             "kube-proxy.yaml": configuration,
@@ -65,8 +78,9 @@ struct TrafficTests {
         ]
     }
 
-    /// Builds the network, starts the servers in pods 0–2, applies `cluster()` and runs `body`.
-    static func withNode(_ body: (PodNetwork, String) throws -> Void) throws {
+    /// Builds the network, starts the servers in pods 0–2, applies `cluster()` in `mode` and
+    /// runs `body`.
+    static func withNode(_ mode: Mode = .iptables, _ body: (PodNetwork, String) throws -> Void) throws {
         try PodNetwork.with(pods: 4) { network in
             var servers: [NameServer] = []
             defer { servers.forEach { $0.stop() } }
@@ -75,7 +89,7 @@ struct TrafficTests {
                 servers.append(try NameServer.start(name: "pod-\(index)", port: 5353, udp: true, in: network.pods[index]))
             }
             try withManifests(cluster()) { directory in
-                let result = try cli(["sync", "--backend", "libiptc", "-f", directory], in: network.node)
+                let result = try cli(["sync", "-f", directory] + mode.syncArguments, in: network.node)
                 try #require(result.status == 0, "sync failed: \(result.stderr)")
                 try body(network, directory)
             }
@@ -106,8 +120,9 @@ struct TrafficTests {
     /// are rejected by mistake once in a thousand runs.
     static let chiSquareLimit = 13.82
 
-    @Test func clusterIPSpreadsEvenlyFromTheNodeAndFromAPod() throws {
-        try Self.withNode { network, _ in
+    @Test(arguments: Mode.allCases)
+    func clusterIPSpreadsEvenlyFromTheNodeAndFromAPod(_ mode: Mode) throws {
+        try Self.withNode(mode) { network, _ in
             for source in [network.node, network.pods[3]] {
                 let counts = try Self.tally(600, from: source) { try Socket.ask("10.96.0.10", 80) }
                 #expect(Set(counts.keys) == ["pod-0", "pod-1", "pod-2"], "\(counts)")
@@ -117,23 +132,26 @@ struct TrafficTests {
         }
     }
 
-    @Test func udpSpreadsToo() throws {
-        try Self.withNode { network, _ in
+    @Test(arguments: Mode.allCases)
+    func udpSpreadsToo(_ mode: Mode) throws {
+        try Self.withNode(mode) { network, _ in
             let counts = try Self.tally(300, from: network.pods[3]) { try Socket.askUDP("10.96.0.53", 53) }
             #expect(Set(counts.keys) == ["pod-0", "pod-1", "pod-2"], "\(counts)")
             #expect(Self.chiSquare(counts, categories: 3) < Self.chiSquareLimit, "uneven: \(counts)")
         }
     }
 
-    @Test func clientIPAffinityKeepsAClientOnOnePod() throws {
-        try Self.withNode { network, _ in
+    @Test(arguments: Mode.allCases)
+    func clientIPAffinityKeepsAClientOnOnePod(_ mode: Mode) throws {
+        try Self.withNode(mode) { network, _ in
             let counts = try Self.tally(60, from: network.pods[3]) { try Socket.ask("10.96.0.11", 80) }
             #expect(counts.count == 1, "\(counts)")
         }
     }
 
-    @Test func nodePortReachesEveryPodFromOutside() throws {
-        try Self.withNode { network, _ in
+    @Test(arguments: Mode.allCases)
+    func nodePortReachesEveryPodFromOutside(_ mode: Mode) throws {
+        try Self.withNode(mode) { network, _ in
             let counts = try Self.tally(300, from: network.outside) { try Socket.ask(PodNetwork.nodeIP, 30080) }
             #expect(Set(counts.keys) == ["pod-0", "pod-1", "pod-2"], "\(counts)")
             // Cluster policy: the pods see the node (masqueraded), not the client.
@@ -142,8 +160,9 @@ struct TrafficTests {
         }
     }
 
-    @Test func localPolicyKeepsTheClientIPAndUsesOnlyTheLocalPod() throws {
-        try Self.withNode { network, _ in
+    @Test(arguments: Mode.allCases)
+    func localPolicyKeepsTheClientIPAndUsesOnlyTheLocalPod(_ mode: Mode) throws {
+        try Self.withNode(mode) { network, _ in
             let replies = try network.outside.inside { try (0..<100).map { _ in try Socket.ask(PodNetwork.nodeIP, 30081) } }
             #expect(Set(replies) == ["pod-0 \(PodNetwork.outsideIP)"], "\(Set(replies))")
         }
@@ -153,8 +172,9 @@ struct TrafficTests {
     /// rejected on the sender's own path only at the first retransmission (the socket is busy
     /// in connect when the error arrives), so "at once" is about a second, as with any
     /// REJECT rule on this kernel; a dropped SYN would run into the 5-second timeout.
-    @Test func aServiceWithoutEndpointsIsRefusedAtOnce() throws {
-        try Self.withNode { network, _ in
+    @Test(arguments: Mode.allCases)
+    func aServiceWithoutEndpointsIsRefusedAtOnce(_ mode: Mode) throws {
+        try Self.withNode(mode) { network, _ in
             for (label, source) in [("node", network.node), ("pod", network.pods[3])] {
                 let (outcome, took): (String, Duration) = try source.inside {
                     let started = ContinuousClock.now
@@ -170,11 +190,12 @@ struct TrafficTests {
         }
     }
 
-    @Test func aRemovedEndpointGetsNoNewConnections() throws {
-        try Self.withNode { network, directory in
+    @Test(arguments: Mode.allCases)
+    func aRemovedEndpointGetsNoNewConnections(_ mode: Mode) throws {
+        try Self.withNode(mode) { network, directory in
             let web = Self.service("web", ip: "10.96.0.10", port: 80, targetPort: 8080, endpoints: [0, 2], extra: "type: NodePort")
             try web.write(toFile: directory + "/web.yaml", atomically: true, encoding: .utf8)
-            let result = try cli(["sync", "--backend", "libiptc", "-f", directory], in: network.node)
+            let result = try cli(["sync", "-f", directory] + mode.syncArguments, in: network.node)
             try #require(result.status == 0, "\(result.stderr)")
             let counts = try Self.tally(200, from: network.pods[3]) { try Socket.ask("10.96.0.10", 80) }
             #expect(counts["pod-1"] == nil, "\(counts)")
