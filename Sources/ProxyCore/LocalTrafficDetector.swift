@@ -36,4 +36,14 @@ public enum LocalTrafficDetector: Hashable, Sendable {
         if case .sourceNetwork(let network) = self { return network.contains(address) }
         return false
     }
+
+    /// The interface a packet from one of this node's pods arrives on, as a tracer takes it:
+    /// the detector's bridge, an interface with the detector's prefix (`veth0`), else `cni0`.
+    public static func podInterface(_ detector: LocalTrafficDetector?) -> String {
+        switch detector {
+        case .inInterface(let name)?: name
+        case .inInterfaceNamePrefix(let prefix)?: prefix + "0"
+        case .sourceNetwork?, nil: "cni0"
+        }
+    }
 }

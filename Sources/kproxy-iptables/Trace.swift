@@ -94,7 +94,11 @@ struct Trace: ParsableCommand {
         let source = IPAddress(from)!
         let (destination, port, proto) = TracedPacket.parseDestination(to)!
         if nodeOptions.ipFamily == nil { nodeOptions.ipFamily = destination.family }
-        let plan = try nodeOptions.plan(input, command: "trace")
+        let resolved = try nodeOptions.resolve(input)
+        if nodeOptions.mode(of: resolved.0) == .nftables && !live {
+            return try traceNftables(resolved.0, settings: resolved.1)
+        }
+        let plan = try nodeOptions.plan(resolved: resolved, command: live ? "trace --live" : "trace")
         let settings = plan.settings
         var ruleset = plan.ruleset
         var builtins: [Table: [String: [Rule]]]?

@@ -83,6 +83,31 @@ struct NftablesModeTests {
         }
     }
 
+    struct Traced: Sendable, CustomTestStringConvertible {
+        var from: String
+        var to: String
+        var origin: [String] = []
+        var outcomes: Set<String>
+        var testDescription: String { "\(from) → \(to)" }
+    }
+
+    /// `trace` follows the packet through the planned table, forks at `numgen`.
+    @Test(arguments: [
+        Traced(from: "10.0.0.2", to: "172.30.0.44:80", outcomes: ["ACCEPT 10.180.0.4:80 (50.0%)", "ACCEPT 10.180.0.5:80 (50.0%)"]),
+        Traced(from: "10.0.0.2", to: "172.30.0.46:80", outcomes: ["REJECT (100.0%)"]),
+        Traced(from: "10.0.0.2", to: "172.30.0.99:80", outcomes: ["DROP (100.0%)"]),
+        Traced(from: "203.0.113.130", to: "5.6.7.8:80", origin: ["--from-outside"], outcomes: ["DROP (100.0%)"]),
+        Traced(from: "203.0.113.2", to: "5.6.7.8:80", origin: ["--from-outside"],
+               outcomes: ["ACCEPT 10.180.0.3:80 masquerade (100.0%)"]),
+        Traced(from: "203.0.113.2", to: "192.168.0.2:3001", origin: ["--from-outside"], outcomes: ["DROP (100.0%)"]),
+    ])
+    func traceFollowsThePlannedTable(_ row: Traced) throws {
+        let result = try run(["trace", "--from", row.from, "--to", row.to] + row.origin + Self.input)
+        #expect(result.status == 0, "\(result.stderr)")
+        let outcomes = Set(result.stdout.split(separator: "\n").dropFirst().map { $0.trimmingCharacters(in: .whitespaces) })
+        #expect(outcomes == row.outcomes, "\(result.stdout)")
+    }
+
     struct Unread: Sendable, CustomTestStringConvertible {
         var command: [String]
         var testDescription: String { command.joined(separator: " ") }
@@ -90,7 +115,7 @@ struct NftablesModeTests {
 
     @Test(arguments: [
         Unread(command: ["diff"]), Unread(command: ["verify"]),
-        Unread(command: ["trace", "--from", "10.0.0.2", "--to", "172.30.0.41:80/tcp"]),
+        Unread(command: ["trace", "--live", "--from", "10.0.0.2", "--to", "172.30.0.41:80/tcp"]),
         Unread(command: ["sync", "--watch"]),
     ])
     func commandsThatDoNotReadNftablesYetSaySo(_ row: Unread) throws {

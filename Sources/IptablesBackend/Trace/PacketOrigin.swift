@@ -26,11 +26,7 @@ extension TracedPacket.Entry {
     /// How a packet from one of this node's pods arrives: on the detector's bridge, on an
     /// interface with the detector's prefix (`veth0`), else on `cni0`.
     public static func pod(detector: LocalTrafficDetector?) -> Self {
-        switch detector {
-        case .inInterface(let name)?: .interface(name)
-        case .inInterfaceNamePrefix(let prefix)?: .interface(prefix + "0")
-        case .sourceNetwork?, nil: .interface("cni0")
-        }
+        .interface(LocalTrafficDetector.podInterface(detector))
     }
 }
 
