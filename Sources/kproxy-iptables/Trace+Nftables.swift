@@ -32,7 +32,7 @@ extension Trace {
                 "packet": described,
                 "outcomes": outcomes.map { outcome -> [String: Any] in
                     ["verdict": outcome.verdict.rawValue,
-                     "destination": outcome.destination.map { "\($0.address):\($0.port)" } ?? NSNull(),
+                     "destination": outcome.destination.map { $0.address.withPort($0.port) } ?? NSNull(),
                      "probability": outcome.probability, "masquerade": outcome.masquerade, "chains": outcome.chains]
                 },
             ]

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import IptablesBackend
+import NftablesBackend
+import ProxyCore
 import ServiceModel
 
 /// `kproxy-iptables verify`: check the rules against the model, packet by packet.
@@ -35,7 +37,15 @@ struct Verify: ParsableCommand {
     var live = false
 
     func run() throws {
-        let plan = try node.plan(input, command: "verify")
+        let resolved = try node.resolve(input)
+        if node.mode(of: resolved.0) == .nftables && !live {
+            let (loaded, settings) = (resolved.0, resolved.1)
+            let planner = NftablesPlanner(settings: settings, serviceCIDRs: loaded.manifests.serviceCIDRs.flatMap(\.cidrs))
+            let (mismatches, flows) = NftRulesetVerifier(settings: settings).verify(planner.plan(loaded.catalog),
+                                                                                    catalog: loaded.catalog)
+            return try report(mismatches, flows: flows)
+        }
+        let plan = try node.plan(resolved: resolved, command: live ? "verify --live" : "verify")
         var ruleset = plan.ruleset
         var builtins: [Table: [String: [Rule]]]?
         if live {
@@ -45,6 +55,11 @@ struct Verify: ParsableCommand {
         }
         let (mismatches, flows) = RulesetVerifier(settings: plan.settings).verify(ruleset, catalog: plan.input.catalog,
                                                                                    builtinRules: builtins)
+        try report(mismatches, flows: flows)
+    }
+
+    /// Prints the mismatches, or that there were none; exits 1 when there were.
+    private func report(_ mismatches: [FlowMismatch], flows: Int) throws {
         for mismatch in mismatches { print(mismatch.description) }
         if mismatches.isEmpty {
             print("\(flows) flows checked; every one ends where the model says.")

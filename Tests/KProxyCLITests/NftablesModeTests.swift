@@ -108,13 +108,19 @@ struct NftablesModeTests {
         #expect(outcomes == row.outcomes, "\(result.stdout)")
     }
 
+    @Test func verifyChecksThePlannedTableAgainstTheModel() throws {
+        let result = try run(["verify"] + Self.input)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("flows checked; every one ends where the model says"), "\(result.stdout)")
+    }
+
     struct Unread: Sendable, CustomTestStringConvertible {
         var command: [String]
         var testDescription: String { command.joined(separator: " ") }
     }
 
     @Test(arguments: [
-        Unread(command: ["diff"]), Unread(command: ["verify"]),
+        Unread(command: ["diff"]), Unread(command: ["verify", "--live"]),
         Unread(command: ["trace", "--live", "--from", "10.0.0.2", "--to", "172.30.0.41:80/tcp"]),
         Unread(command: ["sync", "--watch"]),
     ])

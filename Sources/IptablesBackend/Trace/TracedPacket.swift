@@ -1,3 +1,4 @@
+import ProxyCore
 import ServiceModel
 
 /// A packet to trace: its addresses, protocol and destination port, and where it enters the
@@ -87,14 +88,4 @@ public struct TraceResult: Hashable, Sendable {
     /// branches (weighted by their probability): the cost of the first packet of a
     /// connection, which is the only one netfilter's nat rules see.
     public var rulesEvaluated: Double
-}
-
-extension String {
-    /// Four decimals, for probabilities in text output.
-    init(format4 value: Double) {
-        let scaled = (value * 10_000).rounded()
-        let whole = Int(scaled) / 10_000
-        let fraction = String(Int(scaled) % 10_000)
-        self = "\(whole)." + String(repeating: "0", count: 4 - fraction.count) + fraction
-    }
 }

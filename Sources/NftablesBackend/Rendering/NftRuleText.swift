@@ -40,8 +40,7 @@ public enum NftRuleText {
         case .toggleMark(let mark): return "mark set mark xor \(hex(mark))"
         case .masquerade(let fullyRandom): return fullyRandom ? "masquerade fully-random" : "masquerade"
         case .dnat(let proto, let address, let port):
-            let destination = address.family == .ipv4 ? "\(address):\(port)" : "[\(address)]:\(port)"
-            return "meta l4proto \(proto.lowercaseName) dnat to \(destination)"
+            return "meta l4proto \(proto.lowercaseName) dnat to \(address.withPort(port))"
         case .rememberSource(let set): return "update @\(set) { \(ip) saddr }"
         }
     }

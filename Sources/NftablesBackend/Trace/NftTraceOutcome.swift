@@ -19,7 +19,7 @@ public struct NftTraceOutcome: Hashable, Sendable, CustomStringConvertible {
     public var chains: [String]
 
     public var description: String {
-        let to = destination.map { $0.address.family == .ipv4 ? "\($0.address):\($0.port)" : "[\($0.address)]:\($0.port)" }
+        let to = destination.map { $0.address.withPort($0.port) }
         return [verdict.rawValue, to, masquerade ? "masquerade" : nil].compactMap { $0 }.joined(separator: " ")
     }
 

@@ -32,10 +32,7 @@ public struct ServiceEndpoint: Hashable, Sendable, Comparable, CustomStringConve
         self.zone = zone
         self.zoneHints = zoneHints
         self.nodeHints = nodeHints
-        switch address {
-        case .v4: description = "\(address):\(port)"
-        case .v6: description = "[\(address)]:\(port)"
-        }
+        description = address.withPort(port)
     }
 
     /// Ordered as kube-proxy orders endpoints: by their `ip:port` text.

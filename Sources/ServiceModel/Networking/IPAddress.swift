@@ -224,6 +224,14 @@ public enum IPAddress: Hashable, Sendable, Comparable, CustomStringConvertible {
         }
     }
 
+    /// `address:port`, the address bracketed in IPv6 (`[fd00::1]:80`).
+    public func withPort(_ port: Int) -> String {
+        switch self {
+        case .v4: "\(self):\(port)"
+        case .v6: "[\(self)]:\(port)"
+        }
+    }
+
     public var description: String {
         switch self {
         case .v4(let address): return address.description
