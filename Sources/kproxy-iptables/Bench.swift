@@ -21,7 +21,9 @@ struct Bench: AsyncParsableCommand {
             service ports with their endpoints), planFullMs and renderFullMs (the full \
             ruleset and its iptables-restore text), planIncrementalMs (planning a \
             one-endpoint change with the incremental planner, which plans only that service \
-            again), rules and bytes of the full text; rulesPerPacket{Linear,Tree}{First,Middle,Last}, \
+            again), rules and bytes of the full text; nftablesPlanFullMs, nftablesRenderFullMs, \
+            nftablesCommands and nftablesBytes, the same cluster planned in nftables mode and its \
+            full-sync transaction rendered; rulesPerPacket{Linear,Tree}{First,Middle,Last}, \
             the rules the first packet of a connection from a pod to the first, middle and last \
             service port is checked against with each --service-dispatch (traced); \
             syncDryRunPeakRSSMB, the peak memory of `sync --dry-run` of the cluster run as a \
@@ -177,6 +179,15 @@ struct Bench: AsyncParsableCommand {
         figures.add("apiListBytes", .integer(apiLists.bytes))
         figures.add("apiListObjects", .integer(apiLists.objects))
         figures.add("apiListDecodeMs", median: apiLists.milliseconds)
+
+        if let settings = planning.settings {
+            benchProgress("planning and rendering the same cluster in nftables mode")
+            let nftables = NftablesPlanBenchmark(catalog: planning.catalog, settings: settings).measure(runs: runs)
+            figures.add("nftablesPlanFullMs", median: nftables.plan)
+            figures.add("nftablesRenderFullMs", median: nftables.render)
+            figures.add("nftablesCommands", .integer(nftables.commands))
+            figures.add("nftablesBytes", .integer(nftables.bytes))
+        }
 
         var dispatch: DispatchBenchmark.Result?
         if let settings = planning.settings {

@@ -207,7 +207,8 @@ let fixtureCases: [String] = {
         #expect(figures["objects"] as? Int == 101)
         #expect(figures["services"] as? Int == 50)
         for key in ["decodeMs", "joinMs", "planFullMs", "renderFullMs", "planIncrementalMs", "rules", "bytes", "peakRSSMB",
-                    "yamlBytes", "joinedEndpoints", "syncDryRunPeakRSSMB"] {
+                    "yamlBytes", "joinedEndpoints", "syncDryRunPeakRSSMB", "nftablesPlanFullMs", "nftablesRenderFullMs", "nftablesCommands",
+                    "nftablesBytes"] {
             #expect(figures[key] is NSNumber, "\(key)")
         }
         for key in Self.applyKeys {
