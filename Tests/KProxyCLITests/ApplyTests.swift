@@ -102,7 +102,7 @@ struct ApplyTests {
     }
 
     /// Another writer that does not take our xtables lock changes the nat table in bursts
-    /// (six changes 20 ms apart, then half a second of quiet) while syncs between a large
+    /// (thirty changes back to back, then 0.4 s of quiet) while syncs between a large
     /// cluster and a small one run: commits meet EAGAIN (or EINVAL when the counters go
     /// back), are tried again after a pause, and every sync ends with the table wholly as
     /// planned.
@@ -117,12 +117,12 @@ struct ApplyTests {
             racer.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
             let change = "iptables-legacy -t nat -%@ OUTPUT -m comment --comment racer -j RETURN"
             racer.arguments = ["netns", "exec", namespace.name, "bash", "-c",
-                               "while true; do for i in 1 2 3; do \(String(format: change, "A")); sleep 0.02; \(String(format: change, "D")); sleep 0.02; done; sleep 0.5; done"]
+                               "while true; do for i in $(seq 15); do \(String(format: change, "A")); \(String(format: change, "D")); done; sleep 0.4; done"]
             racer.environment = ["XTABLES_LOCKFILE": racerLock, "PATH": "/usr/sbin:/usr/bin:/sbin:/bin"]
             try process(racer, startedFor: 0.2)
             defer { kill(-racer.processIdentifier, SIGKILL); racer.waitUntilExit() }
             var retried = false
-            for round in 0..<12 where !retried {
+            for round in 0..<30 where !retried {
                 let input = round % 2 == 0 ? large : Self.sequence(1)
                 let synced = try cli(["sync", "--backend", "libiptc"] + input, in: namespace)
                 #expect(synced.status == 0, "\(synced.stderr)")
@@ -130,7 +130,7 @@ struct ApplyTests {
                 let difference = try cli(["diff", "--backend", "libiptc", "--exit-code"] + input, in: namespace)
                 #expect(difference.status == 0, "\(difference.stdout)")
             }
-            #expect(retried, "no commit met another writer's change in 12 syncs")
+            #expect(retried, "no commit met another writer's change in 30 syncs")
         }
     }
 
