@@ -122,8 +122,10 @@ import Testing
         }) { server, received in
             try await eventually { server.openWatches == 3 }
             let watches = server.requests.filter { $0.isWatch && $0.path == "/api/v1/services" }.map(\.time)
-            #expect(watches.count == 2)
-            #expect(watches[1] - watches[0] >= .milliseconds(750))
+            // The three closes fall on whichever watches come first: under load the
+            // services watch's retry can be closed too. Every retry waits its backoff.
+            #expect(watches.count >= 2 && watches.count <= 4)
+            #expect(zip(watches, watches.dropFirst()).allSatisfy { $1 - $0 >= .milliseconds(750) }, "\(watches)")
         }
     }
 
