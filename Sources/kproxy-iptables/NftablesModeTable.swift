@@ -7,7 +7,7 @@ import ServiceModel
 func removeNftablesModeTable(family: IPFamily) throws {
     do throws(NftablesError) {
         if try NftablesApplier().deleteTable(family: family) {
-            printError("kproxy-iptables: removed nftables mode's table \(family == .ipv6 ? "ip6" : "ip") kube-proxy")
+            printError("kproxy-iptables: removed nftables mode's table \(NftRuleset.qualifiedTableName(family))")
         }
     } catch {
         throw exitReporting(error)

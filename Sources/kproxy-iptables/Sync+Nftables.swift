@@ -10,8 +10,7 @@ extension Sync {
     /// transaction (`--dry-run`, ready for `nft -c -f -`) or applies it through libnftables
     /// as one transaction.
     func syncNftables(_ loaded: LoadedInput, settings: ProxySettings) throws {
-        let planner = NftablesPlanner(settings: settings, serviceCIDRs: loaded.manifests.serviceCIDRs.flatMap(\.cidrs))
-        let ruleset = planner.plan(loaded.catalog)
+        let ruleset = loaded.nftablesRuleset(settings: settings)
         if dryRun {
             let transaction = NftTransaction.fullSync(ruleset, installed: NftInstalledNames(), recreatingBaseChains: true)
             StandardStream.output.write(bytes: Array(transaction.text.utf8))

@@ -11,8 +11,7 @@ extension Trace {
     func traceNftables(_ loaded: LoadedInput, settings: ProxySettings) throws {
         let source = IPAddress(from)!
         let (destination, port, proto) = TracedPacket.parseDestination(to)!
-        let planner = NftablesPlanner(settings: settings, serviceCIDRs: loaded.manifests.serviceCIDRs.flatMap(\.cidrs))
-        let tracer = NftPacketTracer(ruleset: planner.plan(loaded.catalog), localAddresses: settings.node.addresses)
+        let tracer = NftPacketTracer(ruleset: loaded.nftablesRuleset(settings: settings), localAddresses: settings.node.addresses)
         let detector = settings.localTrafficDetector
         let origin: NftTracedPacket.Origin
         if fromNode {

@@ -40,8 +40,7 @@ struct Verify: ParsableCommand {
         let resolved = try node.resolve(input)
         if node.mode(of: resolved.0) == .nftables && !live {
             let (loaded, settings) = (resolved.0, resolved.1)
-            let planner = NftablesPlanner(settings: settings, serviceCIDRs: loaded.manifests.serviceCIDRs.flatMap(\.cidrs))
-            let (mismatches, flows) = NftRulesetVerifier(settings: settings).verify(planner.plan(loaded.catalog),
+            let (mismatches, flows) = NftRulesetVerifier(settings: settings).verify(loaded.nftablesRuleset(settings: settings),
                                                                                     catalog: loaded.catalog)
             return try report(mismatches, flows: flows)
         }

@@ -32,18 +32,21 @@ public struct IptablesTool: Sendable {
     /// ``ChildProcess/run(_:input:timeout:)``, its failure to start as an ``IptablesError``.
     public static func run(_ arguments: [String], input: [UInt8]? = nil,
                            timeout: Duration? = nil) throws(IptablesError) -> Output {
-        do {
-            return try ChildProcess.run(arguments, input: input, timeout: timeout)
-        } catch {
-            throw .tool(command: error.command, status: error.status, output: error.reason)
-        }
+        try reportingStartFailure { () throws(ChildProcessError) in try ChildProcess.run(arguments, input: input, timeout: timeout) }
     }
 
     /// ``ChildProcess/run(_:timeout:writeInput:)``, its failure to start as an ``IptablesError``.
     public static func run(_ arguments: [String], timeout: Duration? = nil,
                            writeInput: @escaping @Sendable (Int32) -> Void) throws(IptablesError) -> Output {
+        try reportingStartFailure { () throws(ChildProcessError) in
+            try ChildProcess.run(arguments, timeout: timeout, writeInput: writeInput)
+        }
+    }
+
+    /// `body`'s failure to start a child as the ``IptablesError`` a shell would report.
+    private static func reportingStartFailure(_ body: () throws(ChildProcessError) -> Output) throws(IptablesError) -> Output {
         do {
-            return try ChildProcess.run(arguments, timeout: timeout, writeInput: writeInput)
+            return try body()
         } catch {
             throw .tool(command: error.command, status: error.status, output: error.reason)
         }

@@ -17,7 +17,7 @@ public struct NftSyncReport: Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        var text = "nftables \(family == .ipv4 ? "ip" : "ip6") \(NftRuleset.tableName): \(commands) commands in one transaction"
+        var text = "nftables \(NftRuleset.qualifiedTableName(family)): \(commands) commands in one transaction"
         if !flushedStaleChains.isEmpty { text += ", \(flushedStaleChains.count) stale chains flushed" }
         if !deletedChains.isEmpty { text += ", \(deletedChains.count) flushed chains deleted" }
         return text

@@ -11,8 +11,8 @@ public struct NftablesApplier: Sendable {
         let context = try NftablesContext(json: true)
         let output: String
         do {
-            output = try context.run("list table \(tableName(family))", operation: "list the table")
-        } catch where error.message.contains("No such file or directory") {
+            output = try context.run("list table \(NftRuleset.qualifiedTableName(family))", operation: "list the table")
+        } catch where error.isNotFound {
             return NftInstalledTable()
         }
         return try NftInstalledTable(json: output)
@@ -31,9 +31,12 @@ public struct NftablesApplier: Sendable {
     /// Deletes the table of `family` and everything in it; `false` when there was none.
     @discardableResult
     public func deleteTable(family: IPFamily) throws(NftablesError) -> Bool {
-        guard try installed(family: family).exists else { return false }
-        _ = try NftablesContext().run("delete table \(tableName(family))", operation: "delete the table")
-        return true
+        do {
+            _ = try NftablesContext().run("delete table \(NftRuleset.qualifiedTableName(family))", operation: "delete the table")
+            return true
+        } catch where error.isNotFound {
+            return false
+        }
     }
 
     /// Syncs the table to `desired` in full, as kube-proxy's first sync does: first deletes
@@ -68,7 +71,4 @@ public struct NftablesApplier: Sendable {
         return report
     }
 
-    private func tableName(_ family: IPFamily) -> String {
-        "\(family == .ipv4 ? "ip" : "ip6") \(NftRuleset.tableName)"
-    }
 }

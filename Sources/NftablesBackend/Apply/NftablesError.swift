@@ -14,6 +14,9 @@ public struct NftablesError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { "nftables: \(operation) failed: \(message)" }
 
+    /// Whether what the command named does not exist (the table, mostly).
+    public var isNotFound: Bool { message.contains("No such file or directory") }
+
     /// Whether nft refused for want of privileges (`Operation not permitted`).
     public var isPermissionDenied: Bool { message.contains("Operation not permitted") }
 }

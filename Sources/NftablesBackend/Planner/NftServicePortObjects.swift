@@ -26,10 +26,10 @@ extension NftServicePortObjects {
     /// Plans one service port as kube-proxy's nftables proxier does; `nil` when the Service
     /// has no cluster IP in the settings' family.
     public static func plan(_ entry: ServicePortEndpoints, settings: ProxySettings) -> NftServicePortObjects? {
-        withUnsafePointer(to: entry) { entry in
-            guard let port = ServicePortDecisions(entryAt: entry, settings: settings) else { return nil }
-            return plan(entry.pointee, port, settings: settings)
+        guard let port = withUnsafePointer(to: entry, { ServicePortDecisions(entryAt: $0, settings: settings) }) else {
+            return nil
         }
+        return plan(entry, port, settings: settings)
     }
 
     private static func plan(_ entry: ServicePortEndpoints, _ port: ServicePortDecisions,

@@ -14,7 +14,7 @@ public enum NftRuleText {
     }
 
     public static func match(_ match: NftMatch, family: IPFamily) -> String {
-        let ip = family == .ipv4 ? "ip" : "ip6"
+        let ip = NftRuleset.tableFamily(family)
         switch match {
         case .connectionIsNew: return "ct state new"
         case .destination(let test): return "\(ip) daddr " + addressTest(test)
@@ -28,7 +28,7 @@ public enum NftRuleText {
     }
 
     public static func statement(_ statement: NftStatement, family: IPFamily) -> String {
-        let ip = family == .ipv4 ? "ip" : "ip6"
+        let ip = NftRuleset.tableFamily(family)
         switch statement {
         case .verdict(let verdict): return self.verdict(verdict)
         case .destinationMap(let map): return "\(ip) daddr . meta l4proto . th dport vmap @\(map)"

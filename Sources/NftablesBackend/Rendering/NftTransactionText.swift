@@ -14,7 +14,7 @@ extension NftTransaction {
 
     /// One command's line.
     public static func line(_ command: NftCommand, family: IPFamily) -> String {
-        let table = "\(family == .ipv4 ? "ip" : "ip6") \(NftRuleset.tableName)"
+        let table = NftRuleset.qualifiedTableName(family)
         switch command {
         case .addTable:
             return "add table \(table) { comment \(NftRuleText.quoted(NftRuleset.tableComment)) ; }"

@@ -24,7 +24,14 @@ public struct NftRuleset: Hashable, Sendable {
     }
 
     /// The table's family as nft names it: `ip` or `ip6`.
-    public var tableFamily: String { family == .ipv4 ? "ip" : "ip6" }
+    public var tableFamily: String { Self.tableFamily(family) }
+
+    /// nft's name for an address family, in table names and in matches (`ip saddr`): `ip`
+    /// or `ip6`.
+    public static func tableFamily(_ family: IPFamily) -> String { family == .ipv4 ? "ip" : "ip6" }
+
+    /// The table as nft commands name it: `ip kube-proxy`, `ip6 kube-proxy`.
+    public static func qualifiedTableName(_ family: IPFamily) -> String { "\(tableFamily(family)) \(tableName)" }
 
     public func chain(named name: String) -> NftChain? { chains.first { $0.name == name } }
     public func set(named name: String) -> NftSet? { sets.first { $0.name == name } }
