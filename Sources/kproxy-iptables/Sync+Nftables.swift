@@ -8,17 +8,18 @@ import ServiceModel
 extension Sync {
     /// `sync` in nftables mode: plans kube-proxy's nftables table and prints the full-sync
     /// transaction (`--dry-run`, ready for `nft -c -f -`) or applies it through libnftables
-    /// as one transaction.
+    /// (one transaction; a table being created in parts of whole ports).
     func syncNftables(_ loaded: LoadedInput, settings: ProxySettings) throws {
-        let ruleset = loaded.nftablesRuleset(settings: settings)
         if dryRun {
+            let ruleset = loaded.nftablesRuleset(settings: settings)
             let transaction = NftTransaction.fullSync(ruleset, installed: NftInstalledNames(), recreatingBaseChains: true)
             StandardStream.output.write(bytes: Array(transaction.text.utf8))
             return
         }
         let report: NftSyncReport
         do throws(NftablesError) {
-            report = try NftablesApplier().fullSync(ruleset)
+            var syncer = NftTableSyncer()
+            report = try syncer.fullSync(loaded.nftablesPlanner(settings: settings).state(loaded.catalog))
         } catch {
             throw exitReporting(error)
         }

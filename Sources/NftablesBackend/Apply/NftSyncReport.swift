@@ -3,7 +3,11 @@ import ServiceModel
 /// What one sync of the `kube-proxy` table did.
 public struct NftSyncReport: Sendable, CustomStringConvertible {
     public var family: IPFamily
-    /// Commands in the sync's transaction.
+    /// Whether the whole table was written (else only the ports that changed).
+    public var full: Bool
+    /// Transactions the sync applied (a table being created is written in parts).
+    public var transactions = 0
+    /// Commands in the sync's transactions.
     public var commands = 0
     /// Service-port chains no longer planned, flushed now and deleted by a later sync.
     public var flushedStaleChains: [String] = []
@@ -12,12 +16,20 @@ public struct NftSyncReport: Sendable, CustomStringConvertible {
     /// What the sync left for later, and why.
     public var notes: [String] = []
 
-    public init(family: IPFamily) {
+    public init(family: IPFamily, full: Bool) {
         self.family = family
+        self.full = full
+    }
+
+    /// Counts an applied transaction in.
+    mutating func add(_ transaction: NftTransaction) {
+        transactions += 1
+        commands += transaction.commands.count
     }
 
     public var description: String {
-        var text = "nftables \(NftRuleset.qualifiedTableName(family)): \(commands) commands in one transaction"
+        var text = "nftables \(NftRuleset.qualifiedTableName(family)) \(full ? "full" : "partial") sync: \(commands) commands in "
+            + (transactions == 1 ? "one transaction" : "\(transactions) transactions")
         if !flushedStaleChains.isEmpty { text += ", \(flushedStaleChains.count) stale chains flushed" }
         if !deletedChains.isEmpty { text += ", \(deletedChains.count) flushed chains deleted" }
         return text

@@ -25,6 +25,15 @@ public struct NftablesPlanner: Sendable {
         assemble(servicePortObjects(catalog))
     }
 
+    /// The whole table for a catalog, port by port: what ``NftTableSyncer`` syncs and
+    /// later changes by difference.
+    public func state(_ catalog: ServiceCatalog) -> NftTableState {
+        NftTableState(fixed: fixedTable, ports: servicePortObjects(catalog))
+    }
+
+    /// The chains, sets and maps every table has, before any service port's.
+    public var fixedTable: NftRuleset { NftFixedTable.make(settings: settings, serviceCIDRs: serviceCIDRs) }
+
     /// Every service port's objects, in catalog order; ports without a cluster IP of the
     /// family are left out.
     public func servicePortObjects(_ catalog: ServiceCatalog) -> [NftServicePortObjects] {
@@ -34,7 +43,7 @@ public struct NftablesPlanner: Sendable {
     /// The fixed table with `ports` put in: their chains after the fixed ones, their
     /// affinity sets after the fixed sets, their elements into the shared sets and maps.
     public func assemble(_ ports: [NftServicePortObjects]) -> NftRuleset {
-        var ruleset = NftFixedTable.make(settings: settings, serviceCIDRs: serviceCIDRs)
+        var ruleset = fixedTable
         let setIndex = Dictionary(uniqueKeysWithValues: ruleset.sets.enumerated().map { ($0.element.name, $0.offset) })
         let mapIndex = Dictionary(uniqueKeysWithValues: ruleset.maps.enumerated().map { ($0.element.name, $0.offset) })
         for port in ports {

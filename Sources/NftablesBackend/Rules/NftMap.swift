@@ -28,11 +28,22 @@ public struct NftMap: Hashable, Sendable {
             self.comment = comment
         }
 
+        /// What the map looks the element up by; one element per key.
+        public var key: ElementKey { ElementKey(address: address, protocol: `protocol`, port: port) }
+
         /// The key as nft writes it: `172.30.0.41 . tcp . 80`, `tcp . 3001`.
         public var keyText: String {
             let rest = "\(`protocol`.lowercaseName) . \(port)"
             return address.map { "\($0) . " + rest } ?? rest
         }
+    }
+
+    /// An element's key: destination address (in a ``Key/addressProtocolPort`` map),
+    /// protocol and port.
+    public struct ElementKey: Hashable, Sendable {
+        public var address: IPAddress?
+        public var `protocol`: L4Protocol
+        public var port: Int
     }
 
     public var name: String

@@ -22,6 +22,44 @@ public struct NftTransaction: Hashable, Sendable {
         return transaction
     }
 
+    /// The transactions that create `state`'s table where there is none: the fixed table and
+    /// the first ports in the first, then `portsPerTransaction` ports in each, every port
+    /// whole (its chains, affinity sets and elements), so each transaction leaves every
+    /// port either complete or not there yet. One transaction for a large table would cost
+    /// the kernel time quadratic in its number of anonymous `numgen` maps (each one's
+    /// binding walks the whole transaction); parts keep that bounded.
+    public static func creating(_ state: NftTableState, portsPerTransaction: Int) -> [NftTransaction] {
+        let first = creating(state.fixed)
+        let ports = state.ports.values.sorted { $0.name < $1.name }
+        var transactions: [NftTransaction] = []
+        for start in stride(from: 0, to: max(ports.count, 1), by: max(portsPerTransaction, 1)) {
+            var part = transactions.isEmpty ? first : NftTransaction(family: state.family)
+            for port in ports[start..<min(ports.count, start + max(portsPerTransaction, 1))] {
+                part.addWhole(port, of: state)
+            }
+            transactions.append(part)
+        }
+        return transactions
+    }
+
+    /// One port's chains with their rules, its affinity sets, and the elements it puts in
+    /// the shared sets and maps (those the state holds for it).
+    private mutating func addWhole(_ port: NftServicePortObjects, of state: NftTableState) {
+        commands += port.chains.map { .addChain($0) }
+        commands += port.affinitySets.map { .addSet($0) }
+        for chain in port.chains {
+            commands += chain.rules.map { .addRule(chain: chain.name, $0) }
+        }
+        for (set, addresses) in port.setElements.sorted(by: { $0.key < $1.key }) {
+            commands += addresses.map { .addSetElement(set: set, $0) }
+        }
+        for (map, elements) in port.mapElements.sorted(by: { $0.key < $1.key }) {
+            for element in elements where state.effective(.map(map, element.key)) == .mapElement(element) {
+                commands.append(.addMapElement(map: map, element))
+            }
+        }
+    }
+
     /// A full sync, as kube-proxy writes one: every chain declared and flushed, every
     /// set and map declared and flushed, then every rule and element written afresh.
     ///

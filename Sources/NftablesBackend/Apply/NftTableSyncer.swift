@@ -1,0 +1,100 @@
+import ServiceModel
+
+/// Keeps one family's `kube-proxy` table in step with plans, as kube-proxy's nftables
+/// proxier does: a full sync writes the whole table, later syncs only the ports that
+/// changed, in one transaction each; chains no port wants are flushed, then deleted by a
+/// sync at least ``NftTableState/staleChainGrace`` later.
+///
+/// A table that does not exist yet is created in parts of ``portsPerTransaction`` whole
+/// ports (see ``NftTransaction/creating(_:portsPerTransaction:)``).
+public struct NftTableSyncer: Sendable {
+    /// What the kernel holds after the last sync that succeeded; `nil` before the first
+    /// full sync, and after a failed one.
+    public private(set) var state: NftTableState?
+    /// Ports per transaction when creating the table.
+    public var portsPerTransaction: Int
+    let applier: NftablesApplier
+
+    public init(portsPerTransaction: Int = 500, applier: NftablesApplier = NftablesApplier()) {
+        self.portsPerTransaction = portsPerTransaction
+        self.applier = applier
+    }
+
+    /// Makes the table exactly `desired`: creates it when the kernel has none; otherwise
+    /// deletes the flushed chains no plan wants, then rewrites every chain, set and map in
+    /// one transaction (kube-proxy's full sync) and flushes the chains left over.
+    public mutating func fullSync(_ desired: NftTableState,
+                                  now: ContinuousClock.Instant = .now) throws(NftablesError) -> NftSyncReport {
+        state = nil
+        let installed = try applier.installed(family: desired.family)
+        var report = NftSyncReport(family: desired.family, full: true)
+        var next = desired
+        if !installed.exists {
+            for transaction in NftTransaction.creating(desired, portsPerTransaction: portsPerTransaction) {
+                try applier.apply(transaction)
+                report.add(transaction)
+            }
+        } else {
+            let ruleset = desired.ruleset
+            let wanted = Set(ruleset.chains.map(\.name))
+            let stale = installed.ruleCounts.filter { name, rules in
+                NftChain(name).isServicePortChain && !wanted.contains(name) && rules == 0
+            }.keys.sorted()
+            var remaining = installed.names
+            if !stale.isEmpty {
+                let deletion = NftTransaction(family: desired.family, commands: stale.map { .deleteChain($0) })
+                do {
+                    try applier.apply(deletion)
+                    report.deletedChains = stale
+                    remaining.chains.subtract(stale)
+                } catch {
+                    report.notes.append("stale chains kept for the next sync: \(error.message)")
+                    next.noteStale(stale, now: now)
+                }
+            }
+            let transaction = NftTransaction.fullSync(ruleset, installed: remaining, recreatingBaseChains: true)
+            try applier.apply(transaction)
+            report.add(transaction)
+            report.flushedStaleChains = transaction.commands.compactMap {
+                if case .flushChain(let name) = $0, !wanted.contains(name) { name } else { nil }
+            }
+            next.noteStale(report.flushedStaleChains, now: now)
+        }
+        state = next
+        return report
+    }
+
+    /// Writes only what changed since the last sync: the ports in `changes` (`nil`: gone),
+    /// after deleting the stale chains whose grace is over (a refusal there is noted and
+    /// tried again next time). Needs a state: call ``fullSync(_:now:)`` first.
+    public mutating func partialSync(_ changes: [ServicePortName: NftServicePortObjects?],
+                                     now: ContinuousClock.Instant = .now) throws(NftablesError) -> NftSyncReport {
+        guard var next = state else {
+            throw NftablesError("sync the table in part", "no full sync has succeeded yet")
+        }
+        var report = NftSyncReport(family: next.family, full: false)
+        if let deletion = next.staleChainDeletion(now: now) {
+            do {
+                try applier.apply(deletion)
+                next.deleted(deletion)
+                report.deletedChains = deletion.commands.compactMap { if case .deleteChain(let name) = $0 { name } else { nil } }
+            } catch {
+                report.notes.append("stale chains kept for the next sync: \(error.message)")
+            }
+        }
+        let staleBefore = Set(next.staleChains.keys)
+        let transaction = next.update(changes, now: now)
+        if !transaction.commands.isEmpty {
+            do {
+                try applier.apply(transaction)
+            } catch {
+                state = nil
+                throw error
+            }
+            report.add(transaction)
+            report.flushedStaleChains = Set(next.staleChains.keys).subtracting(staleBefore).sorted()
+        }
+        state = next
+        return report
+    }
+}
