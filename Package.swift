@@ -92,6 +92,7 @@ let package = Package(
                 "ServiceModel",
                 "ProxyCore",
                 "IptablesBackend",
+                "NftablesBackend",
                 "Conntrack",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

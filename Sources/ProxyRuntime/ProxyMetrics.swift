@@ -19,6 +19,8 @@ public final class ProxyMetrics: Sendable {
     let serviceChangesTotal: Counter
     let restoreFailures: Counter
     let partialRestoreFailures: Counter
+    let nftablesSyncFailures: Counter
+    let nftablesCleanupFailures: Counter
     let conntrackDuration: DurationHistogram
     let conntrackDeleted: Counter
 
@@ -63,6 +65,10 @@ public final class ProxyMetrics: Sendable {
                                   labels: label)
         partialRestoreFailures = counter("sync_proxy_rules_iptables_partial_restore_failures_total",
                                          "Cumulative proxy iptables partial restore failures", labels: label)
+        nftablesSyncFailures = counter("sync_proxy_rules_nftables_sync_failures_total",
+                                       "Cumulative proxy nftables sync failures", labels: label)
+        nftablesCleanupFailures = counter("sync_proxy_rules_nftables_cleanup_failures_total",
+                                          "Cumulative proxy nftables cleanup failures", labels: label)
         conntrackDuration = histogram("conntrack_reconciler_sync_duration_seconds", Self.syncBuckets,
                                       "ReconcileConntrackFlowsLatency latency in seconds")
         conntrackDeleted = counter("conntrack_reconciler_deleted_entries_total",

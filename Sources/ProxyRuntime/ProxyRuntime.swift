@@ -7,8 +7,8 @@ import ProxyCore
 import ServiceModel
 import Synchronization
 
-/// The sync loop of a node agent: object changes come in from a source, are planned by an
-/// ``IncrementalPlanner`` and applied, the way kube-proxy's proxier runs.
+/// The sync loop of a node agent: object changes come in from a source, are planned in the
+/// proxy mode's terms (``ProxyRules``) and applied, the way kube-proxy's proxier runs.
 ///
 /// - Changes are applied as partial syncs (only the chains that changed), at most once per
 ///   `minSyncPeriod`; changes that arrive in between are coalesced into the next sync.
@@ -35,7 +35,7 @@ public final class ProxyRuntime: Sendable {
     func setSettings(_ settings: ProxySettings) {
         plannedSettings.withLock { $0 = settings }
     }
-    let applier: any RulesetApplier
+    let rules: ProxyRules
     let logger: Logger
     /// Applies run here, off the concurrency pool: an apply blocks in the kernel and in
     /// the helper process for as long as a large table takes.
@@ -50,12 +50,17 @@ public final class ProxyRuntime: Sendable {
         var pendingEndpoints = 0
     }
 
-    public init(options: ProxyRuntimeOptions, applier: any RulesetApplier, metrics: ProxyMetrics, logger: Logger) {
+    public init(options: ProxyRuntimeOptions, rules: ProxyRules, metrics: ProxyMetrics, logger: Logger) {
         self.options = options
-        self.applier = applier
+        self.rules = rules
         self.metrics = metrics
         self.logger = logger
         health = ProxyHealth(timeout: options.syncPeriod * 2)
+    }
+
+    /// A runtime in iptables mode, writing through `applier`.
+    public convenience init(options: ProxyRuntimeOptions, applier: any RulesetApplier, metrics: ProxyMetrics, logger: Logger) {
+        self.init(options: options, rules: .iptables(applier), metrics: metrics, logger: logger)
     }
 
     /// Runs until the task is cancelled or the source fails: follows `source` and keeps
@@ -132,13 +137,13 @@ public final class ProxyRuntime: Sendable {
         }
     }
 
-    /// Applies off the concurrency pool.
-    func apply(_ ruleset: Ruleset, changes: RulesetChanges?) async -> Result<SyncReport, IptablesError> {
+    /// Syncs off the concurrency pool; gives back the rules as the sync left them.
+    func sync(_ rules: any RuleBackend, full: Bool) async -> (any RuleBackend, Result<RuleSyncOutcome, RuleSyncFailure>) {
         await withCheckedContinuation { continuation in
             applyQueue.async {
-                continuation.resume(returning: Result { () throws(IptablesError) in
-                    try self.applier.apply(ruleset, changes: changes)
-                })
+                var rules = rules
+                let result = rules.sync(full: full)
+                continuation.resume(returning: (rules, result))
             }
         }
     }

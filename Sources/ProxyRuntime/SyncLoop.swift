@@ -9,7 +9,8 @@ import ServiceModel
 struct SyncLoop {
     let runtime: ProxyRuntime
     var cluster: ClusterState
-    var planner: IncrementalPlanner?
+    /// The mode's rules, once the node is known.
+    var rules: (any RuleBackend)?
     /// Whether the source's initial state has arrived.
     var started = false
     let startedAt: ContinuousClock.Instant = .now
@@ -57,15 +58,17 @@ struct SyncLoop {
             unprogrammedTriggerTimes.removeFirst(unprogrammedTriggerTimes.count - Self.unprogrammedTriggerTimeLimit)
         }
         if applied.nodeChanged { runtime.health.setNodeEligible(cluster.node.map(\.isEligibleForTraffic) ?? true) }
-        guard case .planned(let changes) = try plan(applied, now: now) else { return startedAt + options.nodeWaitTimeout }
+        guard case .planned(let full, let changed) = try plan(applied, now: now) else {
+            return startedAt + options.nodeWaitTimeout
+        }
         lastSync = now
-        if let changes, changes.isEmpty {
+        if !full && !changed {
             runtime.markUpdated()
             runtime.progress.completed(at: .now, applied: false)
             observeProgramming()
             return nextWake(now)
         }
-        await sync(changes: changes, now: now)
+        await sync(full: full, now: now)
         return nextWake(now)
     }
 
@@ -82,14 +85,14 @@ struct SyncLoop {
     private enum PlanStep {
         /// The node is not known yet.
         case waitingForNode
-        /// The chains to write; `nil` when every chain must be compared.
-        case planned(RulesetChanges?)
+        /// Whether every rule must be compared, and whether any changed.
+        case planned(full: Bool, changed: Bool)
     }
 
     /// Plans the change; throws once waiting for the node is over.
     private mutating func plan(_ applied: ClusterState.Applied, now: ContinuousClock.Instant) throws -> PlanStep {
         let waitForIPs = now < startedAt + options.nodeWaitTimeout
-        if planner == nil || applied.nodeChanged {
+        if rules == nil || applied.nodeChanged {
             guard let settings = options.settings(for: cluster.node, waitForIPs: waitForIPs) else {
                 if !waitForIPs { throw ProxyRuntimeError(.nodeUnknown, nodeUnknownMessage) }
                 if !waitingForNodeLogged {
@@ -98,7 +101,7 @@ struct SyncLoop {
                 }
                 return .waitingForNode
             }
-            if planner == nil, options.configuresHost, settings.localhostNodePorts {
+            if rules == nil, options.configuresHost, settings.localhostNodePorts, case .iptables = runtime.rules {
                 do {
                     let done = try RouteLocalnet.ensure()
                     runtime.logger.info("host: \(done)")
@@ -106,8 +109,8 @@ struct SyncLoop {
                     throw ProxyRuntimeError(.hostSetupFailed, "\(error)")
                 }
             }
-            if planner?.planner.settings != settings {
-                if let previous = planner?.planner.settings {
+            if rules?.settings != settings {
+                if let previous = rules?.settings {
                     runtime.logger.info("the node changed (\(previous.node.addresses) → \(settings.node.addresses)); planning every service again")
                 }
                 runtime.setSettings(settings)
@@ -115,20 +118,19 @@ struct SyncLoop {
                 noLocalEndpoints = NoLocalEndpointCount(catalog.servicePorts, settings: settings)
                 publishHealthChecks(catalog.servicePorts, for: Set(catalog.servicePorts.map(\.name.service)),
                                     settings: settings, replacingAll: true)
-                planner = IncrementalPlanner(planner: RulePlanner(settings: settings, serviceDispatch: options.serviceDispatch),
-                                             catalog: catalog)
+                rules = runtime.rules.backend(settings: settings, catalog: catalog, serviceDispatch: options.serviceDispatch)
                 datagramPorts.replaceAll(catalog.servicePorts)
-                return .planned(nil)
+                return .planned(full: true, changed: true)
             }
         }
         let (entries, removed) = cluster.servicePorts(of: applied.services)
-        guard var current = planner else { return .waitingForNode }
-        noLocalEndpoints.update(entries, removed: removed, settings: current.planner.settings)
+        guard var current = rules else { return .waitingForNode }
+        noLocalEndpoints.update(entries, removed: removed, settings: current.settings)
         if datagramPorts.update(entries, removed: removed) { conntrackDue = true }
-        publishHealthChecks(entries, for: applied.services, settings: current.planner.settings, replacingAll: false)
-        let changes = current.update(entries, removed: removed, allPorts: { cluster.allServicePorts() })
-        planner = current
-        return .planned(isFullDue(now) ? nil : changes)
+        publishHealthChecks(entries, for: applied.services, settings: current.settings, replacingAll: false)
+        let changed = current.update(entries, removed: removed, allPorts: { cluster.allServicePorts() })
+        rules = current
+        return .planned(full: isFullDue(now), changed: changed)
     }
 
     /// Tells the health-check listeners what `services` (whose ports are `entries`) want now.
@@ -149,10 +151,12 @@ struct SyncLoop {
             + "; name another with --hostname-override, or give its IPs with --node-ip"
     }
 
-    private mutating func sync(changes: RulesetChanges?, now: ContinuousClock.Instant) async {
-        guard let ruleset = planner?.ruleset else { return }
+    private mutating func sync(full: Bool, now: ContinuousClock.Instant) async {
+        guard let current = rules else { return }
         let started = ContinuousClock.now
-        let result = await runtime.apply(ruleset, changes: needsFull ? nil : changes)
+        let comparesEverything = full || needsFull
+        let (synced, result) = await runtime.sync(current, full: comparesEverything)
+        rules = synced
         let duration = ContinuousClock.now - started
         let metrics = runtime.metrics
         switch result {
@@ -167,7 +171,10 @@ struct SyncLoop {
             }
             metrics.syncDuration.record(duration)
             (report.full ? metrics.fullSyncDuration : metrics.partialSyncDuration).record(duration)
-            recordRuleCounts(ruleset, report)
+            if !report.notes.isEmpty { metrics.nftablesCleanupFailures.increment() }
+            for table in report.tables {
+                metrics.setRuleCount(table: table.table, total: table.total, written: table.written)
+            }
             noLocalEndpoints.publish(to: metrics)
             runtime.markUpdated()
             runtime.progress.completed(at: .now)
@@ -178,7 +185,10 @@ struct SyncLoop {
         case .failure(let error):
             needsFull = true
             runtime.progress.failed()
-            (changes == nil ? metrics.restoreFailures : metrics.partialRestoreFailures).increment()
+            switch runtime.rules {
+            case .iptables: (comparesEverything ? metrics.restoreFailures : metrics.partialRestoreFailures).increment()
+            case .nftables: metrics.nftablesSyncFailures.increment()
+            }
             runtime.logger.error("sync failed: \(error); the next sync compares every chain")
         }
     }
@@ -187,7 +197,7 @@ struct SyncLoop {
     /// that send new flows elsewhere are in the kernel. A failure is logged and the cleanup
     /// tried again after the next sync, as kube-proxy logs it: the rules stay right.
     private mutating func cleanConntrack() async {
-        guard conntrackDue, options.cleansConntrack, let settings = planner?.planner.settings else { return }
+        guard conntrackDue, options.cleansConntrack, let settings = rules?.settings else { return }
         let filter = datagramPorts.filter(family: settings.family, skipProxyModeLoadBalancerIPs: settings.skipProxyModeLoadBalancerIPs)
         switch await runtime.cleanConntrack(filter) {
         case .success(let cleanup):
@@ -201,28 +211,12 @@ struct SyncLoop {
         }
     }
 
-    private func log(_ report: SyncReport, duration: Duration) {
+    private func log(_ report: RuleSyncOutcome, duration: Duration) {
         let milliseconds = Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
         runtime.logger.info("\(report) (\(Int(milliseconds.rounded())) ms)")
+        for note in report.notes { runtime.logger.warning("\(note)") }
         guard runtime.logger.logLevel <= .debug else { return }
-        for table in report.tables {
-            for chain in table.written { runtime.logger.debug("  \(table.table) write \(chain)") }
-            for chain in table.deleted { runtime.logger.debug("  \(table.table) delete \(chain)") }
-            for jump in table.insertedJumps { runtime.logger.debug("  \(table.table) insert jump \(jump)") }
-        }
-    }
-
-    /// The rule counts of each table, and of the chains the sync wrote. Names are compared
-    /// as ``ChainName`` values: a sync must not make a string for each of the table's
-    /// hundred thousand chains.
-    private func recordRuleCounts(_ ruleset: Ruleset, _ report: SyncReport) {
-        for table in ruleset.tables {
-            let written = Set((report.tables.first { $0.table == table.table }?.written ?? []).compactMap(ChainName.init))
-            let writtenRules = written.isEmpty ? 0 : table.chains.reduce(0) { sum, chain in
-                written.contains(chain.name) ? sum + chain.rules.count : sum
-            }
-            runtime.metrics.setRuleCount(table: table.table.rawValue, total: table.ruleCount, written: writtenRules)
-        }
+        for line in report.details { runtime.logger.debug("  \(line)") }
     }
 
     /// Network programming latency: from each changed slice's trigger time to now, once its

@@ -103,7 +103,8 @@ struct Agent: AsyncParsableCommand {
         options.cleansConntrack = conntrack.conntrackCleanup
         options.ipFamily = try await family(client: client, options: options, logger: logger)
         let family = options.ipFamily ?? .ipv4
-        let runtime = ProxyRuntime(options: options, applier: try backend.applier(family: family),
+        let mode = node.proxyMode ?? configuration.mode
+        let runtime = ProxyRuntime(options: options, rules: try backend.proxyRules(mode: mode, family: family),
                                    metrics: ProxyMetrics(family: family), logger: logger)
         let agent = NodeAgent(runtime: runtime, client: client,
                               healthzAddress: bindAddress(healthzBindAddress ?? configuration.healthzBindAddress),

@@ -84,7 +84,7 @@ struct NodeOptions: ParsableArguments {
         var (loaded, settings, hostFindings) = resolved
         if mode(of: loaded) == .nftables {
             printError("kproxy-iptables: \(command) does not read nftables mode yet (mode: nftables); "
-                       + "`sync`, `cleanup`, and `trace` and `verify` of the planned table do")
+                       + "`sync` (also --watch), `agent`, `cleanup`, and `trace` and `verify` of the planned table do")
             throw ExitCode(2)
         }
         let family = settings.family

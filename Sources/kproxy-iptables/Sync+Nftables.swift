@@ -29,18 +29,6 @@ extension Sync {
             for chain in report.flushedStaleChains { printError("kproxy-iptables:   flush stale \(chain)") }
             for chain in report.deletedChains { printError("kproxy-iptables:   delete \(chain)") }
         }
-        try removeIptablesModeRules(family: settings.family)
-    }
-
-    /// Removes what iptables mode left in the family's iptables tables, as kube-proxy does
-    /// when it starts in the other mode: both modes' rules at once would each act on every
-    /// packet.
-    private func removeIptablesModeRules(family: IPFamily) throws {
-        let applier = try backend.applier(family: family)
-        let report = try reportingKernelErrors { () throws(IptablesError) in try applier.cleanup(family: family) }
-        let deleted = report.tables.reduce(0) { $0 + $1.deleted.count }
-        if deleted > 0 {
-            printError("kproxy-iptables: removed iptables mode's rules: \(deleted) chains")
-        }
+        try backend.removeIptablesModeRules(family: settings.family)
     }
 }

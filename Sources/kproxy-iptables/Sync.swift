@@ -78,14 +78,8 @@ struct Sync: AsyncParsableCommand {
 
     func run() async throws {
         let resolved = try node.resolve(input)
-        if node.mode(of: resolved.0) == .nftables {
-            guard !watch else {
-                printError("kproxy-iptables: sync --watch does not run nftables mode yet; sync without --watch does")
-                throw ExitCode(2)
-            }
-            return try syncNftables(resolved.0, settings: resolved.1)
-        }
-        if watch { return try await runWatching() }
+        if watch { return try await runWatching(mode: node.mode(of: resolved.0)) }
+        if node.mode(of: resolved.0) == .nftables { return try syncNftables(resolved.0, settings: resolved.1) }
         var plan = try node.plan(resolved: resolved, command: "sync")
         // A dry run prints rules; what it found of the host only when asked.
         if !dryRun || verbose {
@@ -120,7 +114,7 @@ struct Sync: AsyncParsableCommand {
     }
 
     /// `--watch`: a runtime following the input files; its first sync is a full one.
-    private func runWatching() async throws {
+    private func runWatching(mode: KubeProxyConfiguration.ProxyMode) async throws {
         let (loaded, settings, _) = try node.resolve(input)
         var options = node.runtimeOptions(for: loaded)
         options.ipFamily = settings.family
@@ -129,7 +123,7 @@ struct Sync: AsyncParsableCommand {
         if let minSyncPeriod { options.minSyncPeriod = .milliseconds(Int(minSyncPeriod * 1000)) }
         if let syncPeriod { options.syncPeriod = .milliseconds(Int(syncPeriod * 1000)) }
         let logger = commandLogger(verbose: verbose)
-        let runtime = ProxyRuntime(options: options, applier: try backend.applier(family: settings.family),
+        let runtime = ProxyRuntime(options: options, rules: try backend.proxyRules(mode: mode, family: settings.family),
                                    metrics: ProxyMetrics(family: settings.family), logger: logger)
         let source = FileChangeSource(files: input.files, configPath: input.config, hostnameOverride: node.hostnameOverride,
                                       fallbackNodeName: NodeOptions.hostname(), initial: loaded, logger: logger)

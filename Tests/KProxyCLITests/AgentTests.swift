@@ -129,6 +129,27 @@ struct AgentTests {
         }
     }
 
+    /// The agent in nftables mode (`mode: nftables`): the Service spreads over its pods, a
+    /// removed endpoint gets no new connections after a partial sync, and iptables mode's
+    /// chains are not there.
+    @Test func runsInNftablesMode() async throws {
+        try await Self.withAgent(configuration: "mode: nftables") { harness in
+            let agent = try harness.startAgent()
+            defer { kill(agent.processIdentifier, SIGKILL); agent.waitUntilExit() }
+            try await eventually(seconds: 60) { (try? harness.tally(1))?["no answer"] == nil }
+            #expect(Set(try harness.tally(60).keys) == ["pod-0", "pod-1", "pod-2"], "\(harness.log)")
+            harness.server.apply(Self.web([0, 1]))
+            try await eventually(seconds: 30) { (try? harness.tally(20)).map { $0["pod-2"] == nil } ?? false }
+            #expect(Set(try harness.tally(60).keys) == ["pod-0", "pod-1"])
+            #expect(harness.log.contains("nftables ip kube-proxy partial sync"), "\(harness.log)")
+            let table = try harness.network.node.run(["nft", "list", "table", "ip", "kube-proxy"]).check().stdout
+            #expect(table.contains("10.96.0.10 . tcp . 80 : goto service-"))
+            let nat = try harness.network.node.run(["iptables-legacy-save", "-t", "nat"], environment: ["XTABLES_LOCKFILE": harness.lockFile])
+            #expect(!nat.stdout.contains("KUBE-SERVICES"), "\(nat.stdout)")
+            #expect(try harness.metric(#"kubeproxy_sync_proxy_rules_nftables_sync_failures_total{ip_family="IPv4"} "#) == 0)
+        }
+    }
+
     /// A UDP client keeping its socket follows its endpoint's replacement within a sync,
     /// and the deleted flow is counted under kube-proxy's metric names.
     @Test func aUDPFlowMovesWithItsEndpoint() async throws {

@@ -122,11 +122,58 @@ struct NftablesModeTests {
     @Test(arguments: [
         Unread(command: ["diff"]), Unread(command: ["verify", "--live"]),
         Unread(command: ["trace", "--live", "--from", "10.0.0.2", "--to", "172.30.0.41:80/tcp"]),
-        Unread(command: ["sync", "--watch"]),
     ])
     func commandsThatDoNotReadNftablesYetSaySo(_ row: Unread) throws {
         let result = try run(row.command + Self.input)
         #expect(result.status == 2)
         #expect(result.stderr.contains("nftables mode yet"), "\(result.stderr)")
+    }
+
+    /// `sync --watch` in nftables mode: the steps of Fixtures/nftables-repeated, each
+    /// synced in part (as many commands as the partial-sync table says) to the table a
+    /// first sync of that step writes.
+    @Test func watchSyncsEachChangeInPart() throws {
+        let steps = packagePath("Fixtures/nftables-repeated")
+        let config = ["--config", steps + "/kube-proxy.yaml"]
+        try NetworkNamespace.with(count: 2) { namespaces in
+            let directory = try temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let cluster = directory.appendingPathComponent("cluster.yaml").path
+            try FileManager.default.copyItem(atPath: steps + "/01-start.yaml", toPath: cluster)
+            let log = directory.appendingPathComponent("log").path
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
+            process.arguments = ["netns", "exec", namespaces[0].name, executable, "sync", "--watch", "--backend", "libiptc",
+                                 "--min-sync-period", "0", "--sync-period", "3600", "-f", cluster] + config
+            process.environment = ["XTABLES_LOCKFILE": privateLock]
+            process.standardError = FileHandle(forWritingAtPath: log)
+            try process.run()
+            defer {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+            func waitFor(_ text: String) -> Bool {
+                for _ in 0..<100 {
+                    if ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains(text) { return true }
+                    usleep(100_000)
+                }
+                return false
+            }
+            let seen = { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+            try #require(waitFor("nftables ip kube-proxy full sync"), "\(seen())")
+            for (step, commands) in [("02-add-svc3", 10), ("03-delete-svc2", 4), ("06-add-svc4-endpoints", 10)] {
+                try FileManager.default.removeItem(atPath: cluster)
+                try FileManager.default.copyItem(atPath: "\(steps)/\(step).yaml", toPath: cluster)
+                #expect(waitFor("partial sync: \(commands) commands in one transaction"), "\(step): \(seen())")
+                try namespaces[1].run(["nft", "flush", "ruleset"]).check()
+                #expect(try cli(["sync", "--backend", "libiptc", "-f", "\(steps)/\(step).yaml"] + config, in: namespaces[1]).status == 0)
+                let flushed = try NftListing.ruleCounts(namespaces[0], family: "ip").filter { $0.key.contains("/") && $0.value == 0 }
+                let kept = try NftListing.lines(namespaces[0], family: "ip").filter { line in
+                    !flushed.keys.contains { line.contains($0.replacingOccurrences(of: "/", with: "\\/") + "\"") }
+                }
+                #expect(kept == (try NftListing.lines(namespaces[1], family: "ip")), "\(step)")
+            }
+        }
     }
 }

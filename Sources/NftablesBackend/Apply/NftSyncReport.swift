@@ -9,6 +9,8 @@ public struct NftSyncReport: Sendable, CustomStringConvertible {
     public var transactions = 0
     /// Commands in the sync's transactions.
     public var commands = 0
+    /// Rules those commands added.
+    public var writtenRules = 0
     /// Service-port chains no longer planned, flushed now and deleted by a later sync.
     public var flushedStaleChains: [String] = []
     /// Chains an earlier sync flushed, deleted now.
@@ -25,6 +27,9 @@ public struct NftSyncReport: Sendable, CustomStringConvertible {
     mutating func add(_ transaction: NftTransaction) {
         transactions += 1
         commands += transaction.commands.count
+        writtenRules += transaction.commands.reduce(0) { count, command in
+            if case .addRule = command { count + 1 } else { count }
+        }
     }
 
     public var description: String {

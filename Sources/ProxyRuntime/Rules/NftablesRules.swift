@@ -1,0 +1,60 @@
+import NftablesBackend
+import ProxyCore
+import ServiceModel
+
+/// nftables mode's rules: each service port planned on its own (``NftServicePortObjects``)
+/// and synced by ``NftTableSyncer``, partial syncs writing only the ports that changed.
+struct NftablesRules: RuleBackend {
+    let planner: NftablesPlanner
+    private var syncer = NftTableSyncer()
+    /// Every port's objects as now planned.
+    private var ports: [ServicePortName: NftServicePortObjects] = [:]
+    /// The ports changed since the last sync that succeeded (`nil`: removed).
+    private var changes: [ServicePortName: NftServicePortObjects?] = [:]
+
+    init(settings: ProxySettings, catalog: ServiceCatalog) {
+        planner = NftablesPlanner(settings: settings)
+        for port in planner.servicePortObjects(catalog) { ports[port.name] = port }
+    }
+
+    var settings: ProxySettings { planner.settings }
+
+    mutating func update(_ changed: [ServicePortEndpoints], removed: [ServicePortName],
+                         allPorts: () -> [ServicePortEndpoints]) -> Bool {
+        var any = false
+        for name in removed where ports[name] != nil {
+            ports[name] = nil
+            changes[name] = .some(nil)
+            any = true
+        }
+        for entry in changed {
+            let objects = NftServicePortObjects.plan(entry, settings: planner.settings)
+            guard ports[entry.name] != objects else { continue }
+            ports[entry.name] = objects
+            changes[entry.name] = .some(objects)
+            any = true
+        }
+        return any || syncer.state == nil
+    }
+
+    mutating func sync(full: Bool) -> Result<RuleSyncOutcome, RuleSyncFailure> {
+        do throws(NftablesError) {
+            let report: NftSyncReport
+            if full || syncer.state == nil {
+                report = try syncer.fullSync(NftTableState(fixed: planner.fixedTable, ports: Array(ports.values)))
+            } else {
+                report = try syncer.partialSync(changes)
+            }
+            changes = [:]
+            return .success(outcome(report))
+        } catch {
+            return .failure(RuleSyncFailure(description: error.description))
+        }
+    }
+
+    private func outcome(_ report: NftSyncReport) -> RuleSyncOutcome {
+        var outcome = RuleSyncOutcome(full: report.full, summary: report.description, notes: report.notes)
+        outcome.details = report.flushedStaleChains.map { "flush stale \($0)" } + report.deletedChains.map { "delete \($0)" }
+        return outcome
+    }
+}

@@ -1,0 +1,17 @@
+import ProxyCore
+import ServiceModel
+
+/// One proxy mode's rules as the sync loop drives them: planned from service ports, kept
+/// between syncs, and written to the kernel (``IptablesRules``, ``NftablesRules``).
+protocol RuleBackend: Sendable {
+    /// What the rules are planned for.
+    var settings: ProxySettings { get }
+
+    /// Takes in the ports that changed and those removed; `false` when no rule changed.
+    mutating func update(_ changed: [ServicePortEndpoints], removed: [ServicePortName],
+                         allPorts: () -> [ServicePortEndpoints]) -> Bool
+
+    /// Writes to the kernel: every rule compared (or written) when `full`, else what
+    /// changed since the last sync that succeeded. Blocks for as long as the kernel takes.
+    mutating func sync(full: Bool) -> Result<RuleSyncOutcome, RuleSyncFailure>
+}
