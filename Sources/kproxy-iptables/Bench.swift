@@ -36,7 +36,7 @@ struct Bench: AsyncParsableCommand {
             through iptables-nft-restore (measured once, given up after --nft-timeout) of \
             the restore text. applyFull*Ms is a first apply into empty tables, \
             applyResync*Ms the same apply over the installed rules (a periodic full sync), \
-            applyDelta*Ms the one-endpoint change (libiptc: our partial sync; the restore \
+            applyDelta*Ms the one-endpoint change (libiptc and nftables mode: our partial sync; the restore \
             tools: kube-proxy's partial-sync input with --noflush), applied and taken back \
             three times after the resync, the median of all. \
             applyDeltaLibiptcUserSpaceMs is the part of the libiptc delta spent outside the \
@@ -45,6 +45,10 @@ struct Bench: AsyncParsableCommand {
             that applies the first time: the restore tool, or libiptc's helper. \
             syncLibiptcPeakRSSMB is the peak memory of a real first `sync` through libiptc, run \
             as a child in a throwaway namespace (its helper's is applyFullLibiptcPeakRSSMB). \
+            In nftables mode (libnftables, in this process): applyFullNftablesModeMs is the first \
+            sync into an empty namespace (applyFullNftablesModeTransactions transactions of whole \
+            ports), applyDeltaNftablesModeMs the one-endpoint change synced in part, and \
+            syncNftablesModePeakRSSMB the peak memory of a real first `sync --proxy-mode nftables`. \
             connectionsPerSecond{Linear,Tree} is the rate of new TCP connections to the last \
             service port through the installed rules, each dispatch in turn, from the node \
             namespace to a server in a pod namespace. Without --apply those figures are null.
@@ -204,6 +208,7 @@ struct Bench: AsyncParsableCommand {
         let lockPath = NSTemporaryDirectory() + "kproxy-bench-\(getpid()).lock"
         defer { unlink(lockPath) }
         var applied = ApplyBenchmark.Result()
+        var nftablesApplied = NftablesApplyBenchmark.Result()
         var connectionRates: [[Double]] = [[], []]
         if apply {
             setenv("XTABLES_LOCKFILE", lockPath, 1)
@@ -213,6 +218,10 @@ struct Bench: AsyncParsableCommand {
             applied = try benchmark.measure(runs: runs)
             for note in [applied.libiptc.note, applied.legacy.note, applied.nft.note].compactMap({ $0 }) {
                 benchProgress(note)
+            }
+            if let settings = planning.settings,
+               let benchmark = NftablesApplyBenchmark(catalog: planning.catalog, settings: settings) {
+                nftablesApplied = try benchmark.measure(runs: runs)
             }
             if let dispatch, let last = dispatch.last {
                 benchProgress("connecting to the last service (\(last.name)), linear then tree, \(runs) rounds")
@@ -231,6 +240,9 @@ struct Bench: AsyncParsableCommand {
         figures.add("applyDeltaLegacyRestoreMs", median: applied.legacy.delta)
         figures.add("applyDeltaNftRestoreMs", median: applied.nft.delta)
         figures.add("applyDeltaLibiptcUserSpaceMs", median: applied.libiptc.deltaUserSpace)
+        figures.add("applyFullNftablesModeMs", median: nftablesApplied.first)
+        figures.add("applyFullNftablesModeTransactions", .integer(nftablesApplied.transactions))
+        figures.add("applyDeltaNftablesModeMs", median: nftablesApplied.delta)
         figures.add("applyFullLibiptcPeakRSSMB", .number(applied.libiptc.peakMegabytes))
         figures.add("applyFullLegacyRestorePeakRSSMB", .number(applied.legacy.peakMegabytes))
         figures.add("applyFullNftRestorePeakRSSMB", .number(applied.nft.peakMegabytes))
@@ -239,6 +251,7 @@ struct Bench: AsyncParsableCommand {
             .measure(apply: apply, lockPath: lockPath)
         figures.add("syncDryRunPeakRSSMB", .number(memory.dryRunMegabytes))
         figures.add("syncLibiptcPeakRSSMB", .number(memory.libiptcMegabytes))
+        figures.add("syncNftablesModePeakRSSMB", .number(memory.nftablesMegabytes))
         figures.add("connectionsPerSecondLinear", median: connectionRates[0])
         figures.add("connectionsPerSecondTree", median: connectionRates[1])
         figures.add("peakRSSMB", .number(planning.peakMegabytes))

@@ -12,6 +12,8 @@ struct SyncMemory {
     struct Result {
         var dryRunMegabytes: Double?
         var libiptcMegabytes: Double?
+        /// A sync in nftables mode (libnftables) into a throwaway namespace.
+        var nftablesMegabytes: Double?
     }
 
     func measure(apply: Bool, lockPath: String) throws -> Result {
@@ -37,6 +39,12 @@ struct SyncMemory {
                 let synced = try namespace.execute(["env", "XTABLES_LOCKFILE=\(lockPath)"] + sync + ["--backend", "libiptc"])
                 guard synced.status == 0 else { throw BenchError("sync failed: \(synced.stderr)") }
                 result.libiptcMegabytes = Double(synced.peakResidentKilobytes) / 1024
+            }
+            try NetworkNamespace.with(prefix: "kpx-bench") { namespace in
+                let synced = try namespace.execute(["env", "XTABLES_LOCKFILE=\(lockPath)"] + sync
+                                                   + ["--backend", "libiptc", "--proxy-mode", "nftables"])
+                guard synced.status == 0 else { throw BenchError("sync --proxy-mode nftables failed: \(synced.stderr)") }
+                result.nftablesMegabytes = Double(synced.peakResidentKilobytes) / 1024
             }
         }
         return result
