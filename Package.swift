@@ -66,11 +66,18 @@ let package = Package(
             pkgConfig: "libnftables",
             providers: [.apt(["libnftables-dev"])]
         ),
+        // libnftnl and libmnl (apt: libnftnl-dev, libmnl-dev): transactions sent to the
+        // kernel as netlink batches, without libnftables' listing of the table each time.
+        .systemLibrary(
+            name: "CNftnl",
+            pkgConfig: "libnftnl",
+            providers: [.apt(["libnftnl-dev", "libmnl-dev"])]
+        ),
         // kube-proxy's nftables mode: the table as values (chains, verdict maps, sets), its
         // planner, and the transactions that sync it, applied through libnftables.
         .target(
             name: "NftablesBackend",
-            dependencies: ["ServiceModel", "ProxyCore", "CNftables"]
+            dependencies: ["ServiceModel", "ProxyCore", "CNftables", "CNftnl"]
         ),
         // libnetfilter_conntrack (apt: libnetfilter-conntrack-dev), wrapped in one header.
         .systemLibrary(

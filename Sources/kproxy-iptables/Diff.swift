@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IptablesBackend
+import NftablesBackend
 import ServiceModel
 
 /// `kproxy-iptables diff`: what differs between the planned rules and the kernel's.
@@ -14,7 +15,8 @@ struct Diff: ParsableCommand {
             lines are in the kernel only, `+` lines in the plan only. Changes nothing.
 
             Reads the tables the way `sync` writes them (see --backend): through libiptc on a \
-            legacy host, with iptables-nft-save on an nft host.
+            legacy host, with iptables-nft-save on an nft host. In nftables mode it reads the \
+            `kube-proxy` table through libnftables and compares chains, sets and map elements.
 
             With --exit-code it exits with status 1 when it printed differences, as \
             `git diff --exit-code` does, so a script can tell a node that drifted from one that \
@@ -42,7 +44,16 @@ struct Diff: ParsableCommand {
     var exitCode = false
 
     func run() throws {
-        let plan = try node.plan(input, command: "diff")
+        let resolved = try node.resolve(input)
+        if node.mode(of: resolved.0) == .nftables {
+            let planned = resolved.0.nftablesRuleset(settings: resolved.1)
+            let difference = NftTableDiff(live: try readNftablesTable(family: planned.family), desired: planned)
+            var output = StandardStream.output
+            output.write(difference.text)
+            if exitCode && !difference.isEmpty { throw ExitCode(1) }
+            return
+        }
+        let plan = try node.plan(resolved: resolved)
         let applier = try backend.applier(family: plan.ruleset.family)
         let difference = try reportingKernelErrors { () throws(IptablesError) in
             try KernelDiff(installed: applier.installed(family: plan.ruleset.family), desired: plan.ruleset)

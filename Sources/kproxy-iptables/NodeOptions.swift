@@ -74,19 +74,14 @@ struct NodeOptions: ParsableArguments {
     }
 
     /// Loads `input` and plans kube-proxy's iptables rules; invalid input or a missing node
-    /// print why and exit 2, and so does nftables mode, which `command` does not read yet.
-    func plan(_ input: InputOptions, command: String) throws -> Plan {
-        try plan(resolved: try resolve(input), command: command)
+    /// print why and exit 2. (Commands take nftables mode's path before they get here.)
+    func plan(_ input: InputOptions) throws -> Plan {
+        try plan(resolved: try resolve(input))
     }
 
-    /// ``plan(_:command:)`` of input already resolved (``resolve(_:)``).
-    func plan(resolved: (LoadedInput, ProxySettings, hostFindings: [String]), command: String) throws -> Plan {
+    /// ``plan(_:)`` of input already resolved (``resolve(_:)``).
+    func plan(resolved: (LoadedInput, ProxySettings, hostFindings: [String])) throws -> Plan {
         var (loaded, settings, hostFindings) = resolved
-        if mode(of: loaded) == .nftables {
-            printError("kproxy-iptables: \(command) does not read nftables mode yet (mode: nftables); "
-                       + "`sync` (also --watch), `agent`, `cleanup`, and `trace` and `verify` of the planned table do")
-            throw ExitCode(2)
-        }
         let family = settings.family
         if !settings.node.addresses.contains(where: { $0.family == family }),
            !loaded.manifests.services.contains(where: { $0.clusterIPs.contains { $0.family == family } }) {

@@ -80,7 +80,7 @@ struct Sync: AsyncParsableCommand {
         let resolved = try node.resolve(input)
         if watch { return try await runWatching(mode: node.mode(of: resolved.0)) }
         if node.mode(of: resolved.0) == .nftables { return try syncNftables(resolved.0, settings: resolved.1) }
-        var plan = try node.plan(resolved: resolved, command: "sync")
+        var plan = try node.plan(resolved: resolved)
         // A dry run prints rules; what it found of the host only when asked.
         if !dryRun || verbose {
             for finding in plan.hostFindings { printError("kproxy-iptables: host: \(finding)") }

@@ -6,12 +6,14 @@ import ProxyRuntime
 import ServiceModel
 
 extension Trace {
-    /// `trace` in nftables mode: the packet through the planned `kube-proxy` table, every
-    /// outcome with its probability (a `numgen` choice forks it).
+    /// `trace` in nftables mode: the packet through the planned `kube-proxy` table (the
+    /// kernel's with --live), every outcome with its probability (a `numgen` choice forks
+    /// it).
     func traceNftables(_ loaded: LoadedInput, settings: ProxySettings) throws {
         let source = IPAddress(from)!
         let (destination, port, proto) = TracedPacket.parseDestination(to)!
-        let tracer = NftPacketTracer(ruleset: loaded.nftablesRuleset(settings: settings), localAddresses: settings.node.addresses)
+        let ruleset = live ? try followableNftablesTable(family: settings.family) : loaded.nftablesRuleset(settings: settings)
+        let tracer = NftPacketTracer(ruleset: ruleset, localAddresses: settings.node.addresses)
         let detector = settings.localTrafficDetector
         let origin: NftTracedPacket.Origin
         if fromNode {

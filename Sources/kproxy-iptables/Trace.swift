@@ -95,10 +95,10 @@ struct Trace: ParsableCommand {
         let (destination, port, proto) = TracedPacket.parseDestination(to)!
         if nodeOptions.ipFamily == nil { nodeOptions.ipFamily = destination.family }
         let resolved = try nodeOptions.resolve(input)
-        if nodeOptions.mode(of: resolved.0) == .nftables && !live {
+        if nodeOptions.mode(of: resolved.0) == .nftables {
             return try traceNftables(resolved.0, settings: resolved.1)
         }
-        let plan = try nodeOptions.plan(resolved: resolved, command: live ? "trace --live" : "trace")
+        let plan = try nodeOptions.plan(resolved: resolved)
         let settings = plan.settings
         var ruleset = plan.ruleset
         var builtins: [Table: [String: [Rule]]]?

@@ -38,13 +38,13 @@ struct Verify: ParsableCommand {
 
     func run() throws {
         let resolved = try node.resolve(input)
-        if node.mode(of: resolved.0) == .nftables && !live {
+        if node.mode(of: resolved.0) == .nftables {
             let (loaded, settings) = (resolved.0, resolved.1)
-            let (mismatches, flows) = NftRulesetVerifier(settings: settings).verify(loaded.nftablesRuleset(settings: settings),
-                                                                                    catalog: loaded.catalog)
+            let ruleset = live ? try followableNftablesTable(family: settings.family) : loaded.nftablesRuleset(settings: settings)
+            let (mismatches, flows) = NftRulesetVerifier(settings: settings).verify(ruleset, catalog: loaded.catalog)
             return try report(mismatches, flows: flows)
         }
-        let plan = try node.plan(resolved: resolved, command: live ? "verify --live" : "verify")
+        let plan = try node.plan(resolved: resolved)
         var ruleset = plan.ruleset
         var builtins: [Table: [String: [Rule]]]?
         if live {

@@ -114,19 +114,35 @@ struct NftablesModeTests {
         #expect(result.stdout.contains("flows checked; every one ends where the model says"), "\(result.stdout)")
     }
 
-    struct Unread: Sendable, CustomTestStringConvertible {
-        var command: [String]
-        var testDescription: String { command.joined(separator: " ") }
-    }
+    /// After a sync the kernel's table reads back as planned: `diff` is empty, `verify
+    /// --live` and `trace --live` follow the kernel's table as they follow the plan. Once
+    /// someone flushes a service chain, `diff --exit-code` shows it and exits 1, and the
+    /// live commands see the loss.
+    @Test func diffAndTheLiveCommandsReadTheKernelsTable() throws {
+        try NetworkNamespace.with { namespace in
+            let lock = ["--backend", "libiptc"]
+            try #require(try cli(["sync"] + Self.input + lock, in: namespace).status == 0)
+            let clean = try cli(["diff", "--exit-code"] + Self.input, in: namespace)
+            #expect(clean.status == 0 && clean.stdout == "", "\(clean.stdout)\(clean.stderr)")
+            let verified = try cli(["verify", "--live"] + Self.input, in: namespace)
+            #expect(verified.status == 0, "\(verified.stdout)\(verified.stderr)")
+            let trace = ["trace", "--live", "--from", "10.0.0.2", "--to", "172.30.0.44:80"] + Self.input
+            #expect(try cli(trace, in: namespace).stdout.contains("ACCEPT 10.180.0.4:80 (50.0%)"))
 
-    @Test(arguments: [
-        Unread(command: ["diff"]), Unread(command: ["verify", "--live"]),
-        Unread(command: ["trace", "--live", "--from", "10.0.0.2", "--to", "172.30.0.41:80/tcp"]),
-    ])
-    func commandsThatDoNotReadNftablesYetSaySo(_ row: Unread) throws {
-        let result = try run(row.command + Self.input)
-        #expect(result.status == 2)
-        #expect(result.stderr.contains("nftables mode yet"), "\(result.stderr)")
+            try namespace.run(["nft", "flush", "chain", "ip", "kube-proxy", "service-LAUZTJTB-ns4/svc4/tcp/p80"]).check()
+            let drifted = try cli(["diff", "--exit-code"] + Self.input, in: namespace)
+            #expect(drifted.status == 1)
+            #expect(drifted.stdout.contains("@@ chain service-LAUZTJTB-ns4/svc4/tcp/p80 @@\n+ip daddr 172.30.0.44 tcp dport 80"),
+                    "\(drifted.stdout)")
+            #expect(try cli(["verify", "--live"] + Self.input, in: namespace).status == 1)
+            #expect(!(try cli(trace, in: namespace).stdout.contains("10.180.0.4:80")))
+
+            // A rule of someone else's is named, not guessed at.
+            try namespace.run(["nft", "add", "rule", "ip", "kube-proxy", "services", "counter"]).check()
+            let unreadable = try cli(["verify", "--live"] + Self.input, in: namespace)
+            #expect(unreadable.status == 1 && unreadable.stderr.contains("1 rule(s) kproxy-iptables cannot read"),
+                    "\(unreadable.stderr)")
+        }
     }
 
     /// `sync --watch` in nftables mode: the steps of Fixtures/nftables-repeated, each

@@ -70,7 +70,7 @@ public struct EntryDecoder: Sendable {
             case ("comment", 0):
                 matches.append(.comment(reader.string(payload, size: 256)))
             case ("tcp", 0), ("udp", 0), ("sctp", 0):
-                guard let proto = L4Protocol(lowercaseName: name), proto.kernelNumber == protoNumber else { return nil }
+                guard let proto = L4Protocol(lowercaseName: name), UInt16(proto.ipProtocolNumber) == protoNumber else { return nil }
                 protoSeen = true
                 matches.append(.protocol(proto))
                 matches += addressMatches
@@ -151,22 +151,6 @@ public struct EntryDecoder: Sendable {
             offset += Int(reader.u16(offset))
         }
         return "(a rule we do not write: matches \(names.isEmpty ? "none" : names.joined(separator: ", ")); target \(entry.targetLabel.isEmpty ? "none" : entry.targetLabel))"
-    }
-}
-
-extension L4Protocol {
-    init?(lowercaseName: String) {
-        guard let value = L4Protocol.allCases.first(where: { $0.lowercaseName == lowercaseName }) else { return nil }
-        self = value
-    }
-
-    /// The IP protocol number.
-    var kernelNumber: UInt16 {
-        switch self {
-        case .tcp: 6
-        case .udp: 17
-        case .sctp: 132
-        }
     }
 }
 

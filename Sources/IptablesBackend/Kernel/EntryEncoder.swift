@@ -169,7 +169,7 @@ public struct EntryEncoder: Sendable {
     }
 
     private mutating func setProtocol(_ value: L4Protocol) {
-        let number = value.kernelNumber
+        let number = UInt16(value.ipProtocolNumber)
         if family == .ipv4 {
             writer.set(number, at: 80)
         } else {

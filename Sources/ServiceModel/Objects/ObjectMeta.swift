@@ -53,6 +53,21 @@ public enum L4Protocol: String, Hashable, Sendable, Comparable, CaseIterable {
     case udp = "UDP"
     case sctp = "SCTP"
 
+    /// The IP protocol number (6, 17, 132), as the kernel matches it.
+    public var ipProtocolNumber: UInt8 {
+        switch self {
+        case .tcp: 6
+        case .udp: 17
+        case .sctp: 132
+        }
+    }
+
+    /// The protocol rules name `lowercaseName` (`tcp`), if any.
+    public init?(lowercaseName: String) {
+        guard let value = L4Protocol.allCases.first(where: { $0.lowercaseName == lowercaseName }) else { return nil }
+        self = value
+    }
+
     /// The lower-case name rules spell it with (`tcp`), in iptables and nftables alike.
     public var lowercaseName: String {
         switch self {

@@ -1,0 +1,239 @@
+import CNftnl
+import ProxyCore
+import ServiceModel
+
+/// One rule's kernel expressions, in nft's own encoding of the same text: loads into
+/// registers, comparisons, lookups, and the statement. Anonymous sets the rule needs are
+/// gathered first; their batch-local ids are known once the encoder has declared them.
+struct NftNetlinkRuleBuilder {
+    /// An anonymous set (or `numgen` map) a rule looks up.
+    struct AnonymousSet {
+        /// A set element to make: key, interval-end flag, verdict.
+        struct Element {
+            var key: [UInt8]
+            var intervalEnd = false
+            var verdict: NftVerdict?
+
+            func make() -> OpaquePointer {
+                if let verdict { return NftNetlinkObjects.element(key: key, verdict: verdict) }
+                return NftNetlinkObjects.element(key: key, flags: intervalEnd ? NFT_SET_ELEM_INTERVAL_END.rawValue : nil)
+            }
+        }
+
+        var name: String
+        var flags: UInt32
+        var keyType: UInt32
+        var keyLength: UInt32
+        var keyByteOrder: UInt32
+        var isMap: Bool
+        var elements: [Element]
+    }
+
+    private enum Step {
+        case expression(OpaquePointer)
+        /// A lookup in the rule's `index`th anonymous set.
+        case anonymousLookup(index: Int, result: UInt32?, inverted: Bool)
+    }
+
+    let family: IPFamily
+    private var steps: [Step] = []
+    private(set) var anonymousSets: [AnonymousSet] = []
+    /// The batch ids of ``anonymousSets``, in order, once declared.
+    var setIDs: [UInt32] = []
+
+    init(family: IPFamily) {
+        self.family = family
+    }
+
+    private var isIPv4: Bool { family == .ipv4 }
+    private var natFamily: UInt32 { UInt32(isIPv4 ? NFPROTO_IPV4 : NFPROTO_IPV6) }
+    private var addressLength: UInt32 { isIPv4 ? 4 : 16 }
+    private var network: UInt32 { NFT_PAYLOAD_NETWORK_HEADER.rawValue }
+    private var transport: UInt32 { NFT_PAYLOAD_TRANSPORT_HEADER.rawValue }
+
+    /// The expressions in order, lookups of anonymous sets pointing at `ids`.
+    func expressions(resolvingSetIDs ids: [UInt32]) -> [OpaquePointer] {
+        steps.map { step in
+            switch step {
+            case .expression(let expression): expression
+            case .anonymousLookup(let index, let result, let inverted):
+                NftNetlinkExpression.lookup(set: anonymousSets[index].name, id: ids[index], into: result, inverted: inverted)
+            }
+        }
+    }
+
+    mutating func add(_ rule: NftRule) {
+        for match in rule.matches { add(match) }
+        add(rule.statement)
+    }
+
+    private mutating func append(_ expressions: OpaquePointer...) {
+        steps += expressions.map { .expression($0) }
+    }
+
+    // MARK: - Matches
+
+    private mutating func add(_ match: NftMatch) {
+        typealias E = NftNetlinkExpression
+        switch match {
+        case .connectionIsNew:
+            append(E.connectionState(), E.bitwise(mask: Self.word(0x08), xor: Self.word(0)),
+                   E.compare(NFT_CMP_NEQ.rawValue, Self.word(0)))
+        case .destination(let test): add(test, offset: isIPv4 ? 16 : 24)
+        case .source(let test): add(test, offset: isIPv4 ? 12 : 8)
+        case .inInterface(let name, let negated):
+            // `veth*` compares the prefix's bytes; a whole name is compared with its NULs.
+            var bytes = Array(name.utf8)
+            if bytes.last == UInt8(ascii: "*") { bytes.removeLast() } else { bytes += Array(repeating: 0, count: 16 - bytes.count) }
+            append(E.meta(NFT_META_IIFNAME.rawValue), E.compare(negated ? NFT_CMP_NEQ.rawValue : NFT_CMP_EQ.rawValue, bytes))
+        case .destinationPort(let proto, let port):
+            append(E.meta(NFT_META_L4PROTO.rawValue), E.compare(NFT_CMP_EQ.rawValue, [proto.ipProtocolNumber]),
+                   E.payload(transport, offset: 2, length: 2), E.compare(NFT_CMP_EQ.rawValue, Self.port(port)))
+        case .destinationIsLocal:
+            append(E.addressType(ofSource: false), E.compare(NFT_CMP_EQ.rawValue, Self.word(Self.localAddressType)))
+        case .sourceIsLocal:
+            append(E.addressType(ofSource: true), E.compare(NFT_CMP_EQ.rawValue, Self.word(Self.localAddressType)))
+        case .markClear(let mark):
+            append(E.meta(NFT_META_MARK.rawValue), E.bitwise(mask: Self.word(mark), xor: Self.word(0)),
+                   E.compare(NFT_CMP_EQ.rawValue, Self.word(0)))
+        }
+    }
+
+    /// An address test on the header field at `offset`, as nft narrows it: a prefix on a
+    /// byte boundary loads only its bytes; any other prefix is masked.
+    private mutating func add(_ test: NftAddressTest, offset: UInt32) {
+        typealias E = NftNetlinkExpression
+        let op = test.negated ? NFT_CMP_NEQ.rawValue : NFT_CMP_EQ.rawValue
+        switch test.operand {
+        case .address(let match):
+            addAddress(match, offset: offset, op: op)
+        case .anonymousSet(let members) where members.count == 1:
+            addAddress(members[0], offset: offset, op: op)
+        case .anonymousSet(let members):
+            append(E.payload(network, offset: offset, length: addressLength))
+            anonymousSets.append(intervalSet(members))
+            steps.append(.anonymousLookup(index: anonymousSets.count - 1, result: nil, inverted: test.negated))
+        case .namedSet(let name):
+            append(E.payload(network, offset: offset, length: addressLength),
+                   E.lookup(set: name, id: nil, inverted: test.negated))
+        }
+    }
+
+    private mutating func addAddress(_ match: AddressMatch, offset: UInt32, op: UInt32) {
+        typealias E = NftNetlinkExpression
+        let prefix = match.prefix
+        let bytes = NftNetlinkEncoder.bytes(prefix.address)
+        let length = (prefix.length + 7) / 8
+        append(E.payload(network, offset: offset, length: UInt32(length)))
+        if prefix.length % 8 != 0 {
+            var mask = [UInt8](repeating: 0xff, count: length)
+            mask[length - 1] = UInt8(truncatingIfNeeded: 0xff << (8 - prefix.length % 8))
+            append(E.bitwise(mask: mask, xor: [UInt8](repeating: 0, count: length)))
+        }
+        append(E.compare(op, Array(bytes.prefix(length))))
+    }
+
+    /// `{ a, b/n, … }`: an anonymous interval set, as nft writes one (its ranges sorted,
+    /// adjacent ones merged, each a start and an end one past it, the gap below the first
+    /// marked by an end at zero).
+    private func intervalSet(_ members: [AddressMatch]) -> AnonymousSet {
+        let width = Int(addressLength)
+        var ranges: [(start: [UInt8], end: [UInt8]?)] = []
+        for prefix in members.map(\.prefix).sorted(by: { Self.less(NftNetlinkEncoder.bytes($0.address), NftNetlinkEncoder.bytes($1.address)) }) {
+            let start = NftNetlinkEncoder.bytes(prefix.address)
+            let end = Self.add(one: Self.last(of: start, length: prefix.length))
+            if let previous = ranges.last, let previousEnd = previous.end, !Self.less(previousEnd, start) {
+                if let end, Self.less(previousEnd, end) { ranges[ranges.count - 1].end = end }
+                if end == nil { ranges[ranges.count - 1].end = nil }
+                continue
+            }
+            ranges.append((start, end))
+        }
+        var elements: [AnonymousSet.Element] = []
+        if let first = ranges.first, first.start != [UInt8](repeating: 0, count: width) {
+            elements.append(.init(key: [UInt8](repeating: 0, count: width), intervalEnd: true))
+        }
+        for range in ranges {
+            elements.append(.init(key: range.start))
+            if let end = range.end { elements.append(.init(key: end, intervalEnd: true)) }
+        }
+        let type = isIPv4 ? NftNetlinkObjects.ipv4Type : NftNetlinkObjects.ipv6Type
+        return AnonymousSet(name: "__set%d", flags: NFT_SET_ANONYMOUS.rawValue | NFT_SET_CONSTANT.rawValue | NFT_SET_INTERVAL.rawValue,
+                            keyType: type, keyLength: addressLength, keyByteOrder: NftNetlinkObjects.bigEndian,
+                            isMap: false, elements: elements)
+    }
+
+    // MARK: - Statements
+
+    private mutating func add(_ statement: NftStatement) {
+        typealias E = NftNetlinkExpression
+        let concatenated = E.firstWordRegister
+        switch statement {
+        case .verdict(let verdict):
+            append(E.verdict(verdict, family: natFamily))
+        case .destinationMap(let map):
+            let words = addressLength / 4
+            append(E.payload(network, offset: isIPv4 ? 16 : 24, length: addressLength),
+                   E.meta(NFT_META_L4PROTO.rawValue, into: concatenated + words),
+                   E.payload(transport, offset: 2, length: 2, into: concatenated + words + 1),
+                   E.lookup(set: map, id: nil, into: E.verdictRegister))
+        case .portMap(let map):
+            append(E.meta(NFT_META_L4PROTO.rawValue), E.payload(transport, offset: 2, length: 2, into: concatenated + 1),
+                   E.lookup(set: map, id: nil, into: E.verdictRegister))
+        case .randomChain(let chains):
+            append(E.randomNumber(modulus: UInt32(chains.count)))
+            let elements = chains.enumerated().map { index, chain in
+                AnonymousSet.Element(key: Self.word(UInt32(index)), verdict: .goto(chain))
+            }
+            anonymousSets.append(AnonymousSet(name: "__map%d",
+                                              flags: NFT_SET_ANONYMOUS.rawValue | NFT_SET_CONSTANT.rawValue | NFT_SET_MAP.rawValue,
+                                              keyType: NftNetlinkObjects.integerType, keyLength: 4,
+                                              keyByteOrder: NftNetlinkObjects.hostOrder, isMap: true, elements: elements))
+            steps.append(.anonymousLookup(index: anonymousSets.count - 1, result: E.verdictRegister, inverted: false))
+        case .setMark(let mark):
+            append(E.meta(NFT_META_MARK.rawValue), E.bitwise(mask: Self.word(~mark), xor: Self.word(mark)),
+                   E.setMeta(NFT_META_MARK.rawValue))
+        case .toggleMark(let mark):
+            append(E.meta(NFT_META_MARK.rawValue), E.bitwise(mask: Self.word(0xffff_ffff), xor: Self.word(mark)),
+                   E.setMeta(NFT_META_MARK.rawValue))
+        case .masquerade(let fullyRandom):
+            append(E.masquerade(fullyRandom: fullyRandom))
+        case .dnat(let proto, let address, let port):
+            append(E.meta(NFT_META_L4PROTO.rawValue), E.compare(NFT_CMP_EQ.rawValue, [proto.ipProtocolNumber]),
+                   E.immediate(NftNetlinkEncoder.bytes(address), into: E.register1),
+                   E.immediate(Self.port(port), into: E.register2), E.destinationNAT(family: natFamily))
+        case .rememberSource(let set):
+            append(E.payload(network, offset: isIPv4 ? 12 : 8, length: addressLength), E.update(set: set))
+        }
+    }
+
+    // MARK: - Bytes
+
+    /// The route type of a local address (`RTN_LOCAL`), what `fib … type local` compares.
+    static let localAddressType: UInt32 = 2
+
+    /// A 32-bit value as a register holds it (host order: marks, states, numgen results).
+    static func word(_ value: UInt32) -> [UInt8] { withUnsafeBytes(of: value, Array.init) }
+
+    /// A port in network order.
+    static func port(_ port: Int) -> [UInt8] { [UInt8(port >> 8 & 0xff), UInt8(port & 0xff)] }
+
+    static func less(_ a: [UInt8], _ b: [UInt8]) -> Bool { a.lexicographicallyPrecedes(b) }
+
+    /// The last address of the prefix that starts at `start`.
+    static func last(of start: [UInt8], length: Int) -> [UInt8] {
+        start.enumerated().map { index, byte in
+            let bits = max(0, min(8, length - index * 8))
+            return byte | UInt8(truncatingIfNeeded: 0xff >> bits)
+        }
+    }
+
+    /// `value + 1`, or `nil` past the last address.
+    static func add(one value: [UInt8]) -> [UInt8]? {
+        var result = value
+        for index in result.indices.reversed() {
+            if result[index] == 0xff { result[index] = 0 } else { result[index] += 1; return result }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,75 @@
+import KProxyTestSupport
+import NftablesBackend
+import ProxyCore
+import ServiceModel
+import Testing
+
+/// The table read back from the kernel (`diff`, `trace --live`, `verify --live`): after a
+/// full sync of each case (every iptables reference case planned in nftables mode, and
+/// kube-proxy's overall case), every rule reads back and the diff against the plan is empty;
+/// after someone changes the table, the diff shows where.
+@Suite(.enabled(if: NetworkNamespace.isAvailable && NetworkNamespace.which("nft") != nil,
+                "needs root, ip and nft (apt install nftables)"))
+struct LiveTableTests {
+    static func plan(_ run: FixtureRun) throws -> NftRuleset {
+        let manifests = try ManifestLoader.load(paths: [packagePath(run.manifest)])
+        let configuration = try ManifestLoader.loadConfiguration(path: packagePath(run.configuration))
+        let nodeName = try #require(configuration.hostnameOverride)
+        let node = ProxyNode(try #require(manifests.node(named: nodeName)))
+        let catalog = ServiceCatalog(services: manifests.services, endpointSlices: manifests.endpointSlices,
+                                     endpoints: manifests.endpoints, localNodeName: nodeName)
+        let settings = ProxySettings(configuration: configuration, node: node,
+                                     family: run.family ?? node.addresses.first?.family ?? .ipv4)
+        return NftablesPlanner(settings: settings, serviceCIDRs: manifests.serviceCIDRs.flatMap(\.cidrs)).plan(catalog)
+    }
+
+    /// Applies `ruleset` in a namespace, lets `change` alter it there, and reads it back.
+    static func readBack(_ ruleset: NftRuleset, change: [String] = []) throws -> NftLiveTable {
+        let text = NftTransaction.fullSync(ruleset, installed: NftInstalledNames(), recreatingBaseChains: true).text
+        return try NetworkNamespace.with { namespace in
+            try namespace.run(["nft", "-f", "-"], input: text).check()
+            if !change.isEmpty { try namespace.run(["nft"] + change).check() }
+            let family = ruleset.family
+            return try namespace.inside { try NftLiveTable.read(family: family) }
+        }
+    }
+
+    @Test(arguments: FixtureRun.all)
+    func aSyncedCaseReadsBackAsPlanned(_ run: FixtureRun) throws {
+        let ruleset = try Self.plan(run)
+        let live = try Self.readBack(ruleset)
+        #expect(live.exists)
+        #expect(live.unreadable.isEmpty, "\(live.unreadable)")
+        let diff = NftTableDiff(live: live, desired: ruleset)
+        #expect(diff.isEmpty, "\(diff.text)")
+    }
+
+    @Test func kubeProxysOverallCaseReadsBackAsPlanned() throws {
+        let ruleset = try KubeProxyParityTests.plan("overall")
+        let diff = NftTableDiff(live: try Self.readBack(ruleset), desired: ruleset)
+        #expect(diff.isEmpty, "\(diff.text)")
+    }
+
+    struct Drift: Sendable, CustomTestStringConvertible {
+        var change: [String]
+        var heading: String
+        var line: String
+        var testDescription: String { change.joined(separator: " ") }
+    }
+
+    @Test(arguments: [
+        Drift(change: ["flush", "chain", "ip", "kube-proxy", "service-ULMVA6XW-ns1/svc1/tcp/p80"],
+              heading: "@@ chain service-ULMVA6XW-ns1/svc1/tcp/p80 @@", line: "+ip daddr 172.30.0.41 tcp dport 80"),
+        Drift(change: ["delete", "element", "ip", "kube-proxy", "cluster-ips", "{ 172.30.0.41 }"],
+              heading: "@@ set cluster-ips @@", line: "+172.30.0.41"),
+        Drift(change: ["add", "rule", "ip", "kube-proxy", "services", "counter"],
+              heading: "@@ rules kproxy-iptables cannot read @@", line: "-services: "),
+        Drift(change: ["add", "chain", "ip", "kube-proxy", "service-XXXXXXXX-gone/svc/tcp/p1"],
+              heading: "@@ chain service-XXXXXXXX-gone/svc/tcp/p1 (stale: not planned) @@", line: ""),
+    ])
+    func aChangedTableShowsWhere(_ drift: Drift) throws {
+        let ruleset = try KubeProxyParityTests.plan("overall")
+        let diff = NftTableDiff(live: try Self.readBack(ruleset, change: drift.change), desired: ruleset)
+        #expect(diff.text.contains(drift.heading + "\n" + drift.line), "\(diff.text)")
+    }
+}
