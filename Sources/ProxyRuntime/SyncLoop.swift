@@ -72,12 +72,17 @@ struct SyncLoop {
         return nextWake(now)
     }
 
+    /// How often every rule is compared: the sync period, or longer where the mode says so.
+    private var fullSyncPeriod: Duration {
+        rules?.fullSyncPeriod(syncPeriod: options.syncPeriod) ?? options.syncPeriod
+    }
+
     private func isFullDue(_ now: ContinuousClock.Instant) -> Bool {
-        needsFull || lastFull.map { now >= $0 + options.syncPeriod } ?? true
+        needsFull || lastFull.map { now >= $0 + fullSyncPeriod } ?? true
     }
 
     private func nextWake(_ now: ContinuousClock.Instant) -> ContinuousClock.Instant {
-        let full = needsFull ? now + options.syncPeriod : (lastFull ?? now) + options.syncPeriod
+        let full = needsFull ? now + options.syncPeriod : (lastFull ?? now) + fullSyncPeriod
         return runtime.hasPendingChanges ? min(full, now + options.minSyncPeriod) : full
     }
 

@@ -45,7 +45,7 @@ struct Bench: AsyncParsableCommand {
             that applies the first time: the restore tool, or libiptc's helper. \
             syncLibiptcPeakRSSMB is the peak memory of a real first `sync` through libiptc, run \
             as a child in a throwaway namespace (its helper's is applyFullLibiptcPeakRSSMB). \
-            In nftables mode (libnftables, in this process): applyFullNftablesModeMs is the first \
+            In nftables mode (netlink batches from this process): applyFullNftablesModeMs is the first \
             sync into an empty namespace (applyFullNftablesModeTransactions transactions of whole \
             ports), applyDeltaNftablesModeMs the one-endpoint change synced in part, and \
             syncNftablesModePeakRSSMB the peak memory of a real first `sync --proxy-mode nftables`. \

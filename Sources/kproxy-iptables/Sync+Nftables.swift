@@ -7,7 +7,7 @@ import ServiceModel
 
 extension Sync {
     /// `sync` in nftables mode: plans kube-proxy's nftables table and prints the full-sync
-    /// transaction (`--dry-run`, ready for `nft -c -f -`) or applies it through libnftables
+    /// transaction (`--dry-run`, ready for `nft -c -f -`) or applies it as netlink batches
     /// (one transaction; a table being created in parts of whole ports).
     func syncNftables(_ loaded: LoadedInput, settings: ProxySettings) throws {
         if dryRun {

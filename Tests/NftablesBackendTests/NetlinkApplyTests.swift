@@ -32,6 +32,20 @@ struct NetlinkApplyTests {
         try Self.compare(try KubeProxyParityTests.plan("overall"))
     }
 
+    /// Address tests the cases do not hold: every address, prefixes off byte boundaries,
+    /// overlapping and adjacent ranges (merged), the last address, IPv6.
+    @Test(arguments: [
+        (IPFamily.ipv4, ["0.0.0.0/0"]), (.ipv4, ["10.0.0.0/8", "0.0.0.0/0"]), (.ipv4, ["192.0.2.0/25"]),
+        (.ipv4, ["192.0.2.0/25", "192.0.2.128/25", "198.51.100.7/32"]), (.ipv4, ["10.0.0.0/8", "10.1.0.0/16"]),
+        (.ipv4, ["255.255.255.255/32", "1.2.3.4/32"]), (.ipv6, ["2001:db8::/33", "fd00::1/128"]), (.ipv6, ["::/0"]),
+    ])
+    func addressTestsListAsNftWritesThem(_ family: IPFamily, _ ranges: [String]) throws {
+        let members = ranges.map { AddressMatch.network(IPPrefix($0)!) }
+        let rules = [NftRule([.source(NftAddressTest(.anonymousSet(members), negated: true))], .verdict(.drop)),
+                     NftRule([.destination(NftAddressTest(.anonymousSet(Array(members.prefix(1)))))], .verdict(.accept))]
+        try Self.compare(NftRuleset(family: family, chains: [NftChain("firewall-test", rules: rules)]))
+    }
+
     @Test func aRefusedBatchChangesNothingAndNamesTheCommand() throws {
         let ruleset = try KubeProxyParityTests.plan("overall")
         try NetworkNamespace.with { namespace in

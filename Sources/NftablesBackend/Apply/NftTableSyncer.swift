@@ -21,8 +21,10 @@ public struct NftTableSyncer: Sendable {
     }
 
     /// Makes the table exactly `desired`: creates it when the kernel has none; otherwise
-    /// deletes the flushed chains no plan wants, then rewrites every chain, set and map in
-    /// one transaction (kube-proxy's full sync) and flushes the chains left over.
+    /// deletes the flushed chains no plan wants, then rewrites every chain, set and map
+    /// (kube-proxy's full sync, in parts of whole ports: see
+    /// ``NftTransaction/fullSync(_:installed:recreatingBaseChains:portsPerTransaction:)``)
+    /// and flushes the chains left over.
     public mutating func fullSync(_ desired: NftTableState,
                                   now: ContinuousClock.Instant = .now) throws(NftablesError) -> NftSyncReport {
         state = nil
@@ -37,9 +39,9 @@ public struct NftTableSyncer: Sendable {
         } else {
             let ruleset = desired.ruleset
             let wanted = Set(ruleset.chains.map(\.name))
-            let stale = installed.ruleCounts.filter { name, rules in
-                NftChain(name).isServicePortChain && !wanted.contains(name) && rules == 0
-            }.keys.sorted()
+            // Chains an earlier sync flushed go now; one still referenced refuses the
+            // deletion, and they are all flushed below and tried again next time.
+            let stale = installed.names.chains.filter { NftChain($0).isServicePortChain && !wanted.contains($0) }.sorted()
             var remaining = installed.names
             if !stale.isEmpty {
                 let deletion = NftTransaction(family: desired.family, commands: stale.map { .deleteChain($0) })
@@ -52,10 +54,13 @@ public struct NftTableSyncer: Sendable {
                     next.noteStale(stale, now: now)
                 }
             }
-            let transaction = NftTransaction.fullSync(ruleset, installed: remaining, recreatingBaseChains: true)
-            try applier.apply(transaction)
-            report.add(transaction)
-            report.flushedStaleChains = transaction.commands.compactMap {
+            let parts = NftTransaction.fullSync(desired, installed: remaining, recreatingBaseChains: true,
+                                                portsPerTransaction: portsPerTransaction)
+            for transaction in parts {
+                try applier.apply(transaction)
+                report.add(transaction)
+            }
+            report.flushedStaleChains = (parts.first?.commands ?? []).compactMap {
                 if case .flushChain(let name) = $0, !wanted.contains(name) { name } else { nil }
             }
             next.noteStale(report.flushedStaleChains, now: now)

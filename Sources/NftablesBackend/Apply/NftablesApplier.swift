@@ -1,21 +1,21 @@
 import Foundation
 import ServiceModel
 
-/// Applies nft transactions to the `kube-proxy` table through libnftables, and reads back
+/// Applies nft transactions to the `kube-proxy` table (as netlink batches), and reads back
 /// what the table holds.
 public struct NftablesApplier: Sendable {
     public init() {}
 
-    /// The table of `family` now; an empty value when there is none.
+    /// The table of `family` now: whether it exists, its chains' and sets' names.
     public func installed(family: IPFamily) throws(NftablesError) -> NftInstalledTable {
         let context = try NftablesContext(json: true)
-        let output: String
-        do {
-            output = try context.run("list table \(NftRuleset.qualifiedTableName(family))", operation: "list the table")
-        } catch where error.isNotFound {
-            return NftInstalledTable()
-        }
-        return try NftInstalledTable(json: output)
+        let tableFamily = NftRuleset.tableFamily(family)
+        var installed = NftInstalledTable()
+        try installed.read(json: context.run("list tables \(tableFamily)", operation: "list the tables"))
+        guard installed.exists else { return installed }
+        try installed.read(json: context.run("list chains \(tableFamily)", operation: "list the chains"))
+        try installed.read(json: context.run("list sets \(tableFamily)", operation: "list the sets"))
+        return installed
     }
 
     /// Applies `transaction` as one kernel transaction: all of it, or nothing. It goes to

@@ -1,5 +1,5 @@
-/// A failure to read or change the `kube-proxy` table through libnftables, with nft's own
-/// message.
+/// A failure to read or change the `kube-proxy` table, with nft's own message (or the
+/// kernel's refusal and the command it refused).
 public struct NftablesError: Error, Sendable, CustomStringConvertible {
     /// What was being done: `apply the transaction`, `list the table`, ….
     public var operation: String

@@ -98,6 +98,35 @@ public struct NftTransaction: Hashable, Sendable {
         return transaction
     }
 
+    /// ``fullSync(_:installed:recreatingBaseChains:)`` of `state` in parts, for a table
+    /// that exists: the first part holds everything but the service ports' chains (their
+    /// declarations, the fixed chains, every set's and map's elements, the stale flushes);
+    /// each later part flushes and writes the chains of `portsPerTransaction` ports. A port's
+    /// chains change in one part, so each keeps its old rules or has its new ones; a port
+    /// new since the table was written has empty chains until its part comes (its packets
+    /// pass unchanged meanwhile, as before it existed). One transaction would cost the kernel
+    /// time quadratic in the number of anonymous `numgen` maps.
+    public static func fullSync(_ state: NftTableState, installed: NftInstalledNames, recreatingBaseChains: Bool,
+                                portsPerTransaction: Int) -> [NftTransaction] {
+        let whole = fullSync(state.ruleset, installed: installed, recreatingBaseChains: recreatingBaseChains)
+        let ports = state.ports.values.sorted { $0.name < $1.name }
+        var partOfChain: [String: Int] = [:]
+        for (index, port) in ports.enumerated() {
+            for chain in port.chains { partOfChain[chain.name] = 1 + index / max(portsPerTransaction, 1) }
+        }
+        var parts = [NftTransaction](repeating: NftTransaction(family: state.family),
+                                     count: 1 + (ports.count + max(portsPerTransaction, 1) - 1) / max(portsPerTransaction, 1))
+        for command in whole.commands {
+            switch command {
+            case .flushChain(let name), .addRule(let name, _):
+                parts[partOfChain[name] ?? 0].commands.append(command)
+            default:
+                parts[0].commands.append(command)
+            }
+        }
+        return parts.filter { !$0.commands.isEmpty }
+    }
+
     /// The rules of every chain and the elements of every set and map.
     private mutating func addContents(of ruleset: NftRuleset) {
         for chain in ruleset.chains {

@@ -20,6 +20,9 @@ struct IptablesRules: RuleBackend {
 
     var settings: ProxySettings { planner.planner.settings }
 
+    /// Every sync period: comparing each chain with the kernel costs little through libiptc.
+    func fullSyncPeriod(syncPeriod: Duration) -> Duration { syncPeriod }
+
     mutating func update(_ changed: [ServicePortEndpoints], removed: [ServicePortName],
                          allPorts: () -> [ServicePortEndpoints]) -> Bool {
         let new = planner.update(changed, removed: removed, allPorts: allPorts)

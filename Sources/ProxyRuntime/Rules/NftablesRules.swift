@@ -19,6 +19,12 @@ struct NftablesRules: RuleBackend {
 
     var settings: ProxySettings { planner.settings }
 
+    /// kube-proxy's nftables mode rewrites the whole table once an hour (its
+    /// FullSyncPeriod); between, only what changed, after a failure everything.
+    static let fullSyncPeriod: Duration = .seconds(3600)
+
+    func fullSyncPeriod(syncPeriod: Duration) -> Duration { max(syncPeriod, Self.fullSyncPeriod) }
+
     mutating func update(_ changed: [ServicePortEndpoints], removed: [ServicePortName],
                          allPorts: () -> [ServicePortEndpoints]) -> Bool {
         var any = false

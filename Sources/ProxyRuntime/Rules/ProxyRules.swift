@@ -6,7 +6,7 @@ import ServiceModel
 public enum ProxyRules: Sendable {
     /// iptables mode, written by `applier` (libiptc or iptables-restore).
     case iptables(any RulesetApplier)
-    /// nftables mode, written through libnftables.
+    /// nftables mode, written as netlink batches (``NftablesApplier``).
     case nftables
 
     /// The mode's rules planned for `settings` from a whole catalog.

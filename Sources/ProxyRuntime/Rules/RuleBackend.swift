@@ -7,6 +7,10 @@ protocol RuleBackend: Sendable {
     /// What the rules are planned for.
     var settings: ProxySettings { get }
 
+    /// How often every rule is compared (or written) though nothing failed, given the
+    /// configured sync period.
+    func fullSyncPeriod(syncPeriod: Duration) -> Duration
+
     /// Takes in the ports that changed and those removed; `false` when no rule changed.
     mutating func update(_ changed: [ServicePortEndpoints], removed: [ServicePortName],
                          allPorts: () -> [ServicePortEndpoints]) -> Bool

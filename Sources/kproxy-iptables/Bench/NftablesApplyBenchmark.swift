@@ -3,7 +3,7 @@ import NftablesBackend
 import ProxyCore
 import ServiceModel
 
-/// The generated cluster synced in nftables mode, through libnftables, into throwaway
+/// The generated cluster synced in nftables mode (netlink batches), into throwaway
 /// network namespaces: the first sync into an empty namespace (the table made in parts of
 /// whole ports), then a one-endpoint change synced in part and taken back,
 /// ``ApplyBenchmark/deltaRounds`` times each, as the agent syncs them.
@@ -34,7 +34,7 @@ struct NftablesApplyBenchmark {
         var result = Result()
         let original = state.ports[changedPort]
         for run in 1...runs {
-            benchProgress("apply run \(run) of \(runs): nftables mode through libnftables")
+            benchProgress("apply run \(run) of \(runs): nftables mode (netlink batches through libnftnl)")
             let (first, deltas, transactions) = try NetworkNamespace.with(prefix: "kpx-bench") { namespace in
                 try namespace.inside { [state, changedPort, changed] () throws -> (Double, [Double], Int) in
                     let clock = ContinuousClock()

@@ -12,7 +12,7 @@ struct SyncMemory {
     struct Result {
         var dryRunMegabytes: Double?
         var libiptcMegabytes: Double?
-        /// A sync in nftables mode (libnftables) into a throwaway namespace.
+        /// A sync in nftables mode into a throwaway namespace.
         var nftablesMegabytes: Double?
     }
 

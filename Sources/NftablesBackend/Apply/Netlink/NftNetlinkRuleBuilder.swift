@@ -108,57 +108,79 @@ struct NftNetlinkRuleBuilder {
         case .address(let match):
             addAddress(match, offset: offset, op: op)
         case .anonymousSet(let members) where members.count == 1:
+            // nft writes a set of one member as a comparison with it.
             addAddress(members[0], offset: offset, op: op)
         case .anonymousSet(let members):
-            append(E.payload(network, offset: offset, length: addressLength))
-            anonymousSets.append(intervalSet(members))
-            steps.append(.anonymousLookup(index: anonymousSets.count - 1, result: nil, inverted: test.negated))
+            addSetLookup(Self.mergedRanges(members.map(\.prefix)), offset: offset, negated: test.negated)
         case .namedSet(let name):
             append(E.payload(network, offset: offset, length: addressLength),
                    E.lookup(set: name, id: nil, inverted: test.negated))
         }
     }
 
+    private mutating func addSetLookup(_ ranges: [Range], offset: UInt32, negated: Bool) {
+        append(NftNetlinkExpression.payload(network, offset: offset, length: addressLength))
+        anonymousSets.append(intervalSet(ranges))
+        steps.append(.anonymousLookup(index: anonymousSets.count - 1, result: nil, inverted: negated))
+    }
+
     private mutating func addAddress(_ match: AddressMatch, offset: UInt32, op: UInt32) {
         typealias E = NftNetlinkExpression
         let prefix = match.prefix
         let bytes = NftNetlinkEncoder.bytes(prefix.address)
-        let length = (prefix.length + 7) / 8
-        append(E.payload(network, offset: offset, length: UInt32(length)))
-        if prefix.length % 8 != 0 {
-            var mask = [UInt8](repeating: 0xff, count: length)
-            mask[length - 1] = UInt8(truncatingIfNeeded: 0xff << (8 - prefix.length % 8))
-            append(E.bitwise(mask: mask, xor: [UInt8](repeating: 0, count: length)))
+        if prefix.length > 0 && prefix.length % 8 == 0 {
+            // On a byte boundary: only the prefix's bytes are loaded and compared.
+            let length = prefix.length / 8
+            append(E.payload(network, offset: offset, length: UInt32(length)), E.compare(op, Array(bytes.prefix(length))))
+            return
         }
-        append(E.compare(op, Array(bytes.prefix(length))))
+        // Otherwise the whole address, masked.
+        let mask = (0..<bytes.count).map { index in
+            UInt8(truncatingIfNeeded: 0xff << (8 - max(0, min(8, prefix.length - index * 8))))
+        }
+        append(E.payload(network, offset: offset, length: addressLength),
+               E.bitwise(mask: mask, xor: [UInt8](repeating: 0, count: bytes.count)),
+               E.compare(op, zip(bytes, mask).map { $0 & $1 }))
     }
 
-    /// `{ a, b/n, … }`: an anonymous interval set, as nft writes one (its ranges sorted,
-    /// adjacent ones merged, each a start and an end one past it, the gap below the first
-    /// marked by an end at zero).
-    private func intervalSet(_ members: [AddressMatch]) -> AnonymousSet {
-        let width = Int(addressLength)
-        var ranges: [(start: [UInt8], end: [UInt8]?)] = []
-        for prefix in members.map(\.prefix).sorted(by: { Self.less(NftNetlinkEncoder.bytes($0.address), NftNetlinkEncoder.bytes($1.address)) }) {
+    /// A range of addresses: its first, and the one past its last (`nil` past the end of
+    /// the address space).
+    struct Range: Equatable {
+        var start: [UInt8]
+        var end: [UInt8]?
+    }
+
+    /// The ranges of `prefixes`, sorted, overlapping and adjacent ones merged (nft merges a
+    /// set's intervals so).
+    static func mergedRanges(_ prefixes: [IPPrefix]) -> [Range] {
+        var ranges: [Range] = []
+        let sorted = prefixes.map { NftNetlinkEncoder.bytes($0.address) }.enumerated()
+            .sorted { less($0.element, $1.element) }.map { prefixes[$0.offset] }
+        for prefix in sorted {
             let start = NftNetlinkEncoder.bytes(prefix.address)
-            let end = Self.add(one: Self.last(of: start, length: prefix.length))
-            if let previous = ranges.last, let previousEnd = previous.end, !Self.less(previousEnd, start) {
-                if let end, Self.less(previousEnd, end) { ranges[ranges.count - 1].end = end }
-                if end == nil { ranges[ranges.count - 1].end = nil }
+            let end = add(one: last(of: start, length: prefix.length))
+            if let previous = ranges.last, previous.end.map({ !less($0, start) }) ?? true {
+                if previous.end != nil, end.map({ less(previous.end!, $0) }) ?? true { ranges[ranges.count - 1].end = end }
                 continue
             }
-            ranges.append((start, end))
+            ranges.append(Range(start: start, end: end))
         }
+        return ranges
+    }
+
+    /// An anonymous interval set of `ranges`, as nft writes one: each a start and an end one
+    /// past it, the gap below the first marked by an end at zero.
+    private func intervalSet(_ ranges: [Range]) -> AnonymousSet {
+        let zero = [UInt8](repeating: 0, count: Int(addressLength))
         var elements: [AnonymousSet.Element] = []
-        if let first = ranges.first, first.start != [UInt8](repeating: 0, count: width) {
-            elements.append(.init(key: [UInt8](repeating: 0, count: width), intervalEnd: true))
-        }
+        if let first = ranges.first, first.start != zero { elements.append(.init(key: zero, intervalEnd: true)) }
         for range in ranges {
             elements.append(.init(key: range.start))
             if let end = range.end { elements.append(.init(key: end, intervalEnd: true)) }
         }
         let type = isIPv4 ? NftNetlinkObjects.ipv4Type : NftNetlinkObjects.ipv6Type
-        return AnonymousSet(name: "__set%d", flags: NFT_SET_ANONYMOUS.rawValue | NFT_SET_CONSTANT.rawValue | NFT_SET_INTERVAL.rawValue,
+        return AnonymousSet(name: NftAnonymousSetName.next(isMap: false),
+                            flags: NFT_SET_ANONYMOUS.rawValue | NFT_SET_CONSTANT.rawValue | NFT_SET_INTERVAL.rawValue,
                             keyType: type, keyLength: addressLength, keyByteOrder: NftNetlinkObjects.bigEndian,
                             isMap: false, elements: elements)
     }
@@ -185,7 +207,7 @@ struct NftNetlinkRuleBuilder {
             let elements = chains.enumerated().map { index, chain in
                 AnonymousSet.Element(key: Self.word(UInt32(index)), verdict: .goto(chain))
             }
-            anonymousSets.append(AnonymousSet(name: "__map%d",
+            anonymousSets.append(AnonymousSet(name: NftAnonymousSetName.next(isMap: true),
                                               flags: NFT_SET_ANONYMOUS.rawValue | NFT_SET_CONSTANT.rawValue | NFT_SET_MAP.rawValue,
                                               keyType: NftNetlinkObjects.integerType, keyLength: 4,
                                               keyByteOrder: NftNetlinkObjects.hostOrder, isMap: true, elements: elements))
