@@ -51,7 +51,9 @@ struct Bench: AsyncParsableCommand {
             syncNftablesModePeakRSSMB the peak memory of a real first `sync --proxy-mode nftables`. \
             connectionsPerSecond{Linear,Tree} is the rate of new TCP connections to the last \
             service port through the installed rules, each dispatch in turn, from the node \
-            namespace to a server in a pod namespace. Without --apply those figures are null.
+            namespace to a server in a pod namespace; connectionsPerSecondNftables{First,Last} \
+            the same to the first and the last service port through nftables mode's table. \
+            Without --apply those figures are null.
 
             AGENT FIGURES (--agent, root only): the node agent in this process, against a \
             loopback API server holding the cluster (one-port ClusterIP services), with \
@@ -209,6 +211,7 @@ struct Bench: AsyncParsableCommand {
         defer { unlink(lockPath) }
         var applied = ApplyBenchmark.Result()
         var nftablesApplied = NftablesApplyBenchmark.Result()
+        var nftablesRates: [[Double]] = [[], []]
         var connectionRates: [[Double]] = [[], []]
         if apply {
             setenv("XTABLES_LOCKFILE", lockPath, 1)
@@ -222,6 +225,11 @@ struct Bench: AsyncParsableCommand {
             if let settings = planning.settings,
                let benchmark = NftablesApplyBenchmark(catalog: planning.catalog, settings: settings) {
                 nftablesApplied = try benchmark.measure(runs: runs)
+                if let dispatch, let first = dispatch.first, let last = dispatch.last {
+                    benchProgress("connecting to the first and the last service in nftables mode, \(runs) rounds")
+                    nftablesRates = try ConnectionRate(target: last, lockPath: lockPath)
+                        .measureNftables(benchmark.state, first: first, rounds: runs)
+                }
             }
             if let dispatch, let last = dispatch.last {
                 benchProgress("connecting to the last service (\(last.name)), linear then tree, \(runs) rounds")
@@ -254,6 +262,8 @@ struct Bench: AsyncParsableCommand {
         figures.add("syncNftablesModePeakRSSMB", .number(memory.nftablesMegabytes))
         figures.add("connectionsPerSecondLinear", median: connectionRates[0])
         figures.add("connectionsPerSecondTree", median: connectionRates[1])
+        figures.add("connectionsPerSecondNftablesFirst", median: nftablesRates[0])
+        figures.add("connectionsPerSecondNftablesLast", median: nftablesRates[1])
         figures.add("peakRSSMB", .number(planning.peakMegabytes))
         print(output == .json ? figures.json : figures.table)
     }

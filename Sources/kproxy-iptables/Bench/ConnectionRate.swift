@@ -52,7 +52,7 @@ struct ConnectionRate {
         }
     }
 
-    private func link(node: NetworkNamespace, pod: NetworkNamespace, endpoints: [IPAddress]) throws {
+    func link(node: NetworkNamespace, pod: NetworkNamespace, endpoints: [IPAddress]) throws {
         try NetworkNamespace.ip("link add kpx-pod netns \(node.name) type veth peer name eth0 netns \(pod.name)")
         try NetworkNamespace.ip("-n \(node.name) addr add \(Self.nodeAddress)/24 dev kpx-pod")
         try NetworkNamespace.ip("-n \(node.name) link set kpx-pod up")

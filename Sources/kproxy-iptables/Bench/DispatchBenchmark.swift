@@ -13,7 +13,8 @@ struct DispatchBenchmark {
         var tree: Ruleset
         /// Service port position → rules evaluated, linear and tree.
         var rulesPerPacket: [(position: String, linear: Double, tree: Double)] = []
-        /// The last service port, for the connection-rate measurement.
+        /// The first and the last service port, for the connection-rate measurements.
+        var first: ServicePortEndpoints?
         var last: ServicePortEndpoints?
     }
 
@@ -24,7 +25,7 @@ struct DispatchBenchmark {
         var result = Result(tree: RulePlanner(settings: settings, serviceDispatch: .tree).plan(catalog))
         let ports = catalog.servicePorts.filter { $0.service.clusterIP(for: settings.family) != nil }
         guard !ports.isEmpty else { return result }
-        result.last = ports.last
+        (result.first, result.last) = (ports.first, ports.last)
         let linearTracer = PacketTracer(ruleset: linear, localAddresses: settings.node.addresses)
         let treeTracer = PacketTracer(ruleset: result.tree, localAddresses: settings.node.addresses)
         let source = Self.podAddress
