@@ -50,6 +50,21 @@ struct LiveTableTests {
         #expect(diff.isEmpty, "\(diff.text)")
     }
 
+    /// Source ranges nft merges (adjacent, overlapping, every address) read back as the
+    /// same intervals the plan asks for.
+    @Test(arguments: [["192.0.2.0/25", "192.0.2.128/25", "198.51.100.7/32"], ["10.0.0.0/8", "10.1.0.0/16"],
+                      ["10.0.0.0/8", "0.0.0.0/0"], ["10.0.0.0/9", "10.128.0.0/10", "203.0.113.0/24"]])
+    func mergedRangesReadBackAsPlanned(_ ranges: [String]) throws {
+        let members = ranges.map { AddressMatch.network(IPPrefix($0)!) }
+        let ruleset = NftRuleset(family: .ipv4, chains: [NftChain("firewall-test", rules: [
+            NftRule([.source(NftAddressTest(.anonymousSet(members), negated: true))], .verdict(.drop)),
+        ])])
+        let live = try Self.readBack(ruleset)
+        #expect(live.unreadable.isEmpty, "\(live.unreadable)")
+        let diff = NftTableDiff(live: live, desired: ruleset)
+        #expect(diff.isEmpty, "\(diff.text)")
+    }
+
     struct Drift: Sendable, CustomTestStringConvertible {
         var change: [String]
         var heading: String

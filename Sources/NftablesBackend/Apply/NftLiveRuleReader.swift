@@ -81,8 +81,19 @@ enum NftLiveRuleReader {
             return IPAddress(text).map { NftAddressTest(.address(.host($0)), negated: negated) }
         }
         if let members = (right as? Object)?["set"] as? [Any] {
-            let addresses = members.compactMap(addressMatch)
-            guard addresses.count == members.count else { return nil }
+            // nft lists merged intervals as ranges: each the prefixes that cover it.
+            var addresses: [AddressMatch] = []
+            for member in members {
+                if let match = addressMatch(member) {
+                    addresses.append(match)
+                } else if let range = (member as? Object)?["range"] as? [String], range.count == 2,
+                          let first = IPAddress(range[0]), let last = IPAddress(range[1]) {
+                    let end = NftAddressRanges.addingOne(NftAddressRanges.bytes(last))
+                    addresses += NftAddressRanges.prefixes(.init(start: NftAddressRanges.bytes(first), end: end)).map { .network($0) }
+                } else {
+                    return nil
+                }
+            }
             return NftAddressTest(.anonymousSet(addresses), negated: negated)
         }
         return addressMatch(right as Any).map { NftAddressTest(.address($0), negated: negated) }

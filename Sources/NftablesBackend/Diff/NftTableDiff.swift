@@ -2,8 +2,9 @@ import ServiceModel
 
 /// How the kernel's `kube-proxy` table differs from a plan, chain by chain and set by set,
 /// like `git diff`: `-` lines are in the kernel only, `+` lines in the plan only. Elements
-/// and set members compare as sets; a planned set of one address compares as that address
-/// (nft writes it so); chain comments are not compared (nft's JSON listing leaves them out).
+/// compare as sets and a rule's set of addresses as the intervals the kernel keeps; a planned
+/// set of one address compares as that address (nft writes it so); chain comments are not
+/// compared (nft's JSON listing leaves them out).
 public struct NftTableDiff: Sendable {
     /// One differing chain, set or map.
     public struct Block: Hashable, Sendable {
@@ -125,6 +126,9 @@ extension NftAddressTest {
     var normalized: NftAddressTest {
         guard case .anonymousSet(let members) = operand else { return self }
         if members.count == 1 { return NftAddressTest(.address(members[0]), negated: negated) }
-        return NftAddressTest(.anonymousSet(members.sorted { $0.description < $1.description }), negated: negated)
+        // As the kernel keeps them: merged intervals, each as the prefixes that cover it.
+        let prefixes = NftAddressRanges.merged(members.map(\.prefix)).flatMap(NftAddressRanges.prefixes)
+        if prefixes.count == 1 { return NftAddressTest(.address(.network(prefixes[0])), negated: negated) }
+        return NftAddressTest(.anonymousSet(prefixes.map { .network($0) }), negated: negated)
     }
 }

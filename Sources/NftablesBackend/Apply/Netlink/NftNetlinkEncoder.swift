@@ -38,9 +38,9 @@ struct NftNetlinkEncoder {
         case .flushSet(let name), .flushMap(let name): flushElements(of: name)
         case .deleteSet(let name): deleteSet(name)
         case .addSetElement(let set, let address):
-            elements(of: set, adding: true) { [NftNetlinkObjects.element(key: Self.bytes(address))] }
+            elements(of: set, adding: true) { [NftNetlinkObjects.element(key: NftAddressRanges.bytes(address))] }
         case .deleteSetElement(let set, let address):
-            elements(of: set, adding: false) { [NftNetlinkObjects.element(key: Self.bytes(address))] }
+            elements(of: set, adding: false) { [NftNetlinkObjects.element(key: NftAddressRanges.bytes(address))] }
         case .addMapElement(let map, let element):
             let family = family
             elements(of: map, adding: true) { [NftNetlinkObjects.element(element, family: family)] }
@@ -237,14 +237,6 @@ struct NftNetlinkEncoder {
         case .forward: NF_INET_FORWARD.rawValue
         case .output: NF_INET_LOCAL_OUT.rawValue
         case .postrouting: NF_INET_POST_ROUTING.rawValue
-        }
-    }
-
-    /// An address in network byte order.
-    static func bytes(_ address: IPAddress) -> [UInt8] {
-        switch address {
-        case .v4(let v4): withUnsafeBytes(of: v4.value.bigEndian, Array.init)
-        case .v6(let v6): withUnsafeBytes(of: v6.high.bigEndian, Array.init) + withUnsafeBytes(of: v6.low.bigEndian, Array.init)
         }
     }
 }

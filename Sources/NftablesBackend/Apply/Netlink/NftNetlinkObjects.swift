@@ -34,7 +34,7 @@ enum NftNetlinkObjects {
     /// A map element's key: the address, the protocol number and the port (network order),
     /// each padded to 4 bytes as the registers hold them.
     static func key(_ element: NftMap.Element) -> [UInt8] {
-        var key = element.address.map(NftNetlinkEncoder.bytes) ?? []
+        var key = element.address.map(NftAddressRanges.bytes) ?? []
         key += [element.protocol.ipProtocolNumber, 0, 0, 0]
         key += [UInt8(element.port >> 8), UInt8(element.port & 0xff), 0, 0]
         return key

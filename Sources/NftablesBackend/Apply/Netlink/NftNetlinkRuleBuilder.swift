@@ -111,14 +111,14 @@ struct NftNetlinkRuleBuilder {
             // nft writes a set of one member as a comparison with it.
             addAddress(members[0], offset: offset, op: op)
         case .anonymousSet(let members):
-            addSetLookup(Self.mergedRanges(members.map(\.prefix)), offset: offset, negated: test.negated)
+            addSetLookup(NftAddressRanges.merged(members.map(\.prefix)), offset: offset, negated: test.negated)
         case .namedSet(let name):
             append(E.payload(network, offset: offset, length: addressLength),
                    E.lookup(set: name, id: nil, inverted: test.negated))
         }
     }
 
-    private mutating func addSetLookup(_ ranges: [Range], offset: UInt32, negated: Bool) {
+    private mutating func addSetLookup(_ ranges: [NftAddressRanges.Range], offset: UInt32, negated: Bool) {
         append(NftNetlinkExpression.payload(network, offset: offset, length: addressLength))
         anonymousSets.append(intervalSet(ranges))
         steps.append(.anonymousLookup(index: anonymousSets.count - 1, result: nil, inverted: negated))
@@ -127,7 +127,7 @@ struct NftNetlinkRuleBuilder {
     private mutating func addAddress(_ match: AddressMatch, offset: UInt32, op: UInt32) {
         typealias E = NftNetlinkExpression
         let prefix = match.prefix
-        let bytes = NftNetlinkEncoder.bytes(prefix.address)
+        let bytes = NftAddressRanges.bytes(prefix.address)
         if prefix.length > 0 && prefix.length % 8 == 0 {
             // On a byte boundary: only the prefix's bytes are loaded and compared.
             let length = prefix.length / 8
@@ -143,34 +143,9 @@ struct NftNetlinkRuleBuilder {
                E.compare(op, zip(bytes, mask).map { $0 & $1 }))
     }
 
-    /// A range of addresses: its first, and the one past its last (`nil` past the end of
-    /// the address space).
-    struct Range: Equatable {
-        var start: [UInt8]
-        var end: [UInt8]?
-    }
-
-    /// The ranges of `prefixes`, sorted, overlapping and adjacent ones merged (nft merges a
-    /// set's intervals so).
-    static func mergedRanges(_ prefixes: [IPPrefix]) -> [Range] {
-        var ranges: [Range] = []
-        let sorted = prefixes.map { NftNetlinkEncoder.bytes($0.address) }.enumerated()
-            .sorted { less($0.element, $1.element) }.map { prefixes[$0.offset] }
-        for prefix in sorted {
-            let start = NftNetlinkEncoder.bytes(prefix.address)
-            let end = add(one: last(of: start, length: prefix.length))
-            if let previous = ranges.last, previous.end.map({ !less($0, start) }) ?? true {
-                if previous.end != nil, end.map({ less(previous.end!, $0) }) ?? true { ranges[ranges.count - 1].end = end }
-                continue
-            }
-            ranges.append(Range(start: start, end: end))
-        }
-        return ranges
-    }
-
     /// An anonymous interval set of `ranges`, as nft writes one: each a start and an end one
     /// past it, the gap below the first marked by an end at zero.
-    private func intervalSet(_ ranges: [Range]) -> AnonymousSet {
+    private func intervalSet(_ ranges: [NftAddressRanges.Range]) -> AnonymousSet {
         let zero = [UInt8](repeating: 0, count: Int(addressLength))
         var elements: [AnonymousSet.Element] = []
         if let first = ranges.first, first.start != zero { elements.append(.init(key: zero, intervalEnd: true)) }
@@ -222,7 +197,7 @@ struct NftNetlinkRuleBuilder {
             append(E.masquerade(fullyRandom: fullyRandom))
         case .dnat(let proto, let address, let port):
             append(E.meta(NFT_META_L4PROTO.rawValue), E.compare(NFT_CMP_EQ.rawValue, [proto.ipProtocolNumber]),
-                   E.immediate(NftNetlinkEncoder.bytes(address), into: E.register1),
+                   E.immediate(NftAddressRanges.bytes(address), into: E.register1),
                    E.immediate(Self.port(port), into: E.register2), E.destinationNAT(family: natFamily))
         case .rememberSource(let set):
             append(E.payload(network, offset: isIPv4 ? 12 : 8, length: addressLength), E.update(set: set))
@@ -239,23 +214,4 @@ struct NftNetlinkRuleBuilder {
 
     /// A port in network order.
     static func port(_ port: Int) -> [UInt8] { [UInt8(port >> 8 & 0xff), UInt8(port & 0xff)] }
-
-    static func less(_ a: [UInt8], _ b: [UInt8]) -> Bool { a.lexicographicallyPrecedes(b) }
-
-    /// The last address of the prefix that starts at `start`.
-    static func last(of start: [UInt8], length: Int) -> [UInt8] {
-        start.enumerated().map { index, byte in
-            let bits = max(0, min(8, length - index * 8))
-            return byte | UInt8(truncatingIfNeeded: 0xff >> bits)
-        }
-    }
-
-    /// `value + 1`, or `nil` past the last address.
-    static func add(one value: [UInt8]) -> [UInt8]? {
-        var result = value
-        for index in result.indices.reversed() {
-            if result[index] == 0xff { result[index] = 0 } else { result[index] += 1; return result }
-        }
-        return nil
-    }
 }
