@@ -28,6 +28,7 @@ extension Sync {
         if verbose {
             for chain in report.flushedStaleChains { printError("kproxy-iptables:   flush stale \(chain)") }
             for chain in report.deletedChains { printError("kproxy-iptables:   delete \(chain)") }
+            for chain in report.keptStaleChains { printError("kproxy-iptables:   keep stale \(chain) (still referenced)") }
         }
         try backend.removeIptablesModeRules(family: settings.family)
     }

@@ -15,6 +15,9 @@ public struct NftSyncReport: Sendable, CustomStringConvertible {
     public var flushedStaleChains: [String] = []
     /// Chains an earlier sync flushed, deleted now.
     public var deletedChains: [String] = []
+    /// Service-port chains no plan wants that something still refers to: flushed now,
+    /// deleted by a later sync.
+    public var keptStaleChains: [String] = []
     /// What the sync left for later, and why.
     public var notes: [String] = []
 
@@ -37,6 +40,7 @@ public struct NftSyncReport: Sendable, CustomStringConvertible {
             + (transactions == 1 ? "one transaction" : "\(transactions) transactions")
         if !flushedStaleChains.isEmpty { text += ", \(flushedStaleChains.count) stale chains flushed" }
         if !deletedChains.isEmpty { text += ", \(deletedChains.count) flushed chains deleted" }
+        if !keptStaleChains.isEmpty { text += ", \(keptStaleChains.count) stale chains still referenced, kept" }
         return text
     }
 }

@@ -39,34 +39,43 @@ public struct NftTableSyncer: Sendable {
         } else {
             let ruleset = desired.ruleset
             let wanted = Set(ruleset.chains.map(\.name))
-            // Chains an earlier sync flushed go now; one still referenced refuses the
-            // deletion, and they are all flushed below and tried again next time.
             let stale = installed.names.chains.filter { NftChain($0).isServicePortChain && !wanted.contains($0) }.sorted()
             var remaining = installed.names
-            if !stale.isEmpty {
-                let deletion = NftTransaction(family: desired.family, commands: stale.map { .deleteChain($0) })
-                do {
-                    try applier.apply(deletion)
-                    report.deletedChains = stale
-                    remaining.chains.subtract(stale)
-                } catch {
-                    report.notes.append("stale chains kept for the next sync: \(error.message)")
-                    next.noteStale(stale, now: now)
-                }
-            }
+            (report.deletedChains, report.keptStaleChains) = deleteUnreferenced(stale, family: desired.family)
+            remaining.chains.subtract(report.deletedChains)
+            next.noteStale(report.keptStaleChains, now: now)
             let parts = NftTransaction.fullSync(desired, installed: remaining, recreatingBaseChains: true,
                                                 portsPerTransaction: portsPerTransaction)
             for transaction in parts {
                 try applier.apply(transaction)
                 report.add(transaction)
             }
-            report.flushedStaleChains = (parts.first?.commands ?? []).compactMap {
+            report.flushedStaleChains = (parts.last?.commands ?? []).compactMap {
                 if case .flushChain(let name) = $0, !wanted.contains(name) { name } else { nil }
             }
             next.noteStale(report.flushedStaleChains, now: now)
         }
         state = next
         return report
+    }
+
+    /// Deletes the chains of `names` nothing refers to any more (an earlier sync flushed
+    /// them): all in one transaction, else, when one is still referenced, each on its own.
+    /// The referenced ones are kept: the full sync flushes them, a later sync deletes them.
+    private func deleteUnreferenced(_ names: [String], family: IPFamily) -> (deleted: [String], kept: [String]) {
+        guard !names.isEmpty else { return ([], []) }
+        if (try? applier.apply(NftTransaction(family: family, commands: names.map { .deleteChain($0) }))) != nil {
+            return (names, [])
+        }
+        var deleted: [String] = [], kept: [String] = []
+        for name in names {
+            if (try? applier.apply(NftTransaction(family: family, commands: [.deleteChain(name)]))) != nil {
+                deleted.append(name)
+            } else {
+                kept.append(name)
+            }
+        }
+        return (deleted, kept)
     }
 
     /// Writes only what changed since the last sync: the ports in `changes` (`nil`: gone),

@@ -99,9 +99,10 @@ public struct NftTransaction: Hashable, Sendable {
     }
 
     /// ``fullSync(_:installed:recreatingBaseChains:)`` of `state` in parts, for a table
-    /// that exists: the first part holds everything but the service ports' chains (their
-    /// declarations, the fixed chains, every set's and map's elements, the stale flushes);
-    /// each later part flushes and writes the chains of `portsPerTransaction` ports. A port's
+    /// that exists: the first part holds the declarations, the fixed chains, every set's and
+    /// map's elements and the first `portsPerTransaction` ports' chains; each later part
+    /// flushes and writes the chains of as many more ports; the last also flushes the
+    /// chains and deletes the affinity sets no port wants. A port's
     /// chains change in one part, so each keeps its old rules or has its new ones; a port
     /// new since the table was written has empty chains until its part comes (its packets
     /// pass unchanged meanwhile, as before it existed). One transaction would cost the kernel
@@ -110,14 +111,19 @@ public struct NftTransaction: Hashable, Sendable {
                                 portsPerTransaction: Int) -> [NftTransaction] {
         let whole = fullSync(state.ruleset, installed: installed, recreatingBaseChains: recreatingBaseChains)
         let ports = state.ports.values.sorted { $0.name < $1.name }
+        let size = max(portsPerTransaction, 1)
         var partOfChain: [String: Int] = [:]
         for (index, port) in ports.enumerated() {
-            for chain in port.chains { partOfChain[chain.name] = 1 + index / max(portsPerTransaction, 1) }
+            for chain in port.chains { partOfChain[chain.name] = index / size }
         }
-        var parts = [NftTransaction](repeating: NftTransaction(family: state.family),
-                                     count: 1 + (ports.count + max(portsPerTransaction, 1) - 1) / max(portsPerTransaction, 1))
+        var parts = [NftTransaction](repeating: NftTransaction(family: state.family), count: max(1, (ports.count + size - 1) / size))
         for command in whole.commands {
             switch command {
+            // What no port wants goes last: until its part, a port may still use it.
+            case .flushChain(let name) where partOfChain[name] == nil && NftChain(name).isServicePortChain:
+                parts[parts.count - 1].commands.append(command)
+            case .deleteSet:
+                parts[parts.count - 1].commands.append(command)
             case .flushChain(let name), .addRule(let name, _):
                 parts[partOfChain[name] ?? 0].commands.append(command)
             default:

@@ -61,6 +61,7 @@ struct NftablesRules: RuleBackend {
     private func outcome(_ report: NftSyncReport) -> RuleSyncOutcome {
         var outcome = RuleSyncOutcome(full: report.full, summary: report.description, notes: report.notes)
         outcome.details = report.flushedStaleChains.map { "flush stale \($0)" } + report.deletedChains.map { "delete \($0)" }
+            + report.keptStaleChains.map { "keep stale \($0) (still referenced)" }
         return outcome
     }
 }
