@@ -70,31 +70,29 @@ enum NftNetlinkObjects {
 
     /// User data holding one comment (NUL-terminated, as nft writes it), handed to `use`.
     static func comment(_ text: String, type: UInt8, _ use: (UnsafeRawPointer, UInt32) -> Void) {
-        userData { buffer in _ = nftnl_udata_put_strz(buffer, type, text) }(use)
+        withUserData({ buffer in _ = nftnl_udata_put_strz(buffer, type, text) }, use)
     }
 
     /// A set's user data: its key's (and a map's value's) byte order, whether nft merges
     /// adjacent intervals, its comment.
     static func setUserData(_ set: OpaquePointer, keyByteOrder: UInt32, dataByteOrder: UInt32? = nil,
                             mergesElements: Bool = false, comment: String?) {
-        userData { buffer in
+        withUserData({ buffer in
             _ = nftnl_udata_put_u32(buffer, UInt8(NFTNL_UDATA_SET_KEYBYTEORDER.rawValue), keyByteOrder)
             if let dataByteOrder {
                 _ = nftnl_udata_put_u32(buffer, UInt8(NFTNL_UDATA_SET_DATABYTEORDER.rawValue), dataByteOrder)
             }
             if mergesElements { _ = nftnl_udata_put_u32(buffer, UInt8(NFTNL_UDATA_SET_MERGE_ELEMENTS.rawValue), 1) }
             if let comment { _ = nftnl_udata_put_strz(buffer, UInt8(NFTNL_UDATA_SET_COMMENT.rawValue), comment) }
-        }({ data, length in _ = nftnl_set_set_data(set, nftnlAttribute(NFTNL_SET_USERDATA), data, length) })
+        }, { data, length in _ = nftnl_set_set_data(set, nftnlAttribute(NFTNL_SET_USERDATA), data, length) })
     }
 
-    /// Builds user data with `fill`, then hands its bytes to the returned function's
-    /// argument; the buffer is freed afterwards (libnftnl copies what it is given).
-    private static func userData(_ fill: @escaping (OpaquePointer) -> Void) -> ((UnsafeRawPointer, UInt32) -> Void) -> Void {
-        { use in
-            guard let buffer = nftnl_udata_buf_alloc(UInt32(NFTNL_UDATA_COMMENT_MAXLEN) * 4) else { return }
-            defer { nftnl_udata_buf_free(buffer) }
-            fill(buffer)
-            if let data = nftnl_udata_buf_data(buffer) { use(data, nftnl_udata_buf_len(buffer)) }
-        }
+    /// Builds user data with `fill` and hands its bytes to `use`; the buffer is freed
+    /// afterwards (libnftnl copies what it is given).
+    private static func withUserData(_ fill: (OpaquePointer) -> Void, _ use: (UnsafeRawPointer, UInt32) -> Void) {
+        guard let buffer = nftnl_udata_buf_alloc(UInt32(NFTNL_UDATA_COMMENT_MAXLEN) * 4) else { return }
+        defer { nftnl_udata_buf_free(buffer) }
+        fill(buffer)
+        if let data = nftnl_udata_buf_data(buffer) { use(data, nftnl_udata_buf_len(buffer)) }
     }
 }
