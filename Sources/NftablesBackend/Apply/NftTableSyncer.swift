@@ -5,13 +5,14 @@ import ServiceModel
 /// changed, in one transaction each; chains no port wants are flushed, then deleted by a
 /// sync at least ``NftTableState/staleChainGrace`` later.
 ///
-/// A table that does not exist yet is created in parts of ``portsPerTransaction`` whole
-/// ports (see ``NftTransaction/creating(_:portsPerTransaction:)``).
+/// A full sync goes in parts of ``portsPerTransaction`` whole ports, whether it creates the
+/// table (``NftTransaction/creating(_:portsPerTransaction:)``) or rewrites it
+/// (``NftTransaction/fullSync(_:installed:recreatingBaseChains:portsPerTransaction:)``).
 public struct NftTableSyncer: Sendable {
     /// What the kernel holds after the last sync that succeeded; `nil` before the first
     /// full sync, and after a failed one.
     public private(set) var state: NftTableState?
-    /// Ports per transaction when creating the table.
+    /// Ports per transaction of a full sync.
     public var portsPerTransaction: Int
     let applier: NftablesApplier
 

@@ -41,6 +41,7 @@ enum NftNetlinkSocket {
         var buffer = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let received = buffer.withUnsafeMutableBytes { mnl_socket_recvfrom(socket, $0.baseAddress, $0.count) }
+            if received < 0 && errno == EINTR { continue }
             guard received > 0 else {
                 throw NftablesError("read the kernel's answer", String(cString: strerror(errno)))
             }
