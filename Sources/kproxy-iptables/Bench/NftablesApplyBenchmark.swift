@@ -17,7 +17,6 @@ struct NftablesApplyBenchmark {
         var first: [Double] = []
         var delta: [Double] = []
         var transactions = 0
-        var note: String?
     }
 
     /// The first port with at least two endpoints loses its first one.
