@@ -102,11 +102,11 @@ public struct NftTransaction: Hashable, Sendable {
     /// that exists: the first part holds the declarations, the fixed chains, every set's and
     /// map's elements and the first `portsPerTransaction` ports' chains; each later part
     /// flushes and writes the chains of as many more ports; the last also flushes the
-    /// chains and deletes the affinity sets no port wants. A port's
-    /// chains change in one part, so each keeps its old rules or has its new ones; a port
-    /// new since the table was written has empty chains until its part comes (its packets
-    /// pass unchanged meanwhile, as before it existed). One transaction would cost the kernel
-    /// time quadratic in the number of anonymous `numgen` maps.
+    /// chains and deletes the affinity sets no port wants. A port's chains change in one
+    /// part, so each keeps its old rules or has its new ones; a port new since the table was
+    /// written has empty chains until its part comes (its packets pass unchanged meanwhile,
+    /// as before it existed). One transaction would cost the kernel time quadratic in the
+    /// number of anonymous `numgen` maps.
     public static func fullSync(_ state: NftTableState, installed: NftInstalledNames, recreatingBaseChains: Bool,
                                 portsPerTransaction: Int) -> [NftTransaction] {
         let whole = fullSync(state.ruleset, installed: installed, recreatingBaseChains: recreatingBaseChains)
