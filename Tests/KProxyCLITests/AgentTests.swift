@@ -151,6 +151,27 @@ struct AgentTests {
         }
     }
 
+    /// A restarted agent in nftables mode takes over the table it finds, as kube-proxy does
+    /// on start: it rewrites it in full, with what changed while it was down (an endpoint
+    /// gone: its chain flushed), and the old table routes traffic until then.
+    @Test func aRestartedNftablesAgentTakesOverItsTable() async throws {
+        try await Self.withAgent(configuration: "mode: nftables") { harness in
+            let first = try harness.startAgent()
+            try await eventually(seconds: 60) { harness.log.contains("nftables ip kube-proxy full sync") }
+            kill(first.processIdentifier, SIGKILL)
+            first.waitUntilExit()
+            harness.server.apply(Self.web([0, 1]))
+            #expect(Set(try harness.tally(30).keys) == ["pod-0", "pod-1", "pod-2"], "the old table still routes")
+            let before = harness.log
+            let second = try harness.startAgent()
+            defer { kill(second.processIdentifier, SIGKILL); second.waitUntilExit() }
+            try await eventually(seconds: 60) { harness.log.dropFirst(before.count).contains("nftables ip kube-proxy full sync") }
+            let restart = String(harness.log.dropFirst(before.count))
+            #expect(restart.contains("1 stale chains flushed"), "\(restart)")
+            #expect(Set(try harness.tally(60).keys) == ["pod-0", "pod-1"])
+        }
+    }
+
     /// A UDP client keeping its socket follows its endpoint's replacement within a sync,
     /// and the deleted flow is counted under kube-proxy's metric names.
     @Test func aUDPFlowMovesWithItsEndpoint() async throws {
