@@ -12,15 +12,8 @@ func plan(_ run: FixtureRun) throws -> Ruleset {
 
 /// The plan of a reference-case run with the settings and catalog it came from.
 func planned(_ run: FixtureRun) throws -> (ruleset: Ruleset, settings: ProxySettings, catalog: ServiceCatalog) {
-    let manifests = try ManifestLoader.load(paths: [packagePath(run.manifest)])
-    let configuration = try ManifestLoader.loadConfiguration(path: packagePath(run.configuration))
-    let nodeName = try #require(configuration.hostnameOverride, "\(run.configuration) names no node")
-    let node = ProxyNode(try #require(manifests.node(named: nodeName), "no Node \(nodeName) in \(run.manifest)"))
-    let catalog = ServiceCatalog(services: manifests.services, endpointSlices: manifests.endpointSlices,
-                                 endpoints: manifests.endpoints, localNodeName: nodeName)
-    let family = run.family ?? node.addresses.first?.family ?? .ipv4
-    let settings = ProxySettings(configuration: configuration, node: node, family: family)
-    return (RulePlanner(settings: settings).plan(catalog), settings, catalog)
+    let input = try run.planningInput()
+    return (RulePlanner(settings: input.settings).plan(input.catalog), input.settings, input.catalog)
 }
 
 /// The test node: `node-a` in zone `zone-a`, 10.0.0.1 and fd00::1, pod CIDRs 10.244.1.0/24

@@ -111,34 +111,17 @@ struct BackendTests {
             defer { try? FileManager.default.removeItem(at: directory) }
             let cluster = directory.appendingPathComponent("cluster.yaml").path
             try FileManager.default.copyItem(atPath: packagePath("\(fixture)/cluster.step1.yaml"), toPath: cluster)
-            let log = directory.appendingPathComponent("log").path
-            _ = FileManager.default.createFile(atPath: log, contents: nil)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-            process.arguments = ["netns", "exec", namespace.name, executable, "sync", "--watch", "--verbose", "--backend", "libiptc",
-                                 "--min-sync-period", "0", "--sync-period", "3600",
-                                 "--config", packagePath("\(fixture)/kube-proxy.yaml"), "-f", cluster]
-            process.environment = ["XTABLES_LOCKFILE": privateLock]
-            process.standardError = FileHandle(forWritingAtPath: log)
-            try process.run()
-            defer {
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-            }
-            func waitFor(_ text: String, count: Int = 1) -> Bool {
-                for _ in 0..<100 {
-                    let seen = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
-                    if seen.components(separatedBy: text).count - 1 >= count { return true }
-                    usleep(100_000)
-                }
-                return false
-            }
+            let watching = try BackgroundCLI(["sync", "--watch", "--verbose", "--backend", "libiptc",
+                                              "--min-sync-period", "0", "--sync-period", "3600",
+                                              "--config", packagePath("\(fixture)/kube-proxy.yaml"), "-f", cluster],
+                                             in: namespace, log: directory.appendingPathComponent("log").path)
+            defer { watching.stop() }
             let diffArguments = ["diff", "--config", packagePath("\(fixture)/kube-proxy.yaml"), "-f", cluster]
-            try #require(waitFor("watching"), "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+            try #require(watching.waitFor("watching"), "\(watching.log)")
             // An endpoint added: a partial sync writes that service's two chains.
             try FileManager.default.removeItem(atPath: cluster)
             try FileManager.default.copyItem(atPath: packagePath("\(fixture)/cluster.step2.yaml"), toPath: cluster)
-            #expect(waitFor("iptables partial sync"), "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+            #expect(watching.waitFor("iptables partial sync"), "\(watching.log)")
             #expect(try cli(diffArguments, in: namespace).stdout == "")
             // Someone flushes and deletes everything in nat; the canary is gone, so the next
             // change brings a full sync that restores every chain.
@@ -146,7 +129,7 @@ struct BackendTests {
             try namespace.run(["iptables-legacy", "-w", "-t", "nat", "-X"], environment: ["XTABLES_LOCKFILE": privateLock]).check()
             try FileManager.default.removeItem(atPath: cluster)
             try FileManager.default.copyItem(atPath: packagePath("\(fixture)/cluster.step1.yaml"), toPath: cluster)
-            #expect(waitFor("iptables full sync", count: 2), "\((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")")
+            #expect(watching.waitFor("iptables full sync", count: 2), "\(watching.log)")
             #expect(try cli(diffArguments, in: namespace).stdout == "")
         }
     }

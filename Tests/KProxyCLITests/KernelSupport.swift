@@ -32,3 +32,38 @@ func withManifests<Result>(_ files: [String: String], _ body: (String) throws ->
     }
     return try body(directory.path)
 }
+
+/// The CLI running in the background inside a namespace with the private lock (`sync
+/// --watch`), its standard error written to a log file the test reads.
+final class BackgroundCLI {
+    private let process = Process()
+    let logPath: String
+
+    init(_ arguments: [String], in namespace: NetworkNamespace, log logPath: String) throws {
+        self.logPath = logPath
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        process.executableURL = URL(fileURLWithPath: NetworkNamespace.which("ip")!)
+        process.arguments = ["netns", "exec", namespace.name, executable] + arguments
+        process.environment = ["XTABLES_LOCKFILE": privateLock]
+        process.standardError = FileHandle(forWritingAtPath: logPath)
+        try process.run()
+    }
+
+    /// What it has logged so far.
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// Whether `text` shows in the log `count` times within ten seconds.
+    func waitFor(_ text: String, count: Int = 1) -> Bool {
+        for _ in 0..<100 {
+            if log.components(separatedBy: text).count - 1 >= count { return true }
+            usleep(100_000)
+        }
+        return false
+    }
+
+    /// Kills it and waits for it to end.
+    func stop() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}

@@ -156,32 +156,15 @@ struct NftablesModeTests {
             defer { try? FileManager.default.removeItem(at: directory) }
             let cluster = directory.appendingPathComponent("cluster.yaml").path
             try FileManager.default.copyItem(atPath: steps + "/01-start.yaml", toPath: cluster)
-            let log = directory.appendingPathComponent("log").path
-            _ = FileManager.default.createFile(atPath: log, contents: nil)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/sbin/ip")
-            process.arguments = ["netns", "exec", namespaces[0].name, executable, "sync", "--watch", "--backend", "libiptc",
-                                 "--min-sync-period", "0", "--sync-period", "3600", "-f", cluster] + config
-            process.environment = ["XTABLES_LOCKFILE": privateLock]
-            process.standardError = FileHandle(forWritingAtPath: log)
-            try process.run()
-            defer {
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-            }
-            func waitFor(_ text: String) -> Bool {
-                for _ in 0..<100 {
-                    if ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "").contains(text) { return true }
-                    usleep(100_000)
-                }
-                return false
-            }
-            let seen = { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
-            try #require(waitFor("nftables ip kube-proxy full sync"), "\(seen())")
+            let watching = try BackgroundCLI(["sync", "--watch", "--backend", "libiptc", "--min-sync-period", "0",
+                                              "--sync-period", "3600", "-f", cluster] + config,
+                                             in: namespaces[0], log: directory.appendingPathComponent("log").path)
+            defer { watching.stop() }
+            try #require(watching.waitFor("nftables ip kube-proxy full sync"), "\(watching.log)")
             for (step, commands) in [("02-add-svc3", 10), ("03-delete-svc2", 4), ("06-add-svc4-endpoints", 10)] {
                 try FileManager.default.removeItem(atPath: cluster)
                 try FileManager.default.copyItem(atPath: "\(steps)/\(step).yaml", toPath: cluster)
-                #expect(waitFor("partial sync: \(commands) commands in one transaction"), "\(step): \(seen())")
+                #expect(watching.waitFor("partial sync: \(commands) commands in one transaction"), "\(step): \(watching.log)")
                 try namespaces[1].run(["nft", "flush", "ruleset"]).check()
                 #expect(try cli(["sync", "--backend", "libiptc", "-f", "\(steps)/\(step).yaml"] + config, in: namespaces[1]).status == 0)
                 let flushed = try NftListing.ruleCounts(namespaces[0], family: "ip").filter { $0.key.contains("/") && $0.value == 0 }

@@ -16,16 +16,9 @@ import Testing
 
     /// Plans a case directory's cluster as `sync --proxy-mode nftables` would.
     static func plan(_ name: String) throws -> NftRuleset {
-        let directory = packagePath("Fixtures/nftables/" + name)
-        let manifests = try ManifestLoader.load(paths: [directory + "/cluster.yaml"])
-        let configuration = try ManifestLoader.loadConfiguration(path: directory + "/kube-proxy.yaml")
-        let nodeName = try #require(configuration.hostnameOverride)
-        let node = ProxyNode(try #require(manifests.node(named: nodeName)))
-        let catalog = ServiceCatalog(services: manifests.services, endpointSlices: manifests.endpointSlices,
-                                     endpoints: manifests.endpoints, localNodeName: nodeName)
-        let family = node.addresses.first?.family ?? .ipv4
-        let settings = ProxySettings(configuration: configuration, node: node, family: family)
-        return NftablesPlanner(settings: settings, serviceCIDRs: manifests.serviceCIDRs.flatMap(\.cidrs)).plan(catalog)
+        let input = try PlanningInput(manifest: "Fixtures/nftables/\(name)/cluster.yaml",
+                                      configuration: "Fixtures/nftables/\(name)/kube-proxy.yaml")
+        return NftablesPlanner(settings: input.settings, serviceCIDRs: input.serviceCIDRs).plan(input.catalog)
     }
 
     @Test func thereAreCases() {

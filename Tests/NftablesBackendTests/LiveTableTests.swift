@@ -12,15 +12,8 @@ import Testing
                 "needs root, ip and nft (apt install nftables)"))
 struct LiveTableTests {
     static func plan(_ run: FixtureRun) throws -> NftRuleset {
-        let manifests = try ManifestLoader.load(paths: [packagePath(run.manifest)])
-        let configuration = try ManifestLoader.loadConfiguration(path: packagePath(run.configuration))
-        let nodeName = try #require(configuration.hostnameOverride)
-        let node = ProxyNode(try #require(manifests.node(named: nodeName)))
-        let catalog = ServiceCatalog(services: manifests.services, endpointSlices: manifests.endpointSlices,
-                                     endpoints: manifests.endpoints, localNodeName: nodeName)
-        let settings = ProxySettings(configuration: configuration, node: node,
-                                     family: run.family ?? node.addresses.first?.family ?? .ipv4)
-        return NftablesPlanner(settings: settings, serviceCIDRs: manifests.serviceCIDRs.flatMap(\.cidrs)).plan(catalog)
+        let input = try run.planningInput()
+        return NftablesPlanner(settings: input.settings, serviceCIDRs: input.serviceCIDRs).plan(input.catalog)
     }
 
     /// Applies `ruleset` in a namespace, lets `change` alter it there, and reads it back.

@@ -10,16 +10,9 @@ import Testing
 @Suite struct ModelFlowTests {
     @Test(arguments: FixtureRun.all)
     func everyCaseMeetsTheModel(_ run: FixtureRun) throws {
-        let manifests = try ManifestLoader.load(paths: [packagePath(run.manifest)])
-        let configuration = try ManifestLoader.loadConfiguration(path: packagePath(run.configuration))
-        let nodeName = try #require(configuration.hostnameOverride)
-        let node = ProxyNode(try #require(manifests.node(named: nodeName)))
-        let catalog = ServiceCatalog(services: manifests.services, endpointSlices: manifests.endpointSlices,
-                                     endpoints: manifests.endpoints, localNodeName: nodeName)
-        let settings = ProxySettings(configuration: configuration, node: node,
-                                     family: run.family ?? node.addresses.first?.family ?? .ipv4)
-        let ruleset = NftablesPlanner(settings: settings).plan(catalog)
-        let (mismatches, flows) = NftRulesetVerifier(settings: settings).verify(ruleset, catalog: catalog)
+        let input = try run.planningInput()
+        let ruleset = NftablesPlanner(settings: input.settings).plan(input.catalog)
+        let (mismatches, flows) = NftRulesetVerifier(settings: input.settings).verify(ruleset, catalog: input.catalog)
         #expect(flows > 0)
         #expect(mismatches.isEmpty, "\(mismatches.map(\.description).joined(separator: "\n"))")
     }

@@ -49,13 +49,9 @@ import Testing
 
     /// The step's whole table, planned from scratch.
     static func plan(_ step: Step) throws -> NftTableState {
-        let directory = packagePath("Fixtures/nftables-repeated")
-        let manifests = try ManifestLoader.load(paths: ["\(directory)/\(step.file).yaml"])
-        let configuration = try ManifestLoader.loadConfiguration(path: directory + "/kube-proxy.yaml")
-        let node = ProxyNode(try #require(manifests.node(named: "test-node")))
-        let catalog = ServiceCatalog(services: manifests.services, endpointSlices: manifests.endpointSlices,
-                                     endpoints: manifests.endpoints, localNodeName: "test-node")
-        return NftablesPlanner(settings: ProxySettings(configuration: configuration, node: node, family: .ipv4)).state(catalog)
+        let input = try PlanningInput(manifest: "Fixtures/nftables-repeated/\(step.file).yaml",
+                                      configuration: "Fixtures/nftables-repeated/kube-proxy.yaml", family: .ipv4)
+        return NftablesPlanner(settings: input.settings).state(input.catalog)
     }
 
     /// Every port of `desired`, and every port of `current` it no longer has, as changes.
