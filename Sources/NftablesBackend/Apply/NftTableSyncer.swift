@@ -38,8 +38,8 @@ public struct NftTableSyncer: Sendable {
                 report.add(transaction)
             }
         } else {
-            let ruleset = desired.ruleset
-            let wanted = Set(ruleset.chains.map(\.name))
+            // The chains' names, without assembling the whole ruleset (the parts below do).
+            let wanted = Set(desired.fixed.chains.map(\.name) + desired.ports.values.flatMap { $0.chains.map(\.name) })
             let stale = installed.names.chains.filter { NftChain($0).isServicePortChain && !wanted.contains($0) }.sorted()
             var remaining = installed.names
             (report.deletedChains, report.keptStaleChains) = deleteUnreferenced(stale, family: desired.family)
