@@ -3,24 +3,31 @@ import ProxyRuntime
 import ServiceModel
 import Synchronization
 
-/// Follows the API server for a node agent: Services, EndpointSlices and the local Node,
-/// each through its own ``Reflector``. The first batch waits until all three are listed
-/// (it is the whole initial state); later changes are handed on as they come.
+/// Follows the API server for a node agent: Services, EndpointSlices, the local Node and,
+/// where the rules use them, ServiceCIDRs, each through its own ``Reflector``. The first
+/// batch waits until every collection is listed (it is the whole initial state); later
+/// changes are handed on as they come.
 public struct APIChangeSource: ObjectChangeSource {
     public let client: APIClient
     public let nodeName: String
     public var logger: Logger
     public var metrics: ProxyMetrics?
+    /// Whether ServiceCIDRs are followed (nftables mode's rules use them).
+    public var followsServiceCIDRs: Bool
 
-    public init(client: APIClient, nodeName: String, logger: Logger, metrics: ProxyMetrics? = nil) {
+    public init(client: APIClient, nodeName: String, logger: Logger, metrics: ProxyMetrics? = nil,
+                followsServiceCIDRs: Bool = false) {
         self.client = client
         self.nodeName = nodeName
         self.logger = logger
         self.metrics = metrics
+        self.followsServiceCIDRs = followsServiceCIDRs
     }
 
     /// The collections followed, in kube-proxy's order.
-    public var resources: [APIResource] { [.services, .endpointSlices, .node(nodeName)] }
+    public var resources: [APIResource] {
+        [.services, .endpointSlices, .node(nodeName)] + (followsServiceCIDRs ? [.serviceCIDRs] : [])
+    }
 
     public func run(deliver: @escaping @Sendable (ObjectChangeBatch) -> Void) async throws {
         let gate = InitialListGate(count: resources.count, deliver: deliver)
@@ -47,8 +54,10 @@ public struct APIChangeSource: ObjectChangeSource {
         case .set(.service(let service)): return .service(service)
         case .set(.endpointSlice(let slice)): return .endpointSlice(slice)
         case .set(.node(let node)): return .node(node)
+        case .set(.serviceCIDR(let serviceCIDR)): return .serviceCIDR(serviceCIDR)
         case .removed("Service", let name): return .serviceDeleted(name)
         case .removed("EndpointSlice", let name): return .endpointSliceDeleted(name)
+        case .removed("ServiceCIDR", let name): return .serviceCIDRDeleted(name.name)
         case .removed(_, let name): return .nodeDeleted(name.name)
         case .set(let other): preconditionFailure("\(other.metadata.name): a kind no reflector of this source follows")
         }

@@ -6,12 +6,17 @@ public struct APIResource: Hashable, Sendable, CustomStringConvertible {
     public var path: String
     public var labelSelector: String?
     public var fieldSelector: String?
+    /// Whether a cluster may not serve the collection at all (an API added in a later
+    /// Kubernetes release): a 404 then means "none", not a failure.
+    public var mayBeUnserved: Bool
 
-    public init(kind: String, path: String, labelSelector: String? = nil, fieldSelector: String? = nil) {
+    public init(kind: String, path: String, labelSelector: String? = nil, fieldSelector: String? = nil,
+                mayBeUnserved: Bool = false) {
         self.kind = kind
         self.path = path
         self.labelSelector = labelSelector
         self.fieldSelector = fieldSelector
+        self.mayBeUnserved = mayBeUnserved
     }
 
     /// Services that kube-proxy proxies: not handed to another proxy, not headless.
@@ -21,6 +26,12 @@ public struct APIResource: Hashable, Sendable, CustomStringConvertible {
     /// EndpointSlices, but those of headless Services.
     public static let endpointSlices = APIResource(kind: "EndpointSlice", path: "/apis/discovery.k8s.io/v1/endpointslices",
                                                    labelSelector: "!service.kubernetes.io/headless")
+
+    /// The ranges cluster IPs come from (`networking.k8s.io/v1`, Kubernetes 1.33 on);
+    /// nftables mode drops traffic to the unallocated addresses in them. Older clusters
+    /// do not serve it.
+    public static let serviceCIDRs = APIResource(kind: "ServiceCIDR", path: "/apis/networking.k8s.io/v1/servicecidrs",
+                                                 mayBeUnserved: true)
 
     /// The one Node the proxy runs on.
     public static func node(_ name: String) -> APIResource {

@@ -14,6 +14,9 @@ import ServiceModel
 /// - Connection failures, 5xx and 429 wait 0.8 s doubling to 30 s (longer when the server
 ///   says `Retry-After`), then try again. A watch that ends within a second without an event
 ///   counts as a failure; one that ran its time is simply started again.
+/// - A collection the cluster may not serve (``APIResource/mayBeUnserved``) that is
+///   answered 404 is handed on as an empty list and looked for again every
+///   ``unservedRecheck``.
 /// - An object that validation rejects is logged with its name and field, counted, and
 ///   left out (taken out, if it was in).
 public struct Reflector: Sendable {
@@ -33,6 +36,8 @@ public struct Reflector: Sendable {
     public var onRestart: @Sendable (String) -> Void = { _ in }
     /// How long a list request may take to answer.
     public var listTimeout: Duration = .seconds(60)
+    /// How long a collection the server does not serve is left before it is asked again.
+    public var unservedRecheck: Duration = .seconds(300)
 
     public init(client: APIClient, resource: APIResource, logger: Logger) {
         self.client = client
@@ -62,6 +67,15 @@ public struct Reflector: Sendable {
                     onRestart("closed-early")
                     try await Task.sleep(for: wait)
                 }
+            } catch let error as APIRequestError where resource.mayBeUnserved && error.statusCode == 404 {
+                if state.served {
+                    logger.info("\(resource) is not served by this cluster; taken as empty, asked again every \(unservedRecheck)")
+                    state.served = false
+                    await deliver(Update(changes: state.forgetAll(kind: resource.kind), isList: true))
+                }
+                state.needsList = true
+                state.resourceVersion = ""
+                try await Task.sleep(for: unservedRecheck)
             } catch let error as APIRequestError where error.kind == .expired {
                 logger.info("\(resource): resource version \(state.resourceVersion) expired; listing again")
                 state.resourceVersion = ""
@@ -85,6 +99,14 @@ public struct Reflector: Sendable {
         var first = true
         /// Each object's resource version, to tell what a relist changed.
         var known: [NamespacedName: String] = [:]
+        /// Whether the server serves the collection, as last seen.
+        var served = true
+
+        /// Removals of every object known, which is then nothing.
+        mutating func forgetAll(kind: String) -> [WatchEvent.Change] {
+            defer { known = [:] }
+            return known.keys.sorted().map { .removed(kind: kind, $0) }
+        }
     }
 
     /// Lists every page; returns the changes against what was known.
@@ -114,6 +136,7 @@ public struct Reflector: Sendable {
         } while continueToken != nil
         state.first = false
         state.needsList = false
+        state.served = true
         state.resourceVersion = version
         var changes: [WatchEvent.Change] = []
         var listed: [NamespacedName: String] = [:]

@@ -6,7 +6,8 @@ import NIOSSL
 import Synchronization
 
 /// A Kubernetes API server on loopback, from objects held in memory, speaking the real
-/// wire format for the collections a proxy follows (Services, EndpointSlices, Nodes): List JSON (items without
+/// wire format for the collections a proxy follows (Services, EndpointSlices, Nodes,
+/// ServiceCIDRs unless told to answer 404 for them as clusters before 1.33 do): List JSON (items without
 /// `kind`/`apiVersion`, a collection `resourceVersion`), chunked watch streams of
 /// `{"type","object"}` lines from a resource version, bookmarks, `ERROR` events and `410`
 /// replies for versions it no longer holds, `Status` bodies, label and field selectors,
@@ -28,7 +29,10 @@ public final class LoopbackAPIServer: Sendable {
 
     /// Starts a server on an ephemeral loopback port, or on `boundSocket`, a listening
     /// socket made elsewhere (in a network namespace where the agent being measured or tested runs).
-    public static func start(tls: Bool = true, token: String? = "kproxy-test-token", boundSocket: CInt? = nil) async throws -> LoopbackAPIServer {
+    /// Without `servesServiceCIDRs` their collection is unknown to it (404), as on clusters
+    /// older than Kubernetes 1.33.
+    public static func start(tls: Bool = true, token: String? = "kproxy-test-token", boundSocket: CInt? = nil,
+                             servesServiceCIDRs: Bool = true) async throws -> LoopbackAPIServer {
         let certificates = tls ? try LoopbackCertificates() : nil
         var context: NIOSSLContext?
         if let certificates {
@@ -38,6 +42,9 @@ public final class LoopbackAPIServer: Sendable {
             context = try NIOSSLContext(configuration: configuration)
         }
         let state = SharedState()
+        if !servesServiceCIDRs {
+            state.mutex.withLock { _ = $0.collections.removeValue(forKey: State.path(of: "ServiceCIDR")) }
+        }
         let sslContext = context
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)

@@ -29,6 +29,7 @@ struct State: Sendable {
         "/api/v1/services": Collection(kind: "Service", apiVersion: "v1"),
         "/apis/discovery.k8s.io/v1/endpointslices": Collection(kind: "EndpointSlice", apiVersion: "discovery.k8s.io/v1"),
         "/api/v1/nodes": Collection(kind: "Node", apiVersion: "v1"),
+        "/apis/networking.k8s.io/v1/servicecidrs": Collection(kind: "ServiceCIDR", apiVersion: "networking.k8s.io/v1"),
     ]
     var watchers: [ObjectIdentifier: Watcher] = [:]
     var faults: [String: [Fault]] = [:]
@@ -40,6 +41,7 @@ struct State: Sendable {
         switch kind {
         case "Service": return "/api/v1/services"
         case "EndpointSlice": return "/apis/discovery.k8s.io/v1/endpointslices"
+        case "ServiceCIDR": return "/apis/networking.k8s.io/v1/servicecidrs"
         default: return "/api/v1/nodes"
         }
     }

@@ -94,6 +94,18 @@ public struct ServedObject: Sendable {
                                  "endpoints": .array(list), "ports": .array([.object(portEntry)])])
     }
 
+    /// A ServiceCIDR with its ranges, Ready as the allocator marks it.
+    public static func serviceCIDR(_ name: String, cidrs: [String]) -> ServedObject {
+        ServedObject(kind: "ServiceCIDR", apiVersion: "networking.k8s.io/v1", namespace: nil, name: name, labels: [:],
+                     fields: ["metadata.name": name],
+                     body: ["spec": .object(["cidrs": .array(cidrs.map(JSONValue.string))]),
+                            "status": .object(["conditions": .array([.object([
+                                "type": .string("Ready"), "status": .string("True"), "reason": .string(""),
+                                "message": .string("Kubernetes Service CIDR is ready"),
+                                "lastTransitionTime": .string("2026-12-04T10:00:00Z"),
+                            ])])])])
+    }
+
     /// A Node with InternalIP addresses.
     public static func node(_ name: String, addresses: [String], podCIDR: String? = nil) -> ServedObject {
         var spec: [String: JSONValue] = [:]

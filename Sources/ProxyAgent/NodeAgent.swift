@@ -40,7 +40,8 @@ public struct NodeAgent: Sendable {
             servers.append(try await HTTPEndpointServer.start(metricsAddress) { metrics.answer($0) })
             logger.info("serving /metrics on \(metricsAddress)")
         }
-        let source = APIChangeSource(client: client, nodeName: runtime.options.nodeName, logger: logger, metrics: runtime.metrics)
+        let source = APIChangeSource(client: client, nodeName: runtime.options.nodeName, logger: logger, metrics: runtime.metrics,
+                                     followsServiceCIDRs: runtime.rules.usesServiceRanges)
         let runtime = runtime
         let nodePorts = HealthCheckNodePorts(addresses: { runtime.settings?.nodePortAddresses.listenAddresses ?? [] },
                                              health: runtime.health, logger: logger)

@@ -10,6 +10,7 @@ public struct ClusterState: Sendable {
     public let nodeName: String
     public private(set) var services: [NamespacedName: Service] = [:]
     public private(set) var node: Node?
+    private var serviceCIDRs: [String: ServiceCIDR] = [:]
     private var slices: [NamespacedName: EndpointSlice] = [:]
     private var slicesByService: [NamespacedName: Set<NamespacedName>] = [:]
     /// The service ports last handed out for each Service, so ports that disappear are
@@ -26,6 +27,8 @@ public struct ClusterState: Sendable {
         public var services: Set<NamespacedName> = []
         /// Whether the local Node changed (appeared, went, or was updated).
         public var nodeChanged = false
+        /// Whether the ranges of ``ClusterState/serviceRanges`` changed.
+        public var serviceRangesChanged = false
         /// How many Service changes and EndpointSlice changes the batch held.
         public var serviceChanges = 0
         public var endpointChanges = 0
@@ -36,6 +39,8 @@ public struct ClusterState: Sendable {
     /// Stores `changes` in order.
     public mutating func apply(_ changes: [ObjectChange]) -> Applied {
         var applied = Applied()
+        /// The ranges before the batch's first ServiceCIDR change.
+        var rangesBefore: [IPPrefix]?
         for change in changes {
             switch change {
             case .service(let service):
@@ -66,9 +71,22 @@ public struct ClusterState: Sendable {
                 guard name == nodeName, node != nil else { continue }
                 node = nil
                 applied.nodeChanged = true
+            case .serviceCIDR(let serviceCIDR):
+                rangesBefore = rangesBefore ?? serviceRanges
+                serviceCIDRs[serviceCIDR.metadata.name] = serviceCIDR
+            case .serviceCIDRDeleted(let name):
+                rangesBefore = rangesBefore ?? serviceRanges
+                serviceCIDRs[name] = nil
             }
         }
+        if let rangesBefore { applied.serviceRangesChanged = serviceRanges != rangesBefore }
         return applied
+    }
+
+    /// Every range of every ServiceCIDR, each once, in order: what kube-proxy hands its
+    /// proxier, whatever the objects' status says.
+    public var serviceRanges: [IPPrefix] {
+        Set(serviceCIDRs.values.flatMap(\.cidrs)).sorted()
     }
 
     private mutating func removeSlice(_ key: NamespacedName, into applied: inout Applied) {

@@ -10,6 +10,9 @@ public enum ObjectChange: Sendable {
     /// The local Node (only the Node the proxy runs on is followed).
     case node(Node)
     case nodeDeleted(String)
+    /// A range cluster IPs come from (cluster-scoped, followed whole).
+    case serviceCIDR(ServiceCIDR)
+    case serviceCIDRDeleted(String)
 }
 
 /// A batch of changes that arrived together, with when the source learnt of them.

@@ -2,11 +2,12 @@ import ServiceModel
 
 /// The objects a proxy follows as one set of manifests holds them: proxied-or-not
 /// Services, the EndpointSlices (legacy Endpoints mirrored into slices for Services
-/// without any) and the local Node. Two snapshots give the changes between them.
+/// without any), the local Node and the ServiceCIDRs. Two snapshots give the changes between them.
 struct ObjectSnapshot: Sendable {
     var services: [NamespacedName: Service] = [:]
     var slices: [NamespacedName: EndpointSlice] = [:]
     var node: Node?
+    var serviceCIDRs: [String: ServiceCIDR] = [:]
 
     init() {}
 
@@ -21,6 +22,7 @@ struct ObjectSnapshot: Sendable {
             for slice in legacy.mirroredSlices() { slices[Self.key(slice)] = slice }
         }
         node = nodeName.flatMap(manifests.node(named:))
+        for serviceCIDR in manifests.serviceCIDRs { serviceCIDRs[serviceCIDR.metadata.name] = serviceCIDR }
     }
 
     static func key(_ slice: EndpointSlice) -> NamespacedName {
@@ -32,7 +34,8 @@ struct ObjectSnapshot: Sendable {
         ObjectSnapshot().changes(to: self)
     }
 
-    /// What turns `self` into `next`, in a stable order (Services, slices, then the Node).
+    /// What turns `self` into `next`, in a stable order (Services, slices, the Node, then
+    /// the ServiceCIDRs).
     func changes(to next: ObjectSnapshot) -> [ObjectChange] {
         var changes: [ObjectChange] = []
         for name in Set(services.keys).union(next.services.keys).sorted() where services[name] != next.services[name] {
@@ -43,6 +46,9 @@ struct ObjectSnapshot: Sendable {
         }
         if node != next.node {
             if let node = next.node { changes.append(.node(node)) } else if let node { changes.append(.nodeDeleted(node.name)) }
+        }
+        for name in Set(serviceCIDRs.keys).union(next.serviceCIDRs.keys).sorted() where serviceCIDRs[name] != next.serviceCIDRs[name] {
+            changes.append(next.serviceCIDRs[name].map(ObjectChange.serviceCIDR) ?? .serviceCIDRDeleted(name))
         }
         return changes
     }

@@ -35,7 +35,8 @@ public final class ProxyRuntime: Sendable {
     func setSettings(_ settings: ProxySettings) {
         plannedSettings.withLock { $0 = settings }
     }
-    let rules: ProxyRules
+    /// The mode's rules and what writes them.
+    public let rules: ProxyRules
     let logger: Logger
     /// Applies run here, off the concurrency pool: an apply blocks in the kernel and in
     /// the helper process for as long as a large table takes.
@@ -86,7 +87,7 @@ public final class ProxyRuntime: Sendable {
                 switch change {
                 case .service, .serviceDeleted: inbox.pendingServices += 1
                 case .endpointSlice, .endpointSliceDeleted: inbox.pendingEndpoints += 1
-                case .node, .nodeDeleted: break
+                case .node, .nodeDeleted, .serviceCIDR, .serviceCIDRDeleted: break
                 }
             }
             return (inbox.wake, inbox.pendingServices, inbox.pendingEndpoints)

@@ -123,7 +123,8 @@ struct SyncLoop {
                 noLocalEndpoints = NoLocalEndpointCount(catalog.servicePorts, settings: settings)
                 publishHealthChecks(catalog.servicePorts, for: Set(catalog.servicePorts.map(\.name.service)),
                                     settings: settings, replacingAll: true)
-                rules = runtime.rules.backend(settings: settings, catalog: catalog, serviceDispatch: options.serviceDispatch)
+                rules = runtime.rules.backend(settings: settings, catalog: catalog, serviceRanges: cluster.serviceRanges,
+                                              serviceDispatch: options.serviceDispatch)
                 datagramPorts.replaceAll(catalog.servicePorts)
                 return .planned(full: true, changed: true)
             }
@@ -134,8 +135,9 @@ struct SyncLoop {
         if datagramPorts.update(entries, removed: removed) { conntrackDue = true }
         publishHealthChecks(entries, for: applied.services, settings: current.settings, replacingAll: false)
         let changed = current.update(entries, removed: removed, allPorts: { cluster.allServicePorts() })
+        let rangesChanged = applied.serviceRangesChanged && current.setServiceRanges(cluster.serviceRanges)
         rules = current
-        return .planned(full: isFullDue(now), changed: changed)
+        return .planned(full: isFullDue(now) || rangesChanged, changed: changed || rangesChanged)
     }
 
     /// Tells the health-check listeners what `services` (whose ports are `entries`) want now.

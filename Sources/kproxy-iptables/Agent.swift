@@ -17,7 +17,8 @@ struct Agent: AsyncParsableCommand {
             and metrics. It finds the API server as kube-proxy does (--kubeconfig, else the \
             configuration's clientConnection.kubeconfig; --master overrides the server; with \
             neither, the pod's service account), waits for its Node to have IPs, lists and \
-            watches Services, EndpointSlices and its Node, and applies every change as a \
+            watches Services, EndpointSlices and its Node (in nftables mode also \
+            ServiceCIDRs, where the cluster serves them), and applies every change as a \
             partial sync (at most once per minSyncPeriod), with a full comparison every \
             syncPeriod.
 

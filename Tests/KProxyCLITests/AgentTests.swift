@@ -134,6 +134,7 @@ struct AgentTests {
     /// chains are not there.
     @Test func runsInNftablesMode() async throws {
         try await Self.withAgent(configuration: "mode: nftables") { harness in
+            harness.server.apply(.serviceCIDR("kubernetes", cidrs: ["10.96.0.0/16"]))
             let agent = try harness.startAgent()
             defer { kill(agent.processIdentifier, SIGKILL); agent.waitUntilExit() }
             try await eventually(seconds: 60) { (try? harness.tally(1))?["no answer"] == nil }
@@ -148,6 +149,13 @@ struct AgentTests {
             let nat = try harness.network.node.run(["iptables-legacy-save", "-t", "nat"], environment: ["XTABLES_LOCKFILE": harness.lockFile])
             #expect(!nat.stdout.contains("KUBE-SERVICES"), "\(nat.stdout)")
             #expect(try harness.metric(#"kubeproxy_sync_proxy_rules_nftables_sync_failures_total{ip_family="IPv4"} "#) == 0)
+            // The cluster's service ranges are followed: a new range is written by a full sync.
+            #expect(table.contains("ip daddr 10.96.0.0/16 drop"), "\(table)")
+            let before = harness.log
+            harness.server.apply(.serviceCIDR("second", cidrs: ["10.100.0.0/16", "fd00:10:100::/112"]))
+            try await eventually(seconds: 30) { harness.log.dropFirst(before.count).contains("nftables ip kube-proxy full sync") }
+            let widened = try harness.network.node.run(["nft", "list", "chain", "ip", "kube-proxy", "cluster-ips-check"]).check().stdout
+            #expect(widened.contains("ip daddr { 10.96.0.0/16, 10.100.0.0/16 } drop"), "\(widened)")
         }
     }
 

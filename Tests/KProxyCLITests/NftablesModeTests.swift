@@ -173,6 +173,12 @@ struct NftablesModeTests {
                 }
                 #expect(kept == (try NftListing.lines(namespaces[1], family: "ip")), "\(step)")
             }
+            // A ServiceCIDR appearing in the files: its drop rule, written by a full sync.
+            let range = "---\napiVersion: networking.k8s.io/v1\nkind: ServiceCIDR\nmetadata: {name: kubernetes}\nspec: {cidrs: [172.30.0.0/16]}\n"
+            try (String(contentsOfFile: cluster, encoding: .utf8) + range).write(toFile: cluster, atomically: true, encoding: .utf8)
+            #expect(watching.waitFor("nftables ip kube-proxy full sync", count: 2), "\(watching.log)")
+            let check = try namespaces[0].run(["nft", "list", "chain", "ip", "kube-proxy", "cluster-ips-check"]).check().stdout
+            #expect(check.contains("ip daddr 172.30.0.0/16 drop"), "\(check)")
         }
     }
 }

@@ -168,6 +168,44 @@ import Testing
         await client.shutdown()
     }
 
+    /// Whether the source follows ServiceCIDRs, and whether the server has them.
+    enum ServiceCIDRFollowing: Sendable, CustomTestStringConvertible {
+        case notFollowed
+        case followed
+        case followedButUnserved
+
+        var testDescription: String { "\(self)" }
+    }
+
+    /// ServiceCIDRs where the rules use them: listed with the rest and watched; a server
+    /// that does not know them (before 1.33) answers 404, which counts as none and does
+    /// not hold the first batch back.
+    @Test(arguments: [
+        (ServiceCIDRFollowing.followed, ["EndpointSlice default/web-1", "Node node-a", "Service default/web",
+                                         "ServiceCIDR kubernetes [10.96.0.0/16]"], 4),
+        (.followedButUnserved, ["EndpointSlice default/web-1", "Node node-a", "Service default/web"], 3),
+        (.notFollowed, ["EndpointSlice default/web-1", "Node node-a", "Service default/web"], 3),
+    ])
+    func serviceCIDRs(_ following: ServiceCIDRFollowing, firstBatch: [String], watches: Int) async throws {
+        let range = ServedObject.serviceCIDR("kubernetes", cidrs: ["10.96.0.0/16"])
+        try await self.following([Self.node, Self.web, Self.webSlice, range], serviceCIDRs: following) { server, received in
+            try await eventually { received.batches.count == 1 }
+            #expect(received.batches[0].sorted() == firstBatch)
+            try await eventually { server.openWatches == watches }
+            server.apply(.serviceCIDR("second", cidrs: ["10.97.0.0/16", "fd00:10:97::/112"]))
+            server.delete(range)
+            server.apply(.endpointSlice("web-1", service: "web", endpoints: [("10.180.0.2", "node-a")]))
+            let expected = following == .followed
+                ? ["ServiceCIDR second [10.97.0.0/16, fd00:10:97::/112]", "-ServiceCIDR kubernetes", "EndpointSlice default/web-1"]
+                : ["EndpointSlice default/web-1"]
+            // Each collection is its own watch: the order is kept within one, not across.
+            try await eventually { received.batches.dropFirst().joined().count >= expected.count }
+            #expect(received.batches.dropFirst().joined().sorted() == expected.sorted())
+            let cidrLists = server.requests.filter { $0.path == APIResource.serviceCIDRs.path && !$0.isWatch }
+            #expect(cidrLists.count == (following == .notFollowed ? 0 : 1))
+        }
+    }
+
     // MARK: - Harness
 
     static func connection(to server: LoopbackAPIServer, token: String? = nil) -> APIConnection {
@@ -176,15 +214,17 @@ import Testing
     }
 
     /// Runs an API change source for node-a against a server holding `objects`.
-    func following(_ objects: [ServedObject], metrics: ProxyMetrics? = nil, before: (LoopbackAPIServer) -> Void = { _ in },
+    func following(_ objects: [ServedObject], metrics: ProxyMetrics? = nil, serviceCIDRs: ServiceCIDRFollowing = .notFollowed,
+                   before: (LoopbackAPIServer) -> Void = { _ in },
                    _ body: (LoopbackAPIServer, Received) async throws -> Void) async throws {
-        let server = try await LoopbackAPIServer.start()
+        let server = try await LoopbackAPIServer.start(servesServiceCIDRs: serviceCIDRs != .followedButUnserved)
         for object in objects { server.apply(object) }
         before(server)
         let client = try APIClient(connection: Self.connection(to: server), qps: 0, burst: 1)
         let received = Received()
         let source = APIChangeSource(client: client, nodeName: "node-a",
-                                     logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, metrics: metrics)
+                                     logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }, metrics: metrics,
+                                     followsServiceCIDRs: serviceCIDRs != .notFollowed)
         let task = Task(executorPreference: TestExecutor.shared) { try await source.run { batch in received.add(batch) } }
         defer { task.cancel() }
         try await withTaskExecutorPreference(TestExecutor.shared) { try await body(server, received) }
@@ -214,6 +254,8 @@ final class Received: Sendable {
         case .endpointSliceDeleted(let name): return "-EndpointSlice \(name)"
         case .node(let node): return "Node \(node.name)"
         case .nodeDeleted(let name): return "-Node \(name)"
+        case .serviceCIDR(let serviceCIDR): return "ServiceCIDR \(serviceCIDR.metadata.name) \(serviceCIDR.cidrs)"
+        case .serviceCIDRDeleted(let name): return "-ServiceCIDR \(name)"
         }
     }
 }

@@ -78,6 +78,44 @@ import Testing
         #expect(state.apply([.nodeDeleted("node-a")]).nodeChanged)
         #expect(state.node == nil)
     }
+
+    /// One row of ``serviceRanges(_:)``: ServiceCIDR changes in, the union of their ranges
+    /// out, and whether that union changed.
+    struct RangesRow: Sendable, CustomTestStringConvertible {
+        var testDescription: String
+        var changes: [ObjectChange]
+        var ranges: [String]
+        var changed: Bool
+    }
+
+    static let rangesRows = [
+        RangesRow(testDescription: "one", changes: [.serviceCIDR(.test("a", "10.96.0.0/16"))],
+                  ranges: ["10.96.0.0/16"], changed: true),
+        RangesRow(testDescription: "a range twice", changes: [.serviceCIDR(.test("a", "10.96.0.0/16")),
+                                                           .serviceCIDR(.test("b", "10.96.0.0/16"))],
+                  ranges: ["10.96.0.0/16"], changed: true),
+        RangesRow(testDescription: "two objects, two families",
+                  changes: [.serviceCIDR(.test("a", "10.97.0.0/16", "fd00::/108")), .serviceCIDR(.test("b", "10.96.0.0/16"))],
+                  ranges: ["10.96.0.0/16", "10.97.0.0/16", "fd00::/108"], changed: true),
+        RangesRow(testDescription: "added and deleted", changes: [.serviceCIDR(.test("a", "10.96.0.0/16")), .serviceCIDRDeleted("a")],
+                  ranges: [], changed: false),
+        RangesRow(testDescription: "unknown deleted", changes: [.serviceCIDRDeleted("a")], ranges: [], changed: false),
+    ]
+
+    @Test(arguments: rangesRows)
+    func serviceRanges(_ row: RangesRow) {
+        var state = ClusterState(nodeName: "node-a")
+        #expect(state.apply(row.changes).serviceRangesChanged == row.changed)
+        #expect(state.serviceRanges.map(\.description) == row.ranges)
+    }
+
+    @Test func aServiceCIDRRepeatingAnotherRangeChangesNothing() {
+        var state = ClusterState(nodeName: "node-a")
+        _ = state.apply([.serviceCIDR(.test("a", "10.96.0.0/16"))])
+        #expect(!state.apply([.serviceCIDR(.test("b", "10.96.0.0/16"))]).serviceRangesChanged)
+        #expect(!state.apply([.serviceCIDRDeleted("a")]).serviceRangesChanged)
+        #expect(state.apply([.serviceCIDRDeleted("b")]).serviceRangesChanged)
+    }
 }
 
 extension ObjectChange {
@@ -90,6 +128,8 @@ extension ObjectChange {
         case .endpointSliceDeleted(let name): return "EndpointSlice \(name) deleted"
         case .node(let node): return "Node \(node.name) set"
         case .nodeDeleted(let name): return "Node \(name) deleted"
+        case .serviceCIDR(let serviceCIDR): return "ServiceCIDR \(serviceCIDR.metadata.name) set"
+        case .serviceCIDRDeleted(let name): return "ServiceCIDR \(name) deleted"
         }
     }
 
@@ -99,6 +139,7 @@ extension ObjectChange {
         case .service(let service): return .serviceDeleted(service.namespacedName)
         case .endpointSlice(let slice): return .endpointSliceDeleted(ObjectSnapshot.key(slice))
         case .node(let node): return .nodeDeleted(node.name)
+        case .serviceCIDR(let serviceCIDR): return .serviceCIDRDeleted(serviceCIDR.metadata.name)
         default: return self
         }
     }
@@ -114,7 +155,15 @@ extension ObjectSnapshot {
         case .endpointSliceDeleted(let name): slices[name] = nil
         case .node(let node): self.node = node
         case .nodeDeleted: node = nil
+        case .serviceCIDR(let serviceCIDR): serviceCIDRs[serviceCIDR.metadata.name] = serviceCIDR
+        case .serviceCIDRDeleted(let name): serviceCIDRs[name] = nil
         }
+    }
+}
+
+extension ServiceCIDR {
+    static func test(_ name: String, _ ranges: String...) -> ServiceCIDR {
+        ServiceCIDR(metadata: ObjectMeta(name: name), cidrs: ranges.compactMap(IPPrefix.init))
     }
 }
 

@@ -30,6 +30,9 @@ struct IptablesRules: RuleBackend {
         return comparesEverything || !new.isEmpty
     }
 
+    /// kube-proxy's iptables mode has no rule for the service ranges.
+    mutating func setServiceRanges(_ ranges: [IPPrefix]) -> Bool { false }
+
     mutating func sync(full: Bool) -> Result<RuleSyncOutcome, RuleSyncFailure> {
         let ruleset = planner.ruleset
         do {

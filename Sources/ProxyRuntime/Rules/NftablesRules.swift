@@ -5,15 +5,15 @@ import ServiceModel
 /// nftables mode's rules: each service port planned on its own (``NftServicePortObjects``)
 /// and synced by ``NftTableSyncer``, partial syncs writing only the ports that changed.
 struct NftablesRules: RuleBackend {
-    let planner: NftablesPlanner
+    private(set) var planner: NftablesPlanner
     private var syncer = NftTableSyncer()
     /// Every port's objects as now planned.
     private var ports: [ServicePortName: NftServicePortObjects] = [:]
     /// The ports changed since the last sync that succeeded (`nil`: removed).
     private var changes: [ServicePortName: NftServicePortObjects?] = [:]
 
-    init(settings: ProxySettings, catalog: ServiceCatalog) {
-        planner = NftablesPlanner(settings: settings)
+    init(settings: ProxySettings, catalog: ServiceCatalog, serviceRanges: [IPPrefix]) {
+        planner = NftablesPlanner(settings: settings, serviceCIDRs: serviceRanges)
         for port in planner.servicePortObjects(catalog) { ports[port.name] = port }
     }
 
@@ -41,6 +41,18 @@ struct NftablesRules: RuleBackend {
             any = true
         }
         return any || syncer.state == nil
+    }
+
+    /// The ranges are one rule of the fixed chains (the drop of unallocated cluster IPs),
+    /// which only a full sync writes; ranges of the other family change nothing.
+    mutating func setServiceRanges(_ ranges: [IPPrefix]) -> Bool {
+        let family = planner.settings.family
+        guard ranges.filter({ $0.family == family }) != planner.serviceCIDRs.filter({ $0.family == family }) else {
+            planner.serviceCIDRs = ranges
+            return false
+        }
+        planner.serviceCIDRs = ranges
+        return true
     }
 
     mutating func sync(full: Bool) -> Result<RuleSyncOutcome, RuleSyncFailure> {

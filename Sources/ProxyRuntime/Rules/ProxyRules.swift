@@ -9,13 +9,22 @@ public enum ProxyRules: Sendable {
     /// nftables mode, written as netlink batches (``NftablesApplier``).
     case nftables
 
-    /// The mode's rules planned for `settings` from a whole catalog.
-    func backend(settings: ProxySettings, catalog: ServiceCatalog, serviceDispatch: ServiceDispatch) -> any RuleBackend {
+    /// Whether the mode's rules use the cluster's service ranges (ServiceCIDR objects), so
+    /// a source should follow them: nftables mode drops traffic to unallocated cluster IPs.
+    public var usesServiceRanges: Bool {
+        if case .nftables = self { return true }
+        return false
+    }
+
+    /// The mode's rules planned for `settings` from a whole catalog and the cluster's
+    /// service ranges.
+    func backend(settings: ProxySettings, catalog: ServiceCatalog, serviceRanges: [IPPrefix],
+                 serviceDispatch: ServiceDispatch) -> any RuleBackend {
         switch self {
         case .iptables(let applier):
             IptablesRules(settings: settings, catalog: catalog, serviceDispatch: serviceDispatch, applier: applier)
         case .nftables:
-            NftablesRules(settings: settings, catalog: catalog)
+            NftablesRules(settings: settings, catalog: catalog, serviceRanges: serviceRanges)
         }
     }
 }

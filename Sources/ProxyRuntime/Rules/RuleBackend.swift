@@ -15,6 +15,10 @@ protocol RuleBackend: Sendable {
     mutating func update(_ changed: [ServicePortEndpoints], removed: [ServicePortName],
                          allPorts: () -> [ServicePortEndpoints]) -> Bool
 
+    /// Takes in the cluster's service ranges (ServiceCIDR objects); `true` when the rules
+    /// changed, which a full sync then writes.
+    mutating func setServiceRanges(_ ranges: [IPPrefix]) -> Bool
+
     /// Writes to the kernel: every rule compared (or written) when `full`, else what
     /// changed since the last sync that succeeded. Blocks for as long as the kernel takes.
     mutating func sync(full: Bool) -> Result<RuleSyncOutcome, RuleSyncFailure>
