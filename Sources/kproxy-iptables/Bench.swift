@@ -49,6 +49,8 @@ struct Bench: AsyncParsableCommand {
             sync into an empty namespace (applyFullNftablesModeTransactions transactions of whole \
             ports), applyDeltaNftablesModeMs the one-endpoint change synced in part, and \
             syncNftablesModePeakRSSMB the peak memory of a real first `sync --proxy-mode nftables`. \
+            --proxy-mode limits --apply to one mode's figures (the other mode's are null); \
+            without it both are measured. \
             connectionsPerSecond{Linear,Tree} is the rate of new TCP connections to the last \
             service port through the installed rules, each dispatch in turn, from the node \
             namespace to a server in a pod namespace; connectionsPerSecondNftables{First,Last} \
@@ -87,6 +89,7 @@ struct Bench: AsyncParsableCommand {
                 examples: [
                     "kproxy-iptables bench --services 10000 --endpoints 10",
                     "kproxy-iptables bench --apply --output json > figures.json",
+                    "kproxy-iptables bench --proxy-mode nftables --apply --shape clusterip",
                 ],
                 statuses: [
                     .success("the figures were printed"),
@@ -112,6 +115,10 @@ struct Bench: AsyncParsableCommand {
 
     @Flag(help: "Also apply the plan in throwaway network namespaces (needs root).")
     var apply = false
+
+    @Option(help: ArgumentHelp("With --apply: measure only this mode (iptables or nftables); both without it.",
+                               valueName: "mode"))
+    var proxyMode: KubeProxyConfiguration.ProxyMode?
 
     @Option(help: ArgumentHelp("Give iptables-nft-restore this long for the full ruleset.", valueName: "seconds"))
     var nftTimeout = 300
@@ -145,6 +152,7 @@ struct Bench: AsyncParsableCommand {
         if agent && churn { throw ValidationError("--agent and --churn cannot be used together.") }
         if let churnSeconds, churnSeconds <= 0 { throw ValidationError("--churn-seconds must be positive.") }
         if churnRate <= 0 { throw ValidationError("--churn-rate must be positive.") }
+        if proxyMode != nil && !apply { throw ValidationError("--proxy-mode needs --apply.") }
         if apply, let reason = ApplyBenchmark.unavailableReason {
             throw ValidationError(reason)
         }
@@ -209,34 +217,10 @@ struct Bench: AsyncParsableCommand {
         // host's iptables users. The restore tools find it through XTABLES_LOCKFILE.
         let lockPath = NSTemporaryDirectory() + "kproxy-bench-\(getpid()).lock"
         defer { unlink(lockPath) }
-        var applied = ApplyBenchmark.Result()
-        var nftablesApplied = NftablesApplyBenchmark.Result()
-        var nftablesRates: [[Double]] = [[], []]
-        var connectionRates: [[Double]] = [[], []]
-        if apply {
-            setenv("XTABLES_LOCKFILE", lockPath, 1)
-            let benchmark = ApplyBenchmark(full: planning.full, changed: planning.changed, changes: planning.changes,
-                                           fullText: planning.fullText, deltaText: planning.deltaText,
-                                           nftTimeout: .seconds(nftTimeout), lockPath: lockPath)
-            applied = try benchmark.measure(runs: runs)
-            for note in [applied.libiptc.note, applied.legacy.note, applied.nft.note].compactMap({ $0 }) {
-                benchProgress(note)
-            }
-            if let settings = planning.settings,
-               let benchmark = NftablesApplyBenchmark(catalog: planning.catalog, settings: settings) {
-                nftablesApplied = try benchmark.measure(runs: runs)
-                if let dispatch, let first = dispatch.first, let last = dispatch.last {
-                    benchProgress("connecting to the first and the last service in nftables mode, \(runs) rounds")
-                    nftablesRates = try ConnectionRate(target: last, lockPath: lockPath)
-                        .measureNftables(benchmark.state, first: first, rounds: runs)
-                }
-            }
-            if let dispatch, let last = dispatch.last {
-                benchProgress("connecting to the last service (\(last.name)), linear then tree, \(runs) rounds")
-                connectionRates = try ConnectionRate(target: last, lockPath: lockPath)
-                    .measure([planning.full, dispatch.tree], rounds: runs)
-            }
-        }
+        if apply { setenv("XTABLES_LOCKFILE", lockPath, 1) }
+        let applies = apply ? try measureApplies(planning, dispatch: dispatch, lockPath: lockPath) : AppliedFigures()
+        let (applied, nftablesApplied) = (applies.iptables, applies.nftables)
+        let (connectionRates, nftablesRates) = (applies.connectionRates, applies.nftablesRates)
         figures.add("applyFullLibiptcMs", median: applied.libiptc.full)
         figures.add("applyFullLegacyRestoreMs", median: applied.legacy.full)
         figures.add("applyFullNftRestoreMs", median: applied.nft.full)
@@ -254,9 +238,9 @@ struct Bench: AsyncParsableCommand {
         figures.add("applyFullLibiptcPeakRSSMB", .number(applied.libiptc.peakMegabytes))
         figures.add("applyFullLegacyRestorePeakRSSMB", .number(applied.legacy.peakMegabytes))
         figures.add("applyFullNftRestorePeakRSSMB", .number(applied.nft.peakMegabytes))
-        benchProgress("measuring the memory of a full sync (sync --dry-run\(apply ? ", and sync through libiptc" : ""))")
+        benchProgress("measuring the memory of a full sync (sync --dry-run\(apply ? ", and a real sync in each mode measured" : ""))")
         let memory = try SyncMemory(clusterPath: path)
-            .measure(apply: apply, lockPath: lockPath)
+            .measure(modes: apply ? KubeProxyConfiguration.ProxyMode.allCases.filter(measures) : [], lockPath: lockPath)
         figures.add("syncDryRunPeakRSSMB", .number(memory.dryRunMegabytes))
         figures.add("syncLibiptcPeakRSSMB", .number(memory.libiptcMegabytes))
         figures.add("syncNftablesModePeakRSSMB", .number(memory.nftablesMegabytes))
@@ -266,6 +250,52 @@ struct Bench: AsyncParsableCommand {
         figures.add("connectionsPerSecondNftablesLast", median: nftablesRates[1])
         figures.add("peakRSSMB", .number(planning.peakMegabytes))
         print(output == .json ? figures.json : figures.table)
+    }
+}
+
+extension Bench {
+    /// What `--apply` measured: each mode's applies and connection rates (empty where a
+    /// mode was not measured).
+    struct AppliedFigures {
+        var iptables = ApplyBenchmark.Result()
+        var nftables = NftablesApplyBenchmark.Result()
+        var connectionRates: [[Double]] = [[], []]
+        var nftablesRates: [[Double]] = [[], []]
+    }
+
+    /// The applies into throwaway namespaces, and connections through what they installed.
+    private func measureApplies(_ planning: PlanBenchmark.Result, dispatch: DispatchBenchmark.Result?,
+                                lockPath: String) throws -> AppliedFigures {
+        var figures = AppliedFigures()
+        if measures(.iptables) {
+            let benchmark = ApplyBenchmark(full: planning.full, changed: planning.changed, changes: planning.changes,
+                                           fullText: planning.fullText, deltaText: planning.deltaText,
+                                           nftTimeout: .seconds(nftTimeout), lockPath: lockPath)
+            figures.iptables = try benchmark.measure(runs: runs)
+            for note in [figures.iptables.libiptc.note, figures.iptables.legacy.note, figures.iptables.nft.note].compactMap({ $0 }) {
+                benchProgress(note)
+            }
+        }
+        if measures(.nftables), let settings = planning.settings,
+           let benchmark = NftablesApplyBenchmark(catalog: planning.catalog, settings: settings) {
+            figures.nftables = try benchmark.measure(runs: runs)
+            if let dispatch, let first = dispatch.first, let last = dispatch.last {
+                benchProgress("connecting to the first and the last service in nftables mode, \(runs) rounds")
+                figures.nftablesRates = try ConnectionRate(target: last, lockPath: lockPath)
+                    .measureNftables(benchmark.state, first: first, rounds: runs)
+            }
+        }
+        if measures(.iptables), let dispatch, let last = dispatch.last {
+            benchProgress("connecting to the last service (\(last.name)), linear then tree, \(runs) rounds")
+            figures.connectionRates = try ConnectionRate(target: last, lockPath: lockPath)
+                .measure([planning.full, dispatch.tree], rounds: runs)
+        }
+        return figures
+    }
+
+    /// Whether `--apply` measures `mode`: the one asked for, or every mode.
+    private func measures(_ mode: KubeProxyConfiguration.ProxyMode) -> Bool {
+        proxyMode.map { $0 == mode } ?? true
     }
 }
 

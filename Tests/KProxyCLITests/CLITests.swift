@@ -211,7 +211,7 @@ let fixtureCases: [String] = {
                     "nftablesBytes"] {
             #expect(figures[key] is NSNumber, "\(key)")
         }
-        for key in Self.applyKeys {
+        for key in Self.iptablesApplyKeys + Self.nftablesApplyKeys {
             #expect(figures[key] is NSNull, "\(key) is measured only with --apply")
         }
         #expect((figures["rules"] as? Int ?? 0) > 50)
@@ -223,27 +223,39 @@ let fixtureCases: [String] = {
         #expect(linearFirst < linearLast && treeLast < linearLast)
     }
 
-    static let applyKeys = [
+    static let iptablesApplyKeys = [
         "applyFullLibiptcMs", "applyFullLegacyRestoreMs", "applyFullNftRestoreMs", "applyDeltaLibiptcMs",
         "applyDeltaLegacyRestoreMs", "applyDeltaNftRestoreMs", "applyResyncLibiptcMs", "applyResyncLegacyRestoreMs",
         "applyResyncNftRestoreMs", "applyFullLibiptcKernelMs", "applyDeltaLibiptcUserSpaceMs",
         "applyFullLibiptcPeakRSSMB", "applyFullLegacyRestorePeakRSSMB", "applyFullNftRestorePeakRSSMB",
         "connectionsPerSecondLinear", "connectionsPerSecondTree", "syncLibiptcPeakRSSMB",
     ]
+    static let nftablesApplyKeys = [
+        "applyFullNftablesModeMs", "applyFullNftablesModeTransactions", "applyDeltaNftablesModeMs",
+        "syncNftablesModePeakRSSMB", "connectionsPerSecondNftablesFirst", "connectionsPerSecondNftablesLast",
+    ]
 
-    @Test(.enabled(if: NetworkNamespace.isAvailable, "needs root and ip to create network namespaces"))
-    func applyMeasuresEveryWayInNamespacesItDeletes() throws {
+    /// `--apply` measures both modes, `--proxy-mode` one of them (the other's figures null).
+    @Test(.enabled(if: NetworkNamespace.isAvailable, "needs root and ip to create network namespaces"),
+          arguments: [[], ["--proxy-mode", "nftables"]])
+    func applyMeasuresEveryWayInNamespacesItDeletes(_ mode: [String]) throws {
         let before = try Self.benchNamespaces()
-        let result = try run(["bench", "--services", "60", "--endpoints", "3", "--runs", "2", "--apply", "--output", "json"])
+        let result = try run(["bench", "--services", "60", "--endpoints", "3", "--runs", "2", "--apply", "--output", "json"] + mode)
         #expect(result.status == 0, "\(result.stderr)")
         let figures = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        for key in Self.applyKeys {
+        let iptables = mode.isEmpty
+        for key in Self.iptablesApplyKeys {
+            #expect((figures[key] is NSNumber && !(figures[key] is NSNull)) == iptables, "\(key)")
+        }
+        for key in Self.nftablesApplyKeys {
             #expect(figures[key] is NSNumber && !(figures[key] is NSNull), "\(key) was not measured")
         }
-        let full = try #require(figures["applyFullLibiptcMs"] as? Double)
-        let kernel = try #require(figures["applyFullLibiptcKernelMs"] as? Double)
-        #expect(kernel > 0 && kernel < full)
-        #expect(result.stderr.contains("apply run 2 of 2: libiptc"))
+        if iptables {
+            let full = try #require(figures["applyFullLibiptcMs"] as? Double)
+            let kernel = try #require(figures["applyFullLibiptcKernelMs"] as? Double)
+            #expect(kernel > 0 && kernel < full)
+        }
+        #expect(result.stderr.contains("apply run 2 of 2: libiptc") == iptables)
         let left = try Self.benchNamespaces().subtracting(before)
         #expect(left.isEmpty, "left behind: \(left)")
     }
@@ -269,8 +281,9 @@ let fixtureCases: [String] = {
 
     @Test(arguments: [
         ["--agent", "--churn"], ["--churn", "--churn-seconds", "0"], ["--churn", "--churn-rate", "0"],
+        ["--proxy-mode", "nftables"],
     ])
-    func churnOptionsAreChecked(_ options: [String]) throws {
+    func benchOptionsAreChecked(_ options: [String]) throws {
         #expect(try run(["bench", "--services", "10"] + options).status == 64)
     }
 

@@ -6,13 +6,13 @@ import ProxyCore
 /// Milliseconds are medians over the runs; a figure not measured is `null`.
 struct BenchFigures {
     enum Value {
-        case integer(Int)
+        case integer(Int?)
         case number(Double?)
         case text(String)
 
         var json: String {
             switch self {
-            case .integer(let value): return String(value)
+            case .integer(let value): return value.map { String($0) } ?? "null"
             case .number(let value): return value.map(Self.rounded) ?? "null"
             case .text(let value): return "\"\(value)\""
             }

@@ -16,7 +16,8 @@ struct NftablesApplyBenchmark {
     struct Result {
         var first: [Double] = []
         var delta: [Double] = []
-        var transactions = 0
+        /// The first sync's transactions; `nil` until measured.
+        var transactions: Int?
     }
 
     /// The first port with at least two endpoints loses its first one.

@@ -1,9 +1,10 @@
 import Foundation
 import IptablesBackend
 import ProxyCore
+import ServiceModel
 
 /// The peak memory of a real full sync of the generated cluster: this program run again as
-/// a child (`sync --dry-run`, and with `--apply` a libiptc sync into a throwaway namespace),
+/// a child (`sync --dry-run`, and for each mode measured a sync into a throwaway namespace),
 /// its resident memory sampled while it runs. The bench process itself holds more (every
 /// plan and text it compares), so its own peak is not a sync's.
 struct SyncMemory {
@@ -16,7 +17,8 @@ struct SyncMemory {
         var nftablesMegabytes: Double?
     }
 
-    func measure(apply: Bool, lockPath: String) throws -> Result {
+    /// - Parameter modes: the modes whose real sync is measured (none without `--apply`).
+    func measure(modes: [KubeProxyConfiguration.ProxyMode], lockPath: String) throws -> Result {
         let configuration = NSTemporaryDirectory() + "kproxy-bench-\(getpid())-proxy.yaml"
         let text = """
             apiVersion: kubeproxy.config.k8s.io/v1alpha1
@@ -34,12 +36,14 @@ struct SyncMemory {
         let dryRun = try IptablesTool.run(sync + ["--dry-run"])
         guard dryRun.status == 0 else { throw BenchError("sync --dry-run failed: \(dryRun.stderr)") }
         result.dryRunMegabytes = Double(dryRun.peakResidentKilobytes) / 1024
-        if apply {
+        if modes.contains(.iptables) {
             try NetworkNamespace.with(prefix: "kpx-bench") { namespace in
                 let synced = try namespace.execute(["env", "XTABLES_LOCKFILE=\(lockPath)"] + sync + ["--backend", "libiptc"])
                 guard synced.status == 0 else { throw BenchError("sync failed: \(synced.stderr)") }
                 result.libiptcMegabytes = Double(synced.peakResidentKilobytes) / 1024
             }
+        }
+        if modes.contains(.nftables) {
             try NetworkNamespace.with(prefix: "kpx-bench") { namespace in
                 let synced = try namespace.execute(["env", "XTABLES_LOCKFILE=\(lockPath)"] + sync
                                                    + ["--backend", "libiptc", "--proxy-mode", "nftables"])
