@@ -102,7 +102,7 @@ struct TrafficTests {
             var counts: [String: Int] = [:]
             for _ in 0..<count {
                 let reply = try ask()
-                counts[String(reply.split(separator: " ")[0]), default: 0] += 1
+                counts[reply.split(separator: " ").first.map(String.init) ?? "(empty reply)", default: 0] += 1
             }
             return counts
         }

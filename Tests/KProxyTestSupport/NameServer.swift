@@ -50,7 +50,9 @@ public final class NameServer: Sendable {
                 return
             }
             let reply = "\(name) \(Socket.text(peer))\n"
-            _ = reply.withCString { write(connection, $0, strlen($0)) }
+            // Written again when a signal (a child process ending) interrupts the write:
+            // a connection closed without its line would read as an empty reply.
+            while reply.withCString({ write(connection, $0, strlen($0)) }) < 0 && errno == EINTR {}
             close(connection)
         }
     }
