@@ -65,7 +65,7 @@ public enum SaveFormRenderer {
         case .return: parts.append("-j RETURN")
         case .reject: parts.append("-j REJECT --reject-with " + (family == .ipv4 ? "icmp-port-unreachable" : "icmp6-port-unreachable"))
         case .dnat(let address, let port):
-            parts.append("-j DNAT --to-destination " + (address.family == .ipv6 ? "[\(address)]:\(port)" : "\(address):\(port)"))
+            parts.append("-j DNAT --to-destination " + address.withPort(port))
         case .masquerade(let randomFully): parts.append("-j MASQUERADE" + (randomFully ? " --random-fully" : ""))
         case .orMark(let bits): parts.append("-j MARK --set-xmark \(hex(bits))/\(hex(bits))")
         case .xorMark(let bits): parts.append("-j MARK --set-xmark \(hex(bits))/0x0")

@@ -97,8 +97,7 @@ public struct PacketTracer: Sendable {
             case .reject?, .drop?:
                 outcome = TraceOutcome(verdict: branch.verdict!, destination: nil, probability: branch.probability, masquerade: false)
             default:
-                let endpoint = branch.destination.family == .ipv6 ? "[\(branch.destination)]:\(branch.destinationPort)"
-                    : "\(branch.destination):\(branch.destinationPort)"
+                let endpoint = branch.destination.withPort(branch.destinationPort)
                 outcome = TraceOutcome(verdict: branch.dnat ? .dnat : .accept, destination: branch.dnat ? endpoint : nil,
                                        probability: branch.probability, masquerade: branch.masquerade)
             }

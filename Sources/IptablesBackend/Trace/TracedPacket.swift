@@ -40,7 +40,7 @@ public struct TracedPacket: Hashable, Sendable, CustomStringConvertible {
         case .local: "from the node"
         case .interface(let name): "in on \(name)"
         }
-        let port = destination.family == .ipv6 ? "[\(destination)]:\(destinationPort)" : "\(destination):\(destinationPort)"
+        let port = destination.withPort(destinationPort)
         return "\(self.protocol.lowercaseName) \(source) -> \(port) \(from)"
     }
 }

@@ -20,6 +20,6 @@ public struct BindAddress: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        host.family == .ipv6 ? "[\(host)]:\(port)" : "\(host):\(port)"
+        host.withPort(port)
     }
 }
