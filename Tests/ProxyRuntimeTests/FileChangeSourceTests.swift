@@ -1,5 +1,6 @@
 import Foundation
 @testable import ProxyRuntime
+import ServiceModel
 import Testing
 
 /// What `sync --watch` follows: the manifest files its paths stand for, each once.
@@ -29,7 +30,7 @@ import Testing
         for name in ["cluster.yaml", "kube-proxy.yaml", "notes.txt", ".hidden.yaml"] {
             try "kind: Service\n".write(toFile: root + "/dir/" + name, atomically: true, encoding: .utf8)
         }
-        let fingerprint = InputFingerprint(paths: layout.paths.map { root + "/" + $0 })
+        let fingerprint = ManifestFingerprint(paths: layout.paths.map { root + "/" + $0 })
         #expect(fingerprint.fileCount == layout.files)
     }
 }

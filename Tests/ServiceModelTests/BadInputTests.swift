@@ -286,6 +286,14 @@ let badInputs: [BadInput] = [
              "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  namespace: prod\nspec:\n  ingressClassName: nginx\n",
              "cluster.yaml: Ingress prod/web: spec: Invalid value: \"{}\": either `defaultBackend` or `rules` must be specified"),
 
+    // Secret (TLS): the value is never shown.
+    BadInput("TLS secret without a key",
+             "apiVersion: v1\nkind: Secret\nmetadata:\n  name: web-tls\n  namespace: prod\ntype: kubernetes.io/tls\ndata:\n  tls.crt: Y2VydA==\n",
+             "cluster.yaml: Secret prod/web-tls: data[tls.key]: Required value"),
+    BadInput("TLS secret value that is not base64",
+             "apiVersion: v1\nkind: Secret\nmetadata:\n  name: web-tls\n  namespace: prod\ntype: kubernetes.io/tls\ndata:\n  tls.crt: Y2VydA==\n  tls.key: not*base64\n",
+             "cluster.yaml: Secret prod/web-tls: data[tls.key]: Invalid value: \"(not shown)\": must be base64-encoded"),
+
     // Several problems: all of them are reported.
     BadInput("every problem of every object",
              service("  type: Internal\n  ports:\n  - port: 70000\n") + "\n---\n" + slice(oneEndpoint, labels: "    app: api\n"),

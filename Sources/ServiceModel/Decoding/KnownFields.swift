@@ -125,8 +125,11 @@ enum KnownFields {
                                                           "reason", "status", "type"]))]),
     ])
 
+    private static let secret = top(["data", "immutable", "stringData", "type"], [:])
+
     static let kinds: [String: Shape] = [
         "Service": service, "EndpointSlice": endpointSlice, "Endpoints": endpoints, "Node": node,
         "Ingress": ingress, "IngressClass": ingressClass, "ServiceCIDR": serviceCIDR,
+        "Secret": secret,
     ]
 }

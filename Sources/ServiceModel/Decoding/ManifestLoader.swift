@@ -174,6 +174,9 @@ public enum ManifestLoader {
         case "ServiceCIDR":
             let serviceCIDR = ServiceCIDR.decode(root, &reader)
             (object, validation) = (.serviceCIDR(serviceCIDR), serviceCIDR.validate())
+        case "Secret":
+            let secret = Secret.decode(root, &reader)
+            (object, validation) = (.secret(secret), secret.validate())
         default:
             return (nil, [])
         }
@@ -187,7 +190,7 @@ public enum ManifestLoader {
     }
 
     static let apiVersions: [String: String] = [
-        "Service": "v1", "Endpoints": "v1", "Node": "v1",
+        "Service": "v1", "Endpoints": "v1", "Node": "v1", "Secret": "v1",
         "EndpointSlice": "discovery.k8s.io/v1",
         "Ingress": "networking.k8s.io/v1", "IngressClass": "networking.k8s.io/v1", "ServiceCIDR": "networking.k8s.io/v1",
         "KubeProxyConfiguration": "kubeproxy.config.k8s.io/v1alpha1",
@@ -215,7 +218,7 @@ public enum ManifestLoader {
         return previous[b.count]
     }
 
-    static let namespacedKinds: Set<String> = ["Service", "Endpoints", "EndpointSlice", "Ingress"]
+    static let namespacedKinds: Set<String> = ["Service", "Endpoints", "EndpointSlice", "Ingress", "Secret"]
 
     /// The files a path stands for: itself, or a directory's manifest files sorted by name.
     private static func expand(_ path: String, _ errors: inout [ManifestError]) -> [String] {
@@ -262,6 +265,7 @@ public enum ManifestLoader {
         manifests.ingresses.forEach { check("Ingress", $0.metadata) }
         manifests.ingressClasses.forEach { check("IngressClass", $0.metadata) }
         manifests.serviceCIDRs.forEach { check("ServiceCIDR", $0.metadata) }
+        manifests.secrets.forEach { check("Secret", $0.metadata) }
         return errors
     }
 }

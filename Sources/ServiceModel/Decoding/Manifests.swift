@@ -7,6 +7,8 @@ public struct Manifests: Sendable {
     public var ingresses: [Ingress] = []
     public var ingressClasses: [IngressClass] = []
     public var serviceCIDRs: [ServiceCIDR] = []
+    /// Secrets, with only their TLS certificate and key kept (``Secret``).
+    public var secrets: [Secret] = []
     /// KubeProxyConfiguration objects found among the manifests, with the file each came from.
     public var configurations: [(file: String, configuration: KubeProxyConfiguration)] = []
     /// Objects of kinds this library does not read, counted by kind.
@@ -19,7 +21,7 @@ public struct Manifests: Sendable {
     /// Whether no object of a kind a proxy reads was found (a configuration aside).
     public var holdsNoObjects: Bool {
         services.isEmpty && endpointSlices.isEmpty && endpoints.isEmpty && nodes.isEmpty && ingresses.isEmpty
-            && ingressClasses.isEmpty && serviceCIDRs.isEmpty
+            && ingressClasses.isEmpty && serviceCIDRs.isEmpty && secrets.isEmpty
     }
 
     /// Objects read per kind, skipped kinds included.
@@ -28,7 +30,7 @@ public struct Manifests: Sendable {
         let read: [(String, Int)] = [
             ("Service", services.count), ("EndpointSlice", endpointSlices.count), ("Endpoints", endpoints.count),
             ("Node", nodes.count), ("Ingress", ingresses.count), ("IngressClass", ingressClasses.count),
-            ("ServiceCIDR", serviceCIDRs.count),
+            ("ServiceCIDR", serviceCIDRs.count), ("Secret", secrets.count),
             ("KubeProxyConfiguration", configurations.count),
         ]
         for (kind, count) in read where count > 0 { counts[kind, default: 0] += count }
@@ -50,6 +52,7 @@ public struct Manifests: Sendable {
         case .ingress(let ingress): ingresses.append(ingress)
         case .ingressClass(let ingressClass): ingressClasses.append(ingressClass)
         case .serviceCIDR(let serviceCIDR): serviceCIDRs.append(serviceCIDR)
+        case .secret(let secret): secrets.append(secret)
         }
     }
 
@@ -61,6 +64,7 @@ public struct Manifests: Sendable {
         ingresses += other.ingresses
         ingressClasses += other.ingressClasses
         serviceCIDRs += other.serviceCIDRs
+        secrets += other.secrets
         configurations += other.configurations
         for (kind, count) in other.skippedKinds { skippedKinds[kind, default: 0] += count }
         warnings += other.warnings

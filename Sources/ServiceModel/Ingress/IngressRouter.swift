@@ -51,12 +51,7 @@ public struct IngressRouter: Sendable {
     /// `className` is the default class among `classes`. With `className` `nil`, every
     /// Ingress takes part.
     public init(ingresses: [Ingress], className: String?, classes: [IngressClass] = []) {
-        let isDefaultClass = classes.contains { $0.metadata.name == className && $0.isDefault }
-        let members = ingresses.filter { ingress in
-            guard let className else { return true }
-            if let requested = ingress.requestedClass { return requested == className }
-            return isDefaultClass
-        }.sorted { lhs, rhs in
+        let members = Self.members(of: ingresses, className: className, classes: classes).sorted { lhs, rhs in
             let left = (lhs.metadata.creationTimestamp ?? "", lhs.metadata.namespace, lhs.metadata.name)
             let right = (rhs.metadata.creationTimestamp ?? "", rhs.metadata.namespace, rhs.metadata.name)
             return left < right
@@ -82,6 +77,18 @@ public struct IngressRouter: Sendable {
                     exactHosts[host, default: []].append(contentsOf: candidates)
                 }
             }
+        }
+    }
+
+    /// The Ingresses that belong to `className`: those naming it in `spec.ingressClassName`
+    /// (or the legacy annotation), and those naming no class when `className` is the
+    /// default class among `classes`; every Ingress when `className` is `nil`.
+    public static func members(of ingresses: [Ingress], className: String?, classes: [IngressClass]) -> [Ingress] {
+        guard let className else { return ingresses }
+        let isDefaultClass = classes.contains { $0.metadata.name == className && $0.isDefault }
+        return ingresses.filter { ingress in
+            if let requested = ingress.requestedClass { return requested == className }
+            return isDefaultClass
         }
     }
 

@@ -7,6 +7,7 @@ public enum KubernetesObject: Hashable, Sendable {
     case ingress(Ingress)
     case ingressClass(IngressClass)
     case serviceCIDR(ServiceCIDR)
+    case secret(Secret)
 
     /// The object's metadata.
     public var metadata: ObjectMeta {
@@ -18,6 +19,7 @@ public enum KubernetesObject: Hashable, Sendable {
         case .ingress(let ingress): return ingress.metadata
         case .ingressClass(let ingressClass): return ingressClass.metadata
         case .serviceCIDR(let serviceCIDR): return serviceCIDR.metadata
+        case .secret(let secret): return secret.metadata
         }
     }
 }
