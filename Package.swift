@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "ProxyRuntime", targets: ["ProxyRuntime"]),
         .library(name: "KubernetesClient", targets: ["KubernetesClient"]),
         .library(name: "ProxyAgent", targets: ["ProxyAgent"]),
+        .library(name: "IngressProxy", targets: ["IngressProxy"]),
         .executable(name: "kproxy-iptables", targets: ["kproxy-iptables"]),
     ],
     dependencies: [
@@ -137,6 +138,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The Ingress proxy: route tables from Ingresses, Services and EndpointSlices, and
+        // the HTTP proxy serving by them on NIO.
+        .target(
+            name: "IngressProxy",
+            dependencies: [
+                "ServiceModel",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // A Kubernetes API server on loopback speaking the real wire format, from objects
         // in memory: for the tests and the agent benchmark (NIO, TLS from a CA it makes).
         .target(
@@ -161,6 +174,7 @@ let package = Package(
                 "ProxyRuntime",
                 "KubernetesClient",
                 "ProxyAgent",
+                "IngressProxy",
                 "LocalAPIServer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -174,10 +188,16 @@ let package = Package(
         .executableTarget(name: "fuzz-manifests", dependencies: ["ServiceModel", "FuzzMain"], path: "Fuzz/Manifests"),
         .executableTarget(name: "fuzz-restore-text", dependencies: ["IptablesBackend", "ServiceModel", "FuzzMain"],
                           path: "Fuzz/RestoreText"),
-        // Shared by the test targets: fixture discovery, golden files, restore-text parsing.
+        // Shared by the test targets: fixture discovery, golden files, restore-text parsing,
+        // servers and clients for the proxies' traffic.
         .target(
             name: "KProxyTestSupport",
-            dependencies: ["ServiceModel", "ProxyCore", "IptablesBackend"],
+            dependencies: [
+                "ServiceModel", "ProxyCore", "IptablesBackend",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             path: "Tests/KProxyTestSupport"
         ),
         .testTarget(name: "ServiceModelTests", dependencies: ["ServiceModel", "KProxyTestSupport"]),
@@ -200,6 +220,14 @@ let package = Package(
         .testTarget(name: "ProxyAgentTests", dependencies: [
             "ProxyAgent", "ProxyRuntime", "ServiceModel", "KProxyTestSupport",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .testTarget(name: "IngressProxyTests", dependencies: [
+            "IngressProxy", "ServiceModel", "KProxyTestSupport",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "KProxyCLITests", dependencies: [

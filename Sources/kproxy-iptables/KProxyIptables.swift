@@ -33,6 +33,7 @@ struct KProxyIptables: AsyncParsableCommand {
             """,
         version: version,
         subcommands: [Validate.self, Sync.self, Agent.self, Diff.self, Cleanup.self, Trace.self, Verify.self, Bench.self,
+                      IngressCommand.self,
                       LibiptcHelperCommand.self]
     )
 

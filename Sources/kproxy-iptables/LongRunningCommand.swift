@@ -21,3 +21,7 @@ extension Sync: LongRunningCommand {
 extension Bench: LongRunningCommand {
     var runsLong: Bool { churn }
 }
+
+extension IngressCommand: LongRunningCommand {
+    var runsLong: Bool { true }
+}

@@ -169,7 +169,7 @@ let fixtureCases: [String] = {
         #expect(validate.stdout.contains("  2   invalid manifests or configuration"))
     }
 
-    static let subcommands = ["validate", "sync", "agent", "diff", "cleanup", "trace", "verify", "bench"]
+    static let subcommands = ["validate", "sync", "agent", "diff", "cleanup", "trace", "verify", "bench", "ingress"]
 
     /// `X --help` and `help X` alike end with examples, then what each exit status means.
     @Test(arguments: subcommands.flatMap { [[$0, "--help"], ["help", $0]] })

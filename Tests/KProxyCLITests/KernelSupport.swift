@@ -33,17 +33,23 @@ func withManifests<Result>(_ files: [String: String], _ body: (String) throws ->
     return try body(directory.path)
 }
 
-/// The CLI running in the background inside a namespace with the private lock (`sync
-/// --watch`), its standard error written to a log file the test reads.
+/// The CLI running in the background (`sync --watch` inside a namespace with the private
+/// lock, `ingress`), its standard error written to a log file the test reads.
 final class BackgroundCLI {
     private let process = Process()
     let logPath: String
 
-    init(_ arguments: [String], in namespace: NetworkNamespace, log logPath: String) throws {
+    /// Starts the command in `namespace` (`nil`: where the tests run).
+    init(_ arguments: [String], in namespace: NetworkNamespace?, log logPath: String) throws {
         self.logPath = logPath
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        process.executableURL = URL(fileURLWithPath: NetworkNamespace.which("ip")!)
-        process.arguments = ["netns", "exec", namespace.name, executable] + arguments
+        if let namespace {
+            process.executableURL = URL(fileURLWithPath: NetworkNamespace.which("ip")!)
+            process.arguments = ["netns", "exec", namespace.name, executable] + arguments
+        } else {
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+        }
         process.environment = ["XTABLES_LOCKFILE": privateLock]
         process.standardError = FileHandle(forWritingAtPath: logPath)
         try process.run()

@@ -1,0 +1,42 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// One line per request, in the order of ingress-nginx's default `upstreaminfo` format:
+/// client, request line, status, body bytes sent, referer, user agent, request length,
+/// request time, upstream name, upstream address and status.
+struct AccessLog: Sendable {
+    var logger: Logger
+    var enabled: Bool
+
+    /// What one line tells.
+    struct Entry {
+        var client: String
+        var head: HTTPRequestHead
+        var status: HTTPResponseStatus
+        var bodyBytesSent: Int
+        var requestBytes: Int
+        var seconds: Double
+        var upstream: String?
+        var upstreamAddress: String?
+        var upstreamStatus: HTTPResponseStatus?
+    }
+
+    func record(_ entry: @autoclosure () -> Entry) {
+        guard enabled else { return }
+        let entry = entry()
+        logger.info("\(Self.line(entry))")
+    }
+
+    static func line(_ entry: Entry) -> Logger.Message {
+        let head = entry.head
+        let referer = head.headers.first(name: "referer") ?? "-"
+        let agent = head.headers.first(name: "user-agent") ?? "-"
+        let seconds = String(Double(Int((entry.seconds * 1000).rounded())) / 1000)
+        return """
+            \(entry.client) "\(head.method.rawValue) \(head.uri) HTTP/\(head.version.major).\(head.version.minor)" \
+            \(entry.status.code) \(entry.bodyBytesSent) "\(referer)" "\(agent)" \(entry.requestBytes) \(seconds) \
+            [\(entry.upstream ?? "")] \(entry.upstreamAddress ?? "-") \(entry.upstreamStatus.map { String($0.code) } ?? "-")
+            """
+    }
+}

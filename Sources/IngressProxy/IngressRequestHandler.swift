@@ -1,0 +1,349 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import ServiceModel
+
+/// The client's end of one connection: checks and routes each request, sends it to an
+/// endpoint over a kept-alive connection of its loop, and streams the response back.
+///
+/// Bodies stream both ways without being held whole: a side reads on only while the
+/// other side's socket takes more (reads held back here, released on writability).
+/// Requests follow one another on a connection (HTTP/1.1 pipelining is serialized by
+/// NIO's pipeline handler in front of this one).
+final class IngressRequestHandler: ChannelDuplexHandler, UpstreamOwner {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let listener: ListenerContext
+    private let loop: LoopState
+    private var context: ChannelHandlerContext?
+    private var exchange: ProxyExchange?
+    /// Set after the proxy answered a request itself: its body is read and dropped.
+    private var discardingBody = false
+    /// Set when the connection ends once the current response is written.
+    private var closeAfterResponse = false
+    private var pendingRead = false
+    private var clientAddress = "-"
+    /// The port the client connected to.
+    private var localPort = 0
+
+    init(listener: ListenerContext, loop: LoopState) {
+        self.listener = listener
+        self.loop = loop
+    }
+
+    var canTakeResponse: Bool { context?.channel.isWritable ?? false }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        clientAddress = context.channel.remoteAddress?.ipAddress ?? "-"
+        localPort = context.channel.localAddress?.port ?? 0
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    // MARK: - The client's side
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            begin(head, context: context)
+        case .body(let buffer):
+            if discardingBody { return }
+            guard let exchange else { return }
+            exchange.requestBodyBytes += buffer.readableBytes
+            if let limit = listener.limits.maxBodyBytes, exchange.requestBodyBytes > limit {
+                return abandon(exchange, replying: .payloadTooLarge)
+            }
+            forward(.body(.byteBuffer(buffer)), of: exchange)
+        case .end(let trailers):
+            if discardingBody {
+                discardingBody = false
+                return
+            }
+            guard let exchange else { return }
+            exchange.requestEnded = true
+            forward(.end(trailers), of: exchange)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        exchange?.connection?.flush()
+        context.fireChannelReadComplete()
+    }
+
+    /// Reads on only while the endpoint's socket takes the request body.
+    func read(context: ChannelHandlerContext) {
+        if let exchange, !exchange.requestEnded, !(exchange.connection?.isWritable ?? false) {
+            pendingRead = true
+            return
+        }
+        context.read()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { exchange?.connection?.resumeReading() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let exchange { release(exchange, reusable: false) }
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let exchange { release(exchange, reusable: false) }
+        context.close(promise: nil)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .all, exchange == nil {
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    /// Checks and routes a new request.
+    private func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let host: String
+        switch RequestCheck.check(head, maxHeaderBytes: listener.limits.maxHeaderBytes) {
+        case .success(let checked): host = checked
+        case .failure(let refusal):
+            listener.logger.debug("\(clientAddress): refused: \(refusal)")
+            return reply(.badRequest, to: head, close: true)
+        }
+        if let limit = listener.limits.maxBodyBytes, let length = head.headers.first(name: "content-length").flatMap(Int.init),
+           length > limit {
+            return reply(.payloadTooLarge, to: head, close: true)
+        }
+        switch listener.routes.current.decide(host: host, path: head.uri) {
+        case .noRoute:
+            reply(.notFound, to: head, close: !head.isKeepAlive)
+        case .unavailable(let route, let reason):
+            listener.logger.warning("\(head.method) \(host)\(head.uri) → \(route.ingress): \(reason)")
+            reply(.serviceUnavailable, to: head, close: !head.isKeepAlive, upstream: route.backend.description)
+        case .forward(let route, let upstream):
+            let exchange = ProxyExchange(head: head, route: route, upstream: upstream, startedAt: .now())
+            self.exchange = exchange
+            if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
+                // Answered here, as nginx does: the body is read as soon as it comes.
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))),
+                                      promise: nil)
+            }
+            connect(exchange)
+        }
+    }
+
+    /// Sends a request part on, or keeps it until a connection is ready.
+    private func forward(_ part: HTTPClientRequestPart, of exchange: ProxyExchange) {
+        guard let connection = exchange.connection else {
+            exchange.buffered.append(part)
+            return
+        }
+        exchange.keepForReplay(part)
+        connection.send(part)
+    }
+
+    // MARK: - Connecting
+
+    /// Takes the next endpoint's idle connection, or opens one.
+    private func connect(_ exchange: ProxyExchange, fresh: Bool = false) {
+        guard let context else { return }
+        guard let address = fresh ? exchange.address : loop.balancer.pick(exchange.upstream, excluding: exchange.tried),
+              let socketAddress = address.socketAddress else {
+            return fail(exchange, status: exchange.lastFailure == .timedOut ? .gatewayTimeout : .badGateway)
+        }
+        exchange.tried.insert(address)
+        exchange.address = address
+        if !fresh, let idle = loop.takeIdle(address) {
+            return attach(idle, to: exchange, reused: true)
+        }
+        let loop = NIOLoopBound(self.loop, eventLoop: context.eventLoop)
+        let limits = listener.limits
+        ClientBootstrap(group: context.eventLoop)
+            .connectTimeout(TimeAmount(limits.connectTimeout))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: TimeAmount(limits.readTimeout)))
+                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler(address: address, loop: loop.value))
+                }
+            }
+            .connect(to: socketAddress)
+            .assumeIsolated()
+            .whenComplete { result in
+                self.connected(result, to: address, for: exchange)
+            }
+    }
+
+    private func connected(_ result: Result<any Channel, any Error>, to address: UpstreamAddress, for exchange: ProxyExchange) {
+        switch result {
+        case .success(let channel):
+            guard self.exchange === exchange, let handler = try? channel.pipeline.syncOperations.handler(type: UpstreamHandler.self)
+            else {
+                channel.close(promise: nil)
+                return
+            }
+            attach(handler, to: exchange, reused: false)
+        case .failure(let error):
+            guard self.exchange === exchange else { return }
+            let timedOut = (error as? ChannelError).map { if case .connectTimeout = $0 { true } else { false } } ?? false
+            exchange.lastFailure = timedOut ? .timedOut : .refused
+            listener.logger.info("\(exchange.upstream): \(address) \(timedOut ? "timed out" : "refused"): \(error)")
+            loop.balancer.failed(address, backoff: TimeAmount(listener.limits.failureBackoff))
+            connect(exchange)
+        }
+    }
+
+    /// Sends the head and what was read so far on `connection`.
+    private func attach(_ connection: UpstreamHandler, to exchange: ProxyExchange, reused: Bool) {
+        exchange.connection = connection
+        exchange.reused = reused
+        connection.owner = self
+        let origin = ForwardedHeaders.Origin(clientAddress: clientAddress, scheme: listener.scheme, port: localPort)
+        connection.send(.head(ForwardedHeaders.request(exchange.head, from: origin)))
+        for part in exchange.replay ?? [] { connection.send(part) }
+        for part in exchange.buffered {
+            exchange.keepForReplay(part)
+            connection.send(part)
+        }
+        exchange.buffered = []
+        connection.flush()
+        if pendingRead, connection.isWritable {
+            pendingRead = false
+            context?.read()
+        }
+    }
+
+    // MARK: - The endpoint's side
+
+    func upstream(_ connection: UpstreamHandler, received part: HTTPClientResponsePart) {
+        guard let exchange, exchange.connection === connection, let context else { return }
+        switch part {
+        case .head(let head):
+            exchange.status = head.status
+            exchange.upstreamKeepAlive = head.isKeepAlive
+            exchange.replay = nil
+            if !exchange.requestEnded { exchange.keepAlive = false }
+            let keepAlive = exchange.keepAlive && !closeAfterResponse
+            context.write(wrapOutboundOut(.head(ForwardedHeaders.response(head, clientVersion: exchange.head.version,
+                                                                           keepAlive: keepAlive))), promise: nil)
+        case .body(let buffer):
+            exchange.responseBodyBytes += buffer.readableBytes
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        case .end(let trailers):
+            loop.balancer.succeeded(connection.address)
+            let close = !exchange.keepAlive || closeAfterResponse
+            // Released first: writing the end may hand this handler the next request at once.
+            release(exchange, reusable: exchange.upstreamKeepAlive && exchange.requestEnded)
+            if !exchange.requestEnded { discardingBody = true }
+            log(exchange, status: exchange.status ?? .ok)
+            let written = context.writeAndFlush(wrapOutboundOut(.end(trailers)))
+            if close { written.assumeIsolated().whenComplete { _ in context.close(promise: nil) } }
+        }
+    }
+
+    func upstreamReadComplete(_ connection: UpstreamHandler) {
+        guard exchange?.connection === connection else { return }
+        context?.flush()
+    }
+
+    func upstream(_ connection: UpstreamHandler, writable: Bool) {
+        guard writable, pendingRead, exchange?.connection === connection else { return }
+        pendingRead = false
+        context?.read()
+    }
+
+    func upstream(_ connection: UpstreamHandler, failed failure: UpstreamFailure) {
+        guard let exchange, exchange.connection === connection else { return }
+        exchange.connection = nil
+        if exchange.status != nil {
+            // Part of the response is with the client: the only honest end is a cut.
+            listener.logger.info("\(exchange.upstream): \(connection.address) ended the response early (\(failure))")
+            log(exchange, status: exchange.status ?? .badGateway)
+            self.exchange = nil
+            context?.close(promise: nil)
+            return
+        }
+        switch failure {
+        case .closed where exchange.reused && exchange.replay != nil:
+            // A kept-alive connection the endpoint closed just as it was reused: the
+            // request goes again on a fresh connection, as nginx retries it.
+            connect(exchange, fresh: true)
+        case .timedOut:
+            loop.balancer.failed(connection.address, backoff: TimeAmount(listener.limits.failureBackoff))
+            fail(exchange, status: .gatewayTimeout)
+        default:
+            fail(exchange, status: .badGateway)
+        }
+    }
+
+    // MARK: - Ending
+
+    /// Answers a request that got no response from an endpoint.
+    private func fail(_ exchange: ProxyExchange, status: HTTPResponseStatus) {
+        release(exchange, reusable: false)
+        let close = !exchange.requestEnded || !exchange.keepAlive
+        if !exchange.requestEnded { discardingBody = true }
+        reply(status, to: exchange.head, close: close, upstream: exchange.upstream.description, address: exchange.address)
+    }
+
+    /// Gives up on a request whose body grew too large.
+    private func abandon(_ exchange: ProxyExchange, replying status: HTTPResponseStatus) {
+        if exchange.status != nil {
+            release(exchange, reusable: false)
+            context?.close(promise: nil)
+            return
+        }
+        fail(exchange, status: status)
+    }
+
+    /// Ends the exchange: its connection back to the pool when it may serve another
+    /// request, else closed.
+    private func release(_ exchange: ProxyExchange, reusable: Bool) {
+        if self.exchange === exchange { self.exchange = nil }
+        guard let connection = exchange.connection else { return }
+        exchange.connection = nil
+        connection.owner = nil
+        if reusable { loop.giveBack(connection) } else { connection.close() }
+        if pendingRead {
+            pendingRead = false
+            context?.read()
+        }
+    }
+
+    /// Answers a request with a short body of the proxy's own.
+    private func reply(_ status: HTTPResponseStatus, to head: HTTPRequestHead, close: Bool,
+                       upstream: String? = nil, address: UpstreamAddress? = nil) {
+        guard let context else { return }
+        let body = ErrorReply.body(status)
+        var buffer = context.channel.allocator.buffer(capacity: body.utf8.count)
+        buffer.writeString(body)
+        context.write(wrapOutboundOut(.head(ErrorReply.head(status, version: head.version, keepAlive: !close,
+                                                            bodyLength: buffer.readableBytes))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if close {
+            closeAfterResponse = true
+            written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        }
+        listener.accessLog.record(AccessLog.Entry(
+            client: clientAddress, head: head, status: status, bodyBytesSent: buffer.readableBytes,
+            requestBytes: RequestCheck.headerBytes(head), seconds: 0, upstream: upstream,
+            upstreamAddress: address?.description, upstreamStatus: nil))
+    }
+
+    private func log(_ exchange: ProxyExchange, status: HTTPResponseStatus) {
+        let seconds = Double((NIODeadline.now() - exchange.startedAt).nanoseconds) / 1e9
+        listener.accessLog.record(AccessLog.Entry(
+            client: clientAddress, head: exchange.head, status: status, bodyBytesSent: exchange.responseBodyBytes,
+            requestBytes: RequestCheck.headerBytes(exchange.head) + exchange.requestBodyBytes, seconds: seconds,
+            upstream: exchange.upstream.description, upstreamAddress: exchange.address?.description,
+            upstreamStatus: exchange.status))
+    }
+}

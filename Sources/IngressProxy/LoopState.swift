@@ -1,0 +1,45 @@
+import NIOCore
+
+/// What one event loop keeps for the requests it serves, as an nginx worker keeps its
+/// own: the balancer's turns and failures, and the idle keep-alive connections to
+/// endpoints. Touched only on its loop, so it takes no lock.
+final class LoopState {
+    let eventLoop: any EventLoop
+    let limits: IngressProxyLimits
+    var balancer = UpstreamBalancer()
+    private var idle: [UpstreamAddress: [UpstreamHandler]] = [:]
+
+    init(eventLoop: any EventLoop, limits: IngressProxyLimits) {
+        self.eventLoop = eventLoop
+        self.limits = limits
+    }
+
+    /// An idle connection to `address` that is still open, the most recently used first.
+    func takeIdle(_ address: UpstreamAddress) -> UpstreamHandler? {
+        while let connection = idle[address]?.popLast() {
+            if connection.isActive {
+                connection.isIdle = false
+                return connection
+            }
+        }
+        return nil
+    }
+
+    /// Keeps `connection` for the next request to its endpoint, or closes it when enough are kept.
+    func giveBack(_ connection: UpstreamHandler) {
+        guard connection.isActive, idle[connection.address, default: []].count < limits.idleConnectionsPerEndpoint else {
+            connection.close()
+            return
+        }
+        connection.isIdle = true
+        idle[connection.address, default: []].append(connection)
+    }
+
+    /// Forgets an idle connection that closed.
+    func remove(_ connection: UpstreamHandler) {
+        idle[connection.address]?.removeAll { $0 === connection }
+    }
+
+    /// How many idle connections are kept, over all endpoints.
+    var idleCount: Int { idle.values.reduce(0) { $0 + $1.count } }
+}

@@ -1,0 +1,108 @@
+import NIOCore
+import NIOHTTP1
+
+/// The end of one keep-alive connection to an endpoint: hands the response to the
+/// request it serves (its ``owner``), reads only while that client can take more, and
+/// tells its loop's pool when it closes while idle.
+final class UpstreamHandler: ChannelDuplexHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = HTTPClientRequestPart
+    typealias OutboundOut = HTTPClientRequestPart
+
+    let address: UpstreamAddress
+    /// Weak: connections may outlive their loop's state when the proxy stops.
+    private weak var loop: LoopState?
+    private var context: ChannelHandlerContext?
+    /// The request being served; `nil` while idle in the pool.
+    var owner: (any UpstreamOwner)?
+    var isIdle = false
+    private var pendingRead = false
+
+    init(address: UpstreamAddress, loop: LoopState) {
+        self.address = address
+        self.loop = loop
+    }
+
+    var isActive: Bool { context?.channel.isActive ?? false }
+    var isWritable: Bool { context?.channel.isWritable ?? false }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    /// Writes one part of the request (flushed by ``flush()``).
+    func send(_ part: HTTPClientRequestPart) {
+        context?.write(wrapOutboundOut(part), promise: nil)
+    }
+
+    func flush() {
+        context?.flush()
+    }
+
+    func close() {
+        owner = nil
+        context?.close(promise: nil)
+    }
+
+    /// Reads again if a read was held back while the client could take no more.
+    func resumeReading() {
+        guard pendingRead, let context else { return }
+        pendingRead = false
+        context.read()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        if let owner, !owner.canTakeResponse {
+            pendingRead = true
+            return
+        }
+        context.read()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        guard let owner else {
+            // An idle connection has nothing to say; whatever it sent ends it.
+            context.close(promise: nil)
+            return
+        }
+        owner.upstream(self, received: part)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        owner?.upstreamReadComplete(self)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        owner?.upstream(self, writable: context.channel.isWritable)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if isIdle { loop?.remove(self) }
+        let owner = owner
+        self.owner = nil
+        owner?.upstream(self, failed: .closed)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        let owner = owner
+        self.owner = nil
+        owner?.upstream(self, failed: .timedOut)
+        context.close(promise: nil)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        let owner = owner
+        self.owner = nil
+        owner?.upstream(self, failed: .error(error))
+        context.close(promise: nil)
+    }
+}

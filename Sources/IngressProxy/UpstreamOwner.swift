@@ -1,0 +1,11 @@
+import NIOHTTP1
+
+/// What an ``UpstreamHandler`` reports to the request it serves.
+protocol UpstreamOwner: AnyObject {
+    /// Whether the client can take more of the response now.
+    var canTakeResponse: Bool { get }
+    func upstream(_ connection: UpstreamHandler, received part: HTTPClientResponsePart)
+    func upstreamReadComplete(_ connection: UpstreamHandler)
+    func upstream(_ connection: UpstreamHandler, writable: Bool)
+    func upstream(_ connection: UpstreamHandler, failed: UpstreamFailure)
+}

@@ -1,0 +1,144 @@
+import ArgumentParser
+import Foundation
+import IngressProxy
+import Logging
+import ServiceModel
+
+/// `kproxy-iptables ingress`: the Ingress proxy, serving by manifests on disk.
+struct IngressCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingress",
+        abstract: "Serve HTTP by the Ingresses of a class: the Ingress proxy.",
+        discussion: """
+            Reads Ingresses, IngressClasses, Services, EndpointSlices (or legacy Endpoints) and \
+            Secrets from the manifests and proxies HTTP by them, as an ingress controller does: \
+            each request is matched with Kubernetes' precedence rules (exact host, then \
+            wildcard, then no host; the longest path; Exact before Prefix; the older Ingress on \
+            a tie; the oldest default backend when nothing matches) and sent to one of its \
+            Service port's ready endpoints (serving terminating ones when none is ready), taken \
+            in turn; an endpoint that refuses or times out is passed over for 10 seconds and \
+            the request tried on the next. Connections to endpoints are kept alive and reused.
+
+            Requests carry X-Forwarded-For, X-Real-IP, X-Forwarded-Proto, -Host and -Port as \
+            ingress-nginx sets them; hop-by-hop headers are dropped; bodies stream both ways. \
+            The proxy answers 404 when nothing matches, 503 when the backend has no endpoint, \
+            502 when every endpoint refused, 504 when one did not answer in time, 413 for a \
+            body over --max-body-size, 400 for a malformed request. One log line per request \
+            goes to standard error.
+
+            The files are checked every second; when they change, they are read again and the \
+            new route table replaces the old one whole (requests in flight finish by the old \
+            one). Input that has become invalid is reported and the table in force kept.
+            """ + HelpSections.text(
+                examples: [
+                    "kproxy-iptables ingress -f k8s/ --http-port 8080",
+                    "kproxy-iptables ingress -f k8s/ --ingress-class nginx --max-body-size 8m",
+                ],
+                statuses: [
+                    .success("stopped"),
+                    .runtimeFailure("the listener could not be bound (the reason is on standard error)"),
+                    .invalidInput,
+                ])
+    )
+
+    @Option(name: [.customShort("f"), .customLong("filename")],
+            help: ArgumentHelp("A manifest file or directory (YAML or JSON); repeat for more.", valueName: "file-or-dir"))
+    var files: [String] = []
+
+    @Option(help: ArgumentHelp("The IngressClass to serve (default: the class marked default, else every Ingress).",
+                               valueName: "name"))
+    var ingressClass: String?
+
+    @Option(help: ArgumentHelp("The address to listen on.", valueName: "ip"))
+    var address = "0.0.0.0"
+
+    @Option(help: ArgumentHelp("The HTTP port.", valueName: "port"))
+    var httpPort = 80
+
+    @Option(help: ArgumentHelp("Event loops (default: one per core).", valueName: "count"))
+    var threads: Int?
+
+    @Option(help: ArgumentHelp("The largest request body (ingress-nginx's proxy-body-size: 1m; 0 for no limit).",
+                               valueName: "size"))
+    var maxBodySize = ByteSize(argument: "1m")!
+
+    @Option(help: ArgumentHelp("Seconds to wait for an endpoint to accept a connection.", valueName: "seconds"))
+    var proxyConnectTimeout = 5
+
+    @Option(help: ArgumentHelp("Seconds an endpoint may leave a response waiting.", valueName: "seconds"))
+    var proxyReadTimeout = 60
+
+    @Flag(help: "Log no line per request.")
+    var noAccessLog = false
+
+    @Flag(name: .shortAndLong, help: "Log why each request was refused.")
+    var verbose = false
+
+    func validate() throws {
+        guard (1...65535).contains(httpPort) || httpPort == 0 else { throw ValidationError("--http-port must be a port number.") }
+        guard proxyConnectTimeout > 0, proxyReadTimeout > 0 else {
+            throw ValidationError("--proxy-connect-timeout and --proxy-read-timeout must be positive.")
+        }
+        if let threads, threads <= 0 { throw ValidationError("--threads must be positive.") }
+    }
+
+    func run() async throws {
+        guard !files.isEmpty else { throw ValidationError("Give at least one manifest with -f FILE_OR_DIR.") }
+        let logger = commandLogger(verbose: verbose)
+        let manifests: Manifests
+        do {
+            manifests = try ManifestLoader.load(paths: files)
+        } catch {
+            printWarnings(error.warnings)
+            printError(error.description)
+            printError("\(error.errors.count) \(error.errors.count == 1 ? "problem" : "problems") found; nothing was used.")
+            throw ExitCode(2)
+        }
+        printWarnings(manifests.warnings)
+        var configuration = IngressProxyServer.Configuration()
+        configuration.httpHost = address
+        configuration.httpPort = httpPort
+        if let threads { configuration.threads = threads }
+        configuration.accessLog = !noAccessLog
+        configuration.limits = IngressProxyLimits(maxBodyBytes: maxBodySize.bytes)
+        configuration.limits.connectTimeout = .seconds(proxyConnectTimeout)
+        configuration.limits.readTimeout = .seconds(proxyReadTimeout)
+        let table = IngressRouteTable(manifests, className: ingressClass)
+        let server: IngressProxyServer
+        do {
+            server = try await IngressProxyServer.start(table, configuration: configuration, logger: logger)
+        } catch {
+            printError("kproxy-iptables: cannot listen on \(address):\(httpPort): \(error)")
+            throw ExitCode(1)
+        }
+        logger.info("\(Self.summary(table))")
+        try await followFiles(server, logger: logger)
+    }
+
+    /// Reads the files again whenever they change, and swaps in the new table.
+    private func followFiles(_ server: IngressProxyServer, logger: Logger) async throws {
+        var seen = ManifestFingerprint(paths: files)
+        while true {
+            try await Task.sleep(for: .seconds(1))
+            let current = ManifestFingerprint(paths: files)
+            guard current != seen else { continue }
+            seen = current
+            do {
+                let manifests = try ManifestLoader.load(paths: files)
+                for warning in manifests.warnings { logger.warning("\(warning)") }
+                let table = IngressRouteTable(manifests, className: ingressClass)
+                server.update(table)
+                logger.info("the input changed: \(Self.summary(table))")
+            } catch {
+                logger.error("\(error.description)")
+                logger.error("the input is invalid; the route table in force stays")
+            }
+        }
+    }
+
+    static func summary(_ table: IngressRouteTable) -> String {
+        let upstreams = table.allUpstreams
+        let endpoints = upstreams.reduce(0) { $0 + $1.endpoints.count }
+        return "serving class \(table.className ?? "(every Ingress)"): \(upstreams.count) backends, \(endpoints) endpoints"
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import KProxyTestSupport
+import Testing
+
+/// `kproxy-iptables ingress` serving by files: requests routed to live endpoints, the
+/// files followed as they change, invalid input refused at start and ignored later.
+@Suite struct IngressCommandTests {
+    static func cluster(backendPort: Int, host: String = "shop.example.com") -> String {
+        """
+        apiVersion: networking.k8s.io/v1
+        kind: Ingress
+        metadata: {name: web, namespace: prod}
+        spec:
+          rules:
+          - host: \(host)
+            http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}
+        ---
+        apiVersion: v1
+        kind: Service
+        metadata: {name: web, namespace: prod}
+        spec:
+          clusterIP: 10.96.0.10
+          ports: [{name: http, port: 80, targetPort: 8080, protocol: TCP}]
+        ---
+        apiVersion: discovery.k8s.io/v1
+        kind: EndpointSlice
+        metadata: {name: web-1, namespace: prod, labels: {kubernetes.io/service-name: web}}
+        addressType: IPv4
+        ports: [{name: http, port: \(backendPort), protocol: TCP}]
+        endpoints: [{addresses: [127.0.0.1], conditions: {ready: true}}]
+
+        """
+    }
+
+    /// The port the command logged it listens on.
+    static func listeningPort(_ log: String) -> Int? {
+        guard let range = log.range(of: "serving HTTP on 127.0.0.1:") else { return nil }
+        return Int(log[range.upperBound...].prefix { $0.isNumber })
+    }
+
+    static func status(port: Int, host: String) throws -> (Int, String) {
+        let connection = try RawHTTPConnection(port: port)
+        try connection.send("GET / HTTP/1.1\r\nHost: \(host)\r\n\r\n")
+        let response = try connection.response()
+        return (response.status, response.header("x-backend") ?? "")
+    }
+
+    @Test func servesByItsFilesAndFollowsThem() async throws {
+        let first = try await TestBackend.start("first")
+        let second = try await TestBackend.start("second")
+        defer { Task { await first.stop(); await second.stop() } }
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let file = directory.appendingPathComponent("cluster.yaml").path
+        try Self.cluster(backendPort: first.port).write(toFile: file, atomically: true, encoding: .utf8)
+        let proxy = try BackgroundCLI(["ingress", "-f", directory.path, "--address", "127.0.0.1", "--http-port", "0"],
+                                      in: nil, log: directory.appendingPathComponent("log").path)
+        defer { proxy.stop() }
+        #expect(proxy.waitFor("serving HTTP on"), "\(proxy.log)")
+        let port = try #require(Self.listeningPort(proxy.log))
+        #expect(try Self.status(port: port, host: "shop.example.com") == (200, "first"))
+        #expect(try Self.status(port: port, host: "other.example.com").0 == 404)
+        #expect(proxy.log.contains("\"GET / HTTP/1.1\" 200"), "an access log line per request")
+
+        try Self.cluster(backendPort: second.port).write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(proxy.waitFor("the input changed"), "\(proxy.log)")
+        #expect(try Self.status(port: port, host: "shop.example.com") == (200, "second"))
+
+        try "kind: Service\nmetadata: {name: broken}\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(proxy.waitFor("the route table in force stays"), "\(proxy.log)")
+        #expect(try Self.status(port: port, host: "shop.example.com") == (200, "second"))
+    }
+
+    @Test func invalidInputExitsTwoBeforeListening() throws {
+        try withManifests(["cluster.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 70000}]}\n"]) { directory in
+            let result = try run(["ingress", "-f", directory, "--http-port", "0"])
+            #expect(result.status == 2)
+            #expect(result.stderr.contains("spec.ports[0].port: Invalid value: 70000"), "\(result.stderr)")
+            #expect(!result.stderr.contains("serving HTTP"))
+        }
+    }
+}

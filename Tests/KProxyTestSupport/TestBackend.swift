@@ -1,0 +1,167 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// An endpoint for the proxy to send to: an HTTP/1.1 server on loopback that answers
+///
+/// - `GET /bytes/N`: N bytes, written 64 KiB at a time as the client takes them;
+/// - `GET /slow/MS`: its name after MS milliseconds;
+/// - `GET /silent`: nothing, ever;
+/// - `POST /pause-read`: reads nothing more after the head until ``resumeReading()``,
+///   then the body, and answers as below;
+/// - anything else: its name, the request line and every header, one per line, after
+///   reading (and counting) the whole body.
+public final class TestBackend: Sendable {
+    public let name: String
+    public let port: Int
+    private let channel: any Channel
+    private let counters: Counters
+
+    /// What it has seen.
+    final class Counters: Sendable {
+        let requests = Atomic<Int>(0)
+        let bodyBytes = Atomic<Int>(0)
+        let sentBytes = Atomic<Int>(0)
+        /// Connections told to stop reading (`/pause-read`), and how many have stopped.
+        let paused = Mutex<[any Channel]>([])
+        let pausedReads = Atomic<Int>(0)
+    }
+
+    public static func start(_ name: String) async throws -> TestBackend {
+        let counters = Counters()
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(BackendHandler(name: name, counters: counters))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        return TestBackend(name: name, port: channel.localAddress?.port ?? 0, channel: channel, counters: counters)
+    }
+
+    private init(name: String, port: Int, channel: any Channel, counters: Counters) {
+        self.name = name
+        self.port = port
+        self.channel = channel
+        self.counters = counters
+    }
+
+    /// Requests whose head it read.
+    public var requests: Int { counters.requests.load(ordering: .relaxed) }
+    /// Request body bytes read, over all requests.
+    public var bodyBytes: Int { counters.bodyBytes.load(ordering: .relaxed) }
+    /// Download bytes written to the socket so far (`/bytes/N`).
+    public var sentBytes: Int { counters.sentBytes.load(ordering: .relaxed) }
+
+    /// How many connections have stopped reading at `/pause-read`.
+    public var pausedConnections: Int { counters.pausedReads.load(ordering: .acquiring) }
+
+    /// Lets every connection stopped at `/pause-read` read on.
+    public func resumeReading() {
+        for channel in counters.paused.withLock({ paused in defer { paused = [] }; return paused }) {
+            channel.setOption(ChannelOptions.autoRead, value: true).whenComplete { _ in channel.read() }
+        }
+    }
+
+    public func stop() async {
+        try? await channel.close()
+    }
+}
+
+/// One connection of a ``TestBackend``.
+private final class BackendHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let name: String
+    let counters: TestBackend.Counters
+    private var head: HTTPRequestHead?
+    private var remaining = 0
+
+    init(name: String, counters: TestBackend.Counters) {
+        self.name = name
+        self.counters = counters
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            counters.requests.add(1, ordering: .relaxed)
+            if head.uri == "/pause-read" { pauseReading(context: context) }
+        case .body(let buffer):
+            counters.bodyBytes.add(buffer.readableBytes, ordering: .relaxed)
+        case .end:
+            guard let head else { return }
+            respond(to: head, context: context)
+        }
+    }
+
+    private func pauseReading(context: ChannelHandlerContext) {
+        let channel = context.channel
+        let counters = counters
+        counters.paused.withLock { $0.append(channel) }
+        channel.setOption(ChannelOptions.autoRead, value: false).whenComplete { _ in
+            counters.pausedReads.add(1, ordering: .releasing)
+        }
+    }
+
+    private func respond(to head: HTTPRequestHead, context: ChannelHandlerContext) {
+        let parts = head.uri.split(separator: "/")
+        switch parts.first {
+        case "bytes":
+            remaining = Int(parts.dropFirst().first ?? "") ?? 0
+            var headers = HTTPHeaders()
+            headers.add(name: "Content-Length", value: String(remaining))
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+            writeMore(context: context)
+        case "slow":
+            let delay = Int64(parts.dropFirst().first ?? "") ?? 0
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            context.eventLoop.scheduleTask(in: .milliseconds(delay)) {
+                let (handler, context) = bound.value
+                handler.answer(handler.name + "\n", context: context)
+            }
+        case "silent":
+            break
+        default:
+            var text = "\(name)\n\(head.method.rawValue) \(head.uri)\n"
+            for (header, value) in head.headers { text += "\(header.lowercased()): \(value)\n" }
+            answer(text, context: context)
+        }
+    }
+
+    private func answer(_ text: String, context: ChannelHandlerContext) {
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Length", value: String(text.utf8.count))
+        headers.add(name: "Keep-Alive", value: "timeout=5")
+        headers.add(name: "X-Backend", value: name)
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: .ok, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: text)))), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    }
+
+    /// Writes the download while the socket takes it.
+    private func writeMore(context: ChannelHandlerContext) {
+        while remaining > 0, context.channel.isWritable {
+            let size = min(remaining, 64 * 1024)
+            remaining -= size
+            counters.sentBytes.add(size, ordering: .relaxed)
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(repeating: 0x61, count: size)))),
+                          promise: nil)
+        }
+        if remaining == 0 {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        } else {
+            context.flush()
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable, remaining > 0 { writeMore(context: context) }
+        context.fireChannelWritabilityChanged()
+    }
+}
