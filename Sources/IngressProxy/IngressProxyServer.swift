@@ -1,18 +1,27 @@
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOHTTP2
 import NIOPosix
+import NIOSSL
 import ServiceModel
 
-/// The Ingress proxy: listens for HTTP, routes each request by the route table in force,
-/// and sends it to the backend's endpoints. Tables are swapped whole (``update(_:)``);
-/// requests already routed finish by the table they were routed by.
+/// The Ingress proxy: listens for HTTP and HTTPS (HTTP/1.1, and HTTP/2 where the client
+/// offers it), routes each request by the route table in force, and sends it to the
+/// backend's endpoints. Tables are swapped whole (``update(_:)``); requests already routed
+/// finish by the table they were routed by, and TLS handshakes pick the certificate from
+/// the table in force.
 public final class IngressProxyServer: Sendable {
     /// Where and how to serve.
     public struct Configuration: Sendable {
-        /// The HTTP listener's address and port (0: any free port).
-        public var httpHost = "0.0.0.0"
+        /// The listeners' address, and their ports (0: any free port; no HTTPS port: no
+        /// HTTPS listener).
+        public var host = "0.0.0.0"
         public var httpPort = 80
+        public var httpsPort: Int?
+        /// The certificate for names no Ingress `tls` entry covers when the table has no
+        /// default of its own; `nil`: a self-signed one made at start.
+        public var fallbackCertificate: TLSCertificate?
         public var limits = IngressProxyLimits()
         /// Event loops, one per core by default (nginx: `worker_processes auto`).
         public var threads = System.coreCount
@@ -24,58 +33,57 @@ public final class IngressProxyServer: Sendable {
 
     private let routes: RouteTableHolder
     private let group: MultiThreadedEventLoopGroup
-    private let channel: any Channel
+    private let channels: [any Channel]
     private let logger: Logger
 
-    /// The port the HTTP listener is bound to.
+    /// The ports the listeners are bound to.
     public let httpPort: Int
+    public let httpsPort: Int?
 
-    /// Binds the listener and starts serving `table`.
+    /// Binds the listeners and starts serving `table`.
     public static func start(_ table: IngressRouteTable, configuration: Configuration, logger: Logger) async throws
         -> IngressProxyServer {
         let routes = RouteTableHolder(table)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
-        var loops: [ObjectIdentifier: NIOLoopBound<LoopState>] = [:]
-        for loop in group.makeIterator() {
-            // Made on its loop: a loop's state is only ever touched there.
-            loops[ObjectIdentifier(loop)] = try await loop.submit {
-                NIOLoopBound(LoopState(eventLoop: loop, limits: configuration.limits), eventLoop: loop)
-            }.get()
-        }
-        let loopStates = loops
         do {
-            let listener = ListenerContext(routes: routes, limits: configuration.limits, scheme: "http", logger: logger,
-                                            accessLog: AccessLog(logger: logger, enabled: configuration.accessLog))
-            let channel = try await ServerBootstrap(group: group)
-                .serverChannelOption(.backlog, value: 1024)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-                .childChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        guard let loop = loopStates[ObjectIdentifier(channel.eventLoop)] else {
-                            throw ChannelError.inappropriateOperationForState
-                        }
-                        let idle = IdleStateHandler(allTimeout: TimeAmount(configuration.limits.clientIdleTimeout))
-                        try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                        try channel.pipeline.syncOperations.addHandler(idle)
-                        try channel.pipeline.syncOperations.addHandler(IngressRequestHandler(listener: listener, loop: loop.value))
-                    }
-                }
-                .bind(host: configuration.httpHost, port: configuration.httpPort).get()
-            let port = channel.localAddress?.port ?? configuration.httpPort
-            logger.info("serving HTTP on \(configuration.httpHost):\(port) with \(configuration.threads) event loops")
-            return IngressProxyServer(routes: routes, group: group, channel: channel, httpPort: port, logger: logger)
+            let loops = try await LoopStates.make(group, limits: configuration.limits)
+            let accessLog = AccessLog(logger: logger, enabled: configuration.accessLog)
+            let http = ListenerContext(routes: routes, limits: configuration.limits, scheme: "http", logger: logger,
+                                       accessLog: accessLog)
+            var channels = [try await bind(configuration.host, configuration.httpPort, group: group) { channel in
+                try configureHTTP1(channel, listener: http, loops: loops)
+            }]
+            let httpPort = channels[0].localAddress?.port ?? configuration.httpPort
+            logger.info("serving HTTP on \(configuration.host):\(httpPort) with \(configuration.threads) event loops")
+            var httpsPort: Int?
+            if let port = configuration.httpsPort {
+                let fallback = try configuration.fallbackCertificate
+                    ?? TLSCertificate.selfSigned(commonName: "Kubernetes Ingress Controller Fake Certificate",
+                                                 dnsNames: ["ingress.local"])
+                let context = try NIOSSLContext(configuration: tlsConfiguration(fallback, routes: routes))
+                let https = ListenerContext(routes: routes, limits: configuration.limits, scheme: "https", logger: logger,
+                                            accessLog: accessLog)
+                channels.append(try await bind(configuration.host, port, group: group) { channel in
+                    try configureHTTPS(channel, context: context, listener: https, loops: loops)
+                })
+                httpsPort = channels[1].localAddress?.port ?? port
+                logger.info("serving HTTPS (HTTP/2 and HTTP/1.1) on \(configuration.host):\(httpsPort ?? port)")
+            }
+            return IngressProxyServer(routes: routes, group: group, channels: channels, httpPort: httpPort,
+                                      httpsPort: httpsPort, logger: logger)
         } catch {
             try? await group.shutdownGracefully()
             throw error
         }
     }
 
-    private init(routes: RouteTableHolder, group: MultiThreadedEventLoopGroup, channel: any Channel, httpPort: Int, logger: Logger) {
+    private init(routes: RouteTableHolder, group: MultiThreadedEventLoopGroup, channels: [any Channel], httpPort: Int,
+                 httpsPort: Int?, logger: Logger) {
         self.routes = routes
         self.group = group
-        self.channel = channel
+        self.channels = channels
         self.httpPort = httpPort
+        self.httpsPort = httpsPort
         self.logger = logger
     }
 
@@ -89,7 +97,73 @@ public final class IngressProxyServer: Sendable {
 
     /// Stops listening and closes every connection.
     public func stop() async {
-        try? await channel.close()
+        for channel in channels { try? await channel.close() }
         try? await group.shutdownGracefully()
+    }
+
+    // MARK: - Listeners
+
+    private static func bind(_ host: String, _ port: Int, group: MultiThreadedEventLoopGroup,
+                             _ configure: @escaping @Sendable (any Channel) throws -> Void) async throws -> any Channel {
+        try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try configure(channel) }
+            }
+            .bind(host: host, port: port).get()
+    }
+
+    /// An HTTP/1.1 connection: NIO's server codec (pipelining serialized, malformed
+    /// requests answered 400; kept for a WebSocket upgrade to take out), the client idle
+    /// timeout, then the proxy.
+    private static func configureHTTP1(_ channel: any Channel, listener: ListenerContext, loops: LoopStates) throws {
+        let pipeline = channel.pipeline.syncOperations
+        let http1 = HTTP1ServerHandlers()
+        try http1.add(to: pipeline)
+        try pipeline.addHandler(IdleStateHandler(allTimeout: TimeAmount(listener.limits.clientIdleTimeout)))
+        try pipeline.addHandler(IngressRequestHandler(listener: listener, loop: try loops.state(of: channel.eventLoop).value,
+                                                      http1: http1))
+    }
+
+    /// A TLS connection: the handshake (certificate by SNI), then HTTP/2 or HTTP/1.1 as ALPN
+    /// settled; each HTTP/2 stream gets the proxy through an HTTP/1-style codec.
+    private static func configureHTTPS(_ channel: any Channel, context: NIOSSLContext, listener: ListenerContext,
+                                       loops: LoopStates) throws {
+        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+        let loop = try loops.state(of: channel.eventLoop)
+        _ = channel.configureHTTP2SecureUpgrade(
+            h2ChannelConfigurator: { channel in
+                channel.configureHTTP2Pipeline(mode: .server) { stream in
+                    stream.eventLoop.makeCompletedFuture {
+                        try stream.pipeline.syncOperations.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
+                        try stream.pipeline.syncOperations.addHandler(IngressRequestHandler(listener: listener, loop: loop.value,
+                                                                                            http1: nil))
+                    }
+                }.map { _ in () }
+            },
+            http1ChannelConfigurator: { channel in
+                channel.eventLoop.makeCompletedFuture { try configureHTTP1(channel, listener: listener, loops: loops) }
+            })
+    }
+
+    /// TLS 1.2 and 1.3 with the fallback certificate, overridden per handshake by the
+    /// certificate the table in force has for the name the client asked for.
+    private static func tlsConfiguration(_ fallback: TLSCertificate, routes: RouteTableHolder) -> TLSConfiguration {
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: fallback.chain.map { .certificate($0) }, privateKey: .privateKey(fallback.privateKey))
+        configuration.applicationProtocols = ["h2", "http/1.1"]
+        configuration.sslContextCallback = { values, promise in
+            guard let chosen = routes.current.certificates.certificate(for: values.serverHostname) else {
+                promise.succeed(.noChanges)
+                return
+            }
+            var override = NIOSSLContextConfigurationOverride()
+            override.certificateChain = chosen.chain.map { .certificate($0) }
+            override.privateKey = .privateKey(chosen.privateKey)
+            promise.succeed(override)
+        }
+        return configuration
     }
 }

@@ -10,13 +10,16 @@ import ServiceModel
 /// other side's socket takes more (reads held back here, released on writability).
 /// Requests follow one another on a connection (HTTP/1.1 pipelining is serialized by
 /// NIO's pipeline handler in front of this one).
-final class IngressRequestHandler: ChannelDuplexHandler, UpstreamOwner {
+final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler, UpstreamOwner {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let listener: ListenerContext
     private let loop: LoopState
+    /// The connection's HTTP/1.1 handlers (`nil` on an HTTP/2 stream), for a WebSocket
+    /// upgrade to take out.
+    private let http1: HTTP1ServerHandlers?
     private var context: ChannelHandlerContext?
     private var exchange: ProxyExchange?
     /// Set after the proxy answered a request itself: its body is read and dropped.
@@ -28,9 +31,10 @@ final class IngressRequestHandler: ChannelDuplexHandler, UpstreamOwner {
     /// The port the client connected to.
     private var localPort = 0
 
-    init(listener: ListenerContext, loop: LoopState) {
+    init(listener: ListenerContext, loop: LoopState, http1: HTTP1ServerHandlers?) {
         self.listener = listener
         self.loop = loop
+        self.http1 = http1
     }
 
     var canTakeResponse: Bool { context?.channel.isWritable ?? false }
@@ -128,6 +132,7 @@ final class IngressRequestHandler: ChannelDuplexHandler, UpstreamOwner {
             reply(.serviceUnavailable, to: head, close: !head.isKeepAlive, upstream: route.backend.description)
         case .forward(let route, let upstream):
             let exchange = ProxyExchange(head: head, route: route, upstream: upstream, startedAt: .now())
+            exchange.isWebSocket = http1 != nil && ForwardedHeaders.webSocketUpgrade(head.headers) != nil
             self.exchange = exchange
             if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
                 // Answered here, as nginx does: the body is read as soon as it comes.
@@ -169,7 +174,7 @@ final class IngressRequestHandler: ChannelDuplexHandler, UpstreamOwner {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes)
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: TimeAmount(limits.readTimeout)))
                     try channel.pipeline.syncOperations.addHandler(UpstreamHandler(address: address, loop: loop.value))
                 }
@@ -225,6 +230,17 @@ final class IngressRequestHandler: ChannelDuplexHandler, UpstreamOwner {
     func upstream(_ connection: UpstreamHandler, received part: HTTPClientResponsePart) {
         guard let exchange, exchange.connection === connection, let context else { return }
         switch part {
+        case .head(let head) where head.status == .switchingProtocols:
+            guard exchange.isWebSocket else {
+                connection.close()
+                return upstream(connection, failed: .closed)
+            }
+            exchange.status = head.status
+            exchange.upgrading = true
+            context.write(wrapOutboundOut(.head(ForwardedHeaders.response(head, clientVersion: exchange.head.version,
+                                                                           keepAlive: true))), promise: nil)
+        case .end where exchange.upgrading:
+            startTunnel(exchange, through: connection, context: context)
         case .head(let head):
             exchange.status = head.status
             exchange.upstreamKeepAlive = head.isKeepAlive
@@ -281,6 +297,30 @@ final class IngressRequestHandler: ChannelDuplexHandler, UpstreamOwner {
         default:
             fail(exchange, status: .badGateway)
         }
+    }
+
+    /// Leaves both connections to a byte tunnel after the endpoint's `101`: the HTTP
+    /// handlers of each side go, and what either side reads the other writes.
+    private func startTunnel(_ exchange: ProxyExchange, through connection: UpstreamHandler, context: ChannelHandlerContext) {
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        log(exchange, status: .switchingProtocols)
+        self.exchange = nil
+        exchange.connection = nil
+        guard let http1 else { return }
+        let (clientEnd, endpointEnd) = TunnelHandler.pair()
+        let pipeline = context.pipeline.syncOperations
+        do {
+            try pipeline.addHandler(clientEnd)
+        } catch {
+            connection.close()
+            context.close(promise: nil)
+            return
+        }
+        http1.remove(from: pipeline)
+        connection.becomeTunnel(endpointEnd)
+        let channel = context.channel
+        pipeline.removeHandler(context: context, promise: nil)
+        channel.read()
     }
 
     // MARK: - Ending

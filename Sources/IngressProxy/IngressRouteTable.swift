@@ -10,6 +10,14 @@ public struct IngressRouteTable: Sendable {
     public let router: IngressRouter
     /// Every backend the class's Ingresses name, resolved (`nil`: why not).
     private let upstreams: [BackendKey: Result<IngressUpstream, UnresolvedBackend>]
+    /// The certificates of the class's Ingresses' `tls` entries, by host.
+    public let certificates: TLSCertificateSet
+    /// What keeps the table from being put in force: Secrets whose certificate or key do
+    /// not read.
+    public let problems: [IngressProblem]
+    /// What is served around: a `tls` entry naming a Secret that is not there (its hosts
+    /// get the default certificate, as ingress-nginx serves them).
+    public let warnings: [String]
 
     /// A backend as an Ingress names it: in the Ingress's namespace.
     struct BackendKey: Hashable, Sendable {
@@ -23,8 +31,9 @@ public struct IngressRouteTable: Sendable {
     }
 
     /// The table for `manifests`' Ingresses of `className` (`nil`: the class marked
-    /// default among the IngressClasses, else every Ingress).
-    public init(_ manifests: Manifests, className: String? = nil) {
+    /// default among the IngressClasses, else every Ingress), with `defaultCertificate`
+    /// (a TLS Secret) for names no `tls` entry covers.
+    public init(_ manifests: Manifests, className: String? = nil, defaultCertificate: NamespacedName? = nil) {
         let chosen = className ?? manifests.ingressClasses.first(where: \.isDefault)?.metadata.name
         self.className = chosen
         router = IngressRouter(ingresses: manifests.ingresses, className: chosen, classes: manifests.ingressClasses)
@@ -38,6 +47,45 @@ public struct IngressRouteTable: Sendable {
         var upstreams: [BackendKey: Result<IngressUpstream, UnresolvedBackend>] = [:]
         for key in wanted { upstreams[key] = resolver.resolve(key) }
         self.upstreams = upstreams
+        (certificates, problems, warnings) = Self.certificates(of: members, manifests.secrets, defaultCertificate: defaultCertificate)
+    }
+
+    /// Reads the certificate of every `tls` entry of `members` (oldest first) and of the
+    /// default certificate's Secret.
+    private static func certificates(of members: [Ingress], _ secrets: [Secret], defaultCertificate: NamespacedName?)
+        -> (TLSCertificateSet, [IngressProblem], [String]) {
+        var byName: [NamespacedName: Secret] = [:]
+        for secret in secrets { byName[secret.namespacedName] = secret }
+        var set = TLSCertificateSet()
+        var problems: [IngressProblem] = []
+        var warnings: [String] = []
+        var read: [NamespacedName: TLSCertificate] = [:]
+        func certificate(_ name: NamespacedName, for user: String) -> TLSCertificate? {
+            if let done = read[name] { return done }
+            guard let secret = byName[name], let certificatePEM = secret.tlsCertificate, let keyPEM = secret.tlsKey else {
+                warnings.append("\(user): Secret \(name) with tls.crt and tls.key not found; the default certificate is served")
+                return nil
+            }
+            do throws(IngressProblem) {
+                let loaded = try TLSCertificate(certificatePEM: certificatePEM, keyPEM: keyPEM, source: "Secret \(name)")
+                read[name] = loaded
+                return loaded
+            } catch {
+                problems.append(error)
+                return nil
+            }
+        }
+        if let defaultCertificate { set.fallback = certificate(defaultCertificate, for: "the default certificate") }
+        for ingress in members {
+            for (index, entry) in ingress.tls.enumerated() {
+                guard let secretName = entry.secretName else { continue }
+                let user = "Ingress \(ingress.metadata.namespace)/\(ingress.metadata.name): spec.tls[\(index)]"
+                guard let loaded = certificate(NamespacedName(namespace: ingress.metadata.namespace, name: secretName), for: user)
+                else { continue }
+                for host in entry.hosts { set.add(loaded, for: host) }
+            }
+        }
+        return (set, problems, warnings)
     }
 
     /// Where a request for `host` and `path` goes.

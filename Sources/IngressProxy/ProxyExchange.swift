@@ -33,6 +33,10 @@ final class ProxyExchange {
     var status: HTTPResponseStatus?
     var upstreamKeepAlive = true
     var responseBodyBytes = 0
+    /// Whether the request asks for a WebSocket upgrade (on HTTP/1.1), and whether the
+    /// endpoint accepted it (its `101` is on the way to the client).
+    var isWebSocket = false
+    var upgrading = false
     /// The last connection failure, for the status when every endpoint failed.
     var lastFailure: ConnectFailure?
 

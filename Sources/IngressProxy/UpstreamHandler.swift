@@ -4,7 +4,7 @@ import NIOHTTP1
 /// The end of one keep-alive connection to an endpoint: hands the response to the
 /// request it serves (its ``owner``), reads only while that client can take more, and
 /// tells its loop's pool when it closes while idle.
-final class UpstreamHandler: ChannelDuplexHandler {
+final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPClientResponsePart
     typealias OutboundIn = HTTPClientRequestPart
     typealias OutboundOut = HTTPClientRequestPart
@@ -46,6 +46,25 @@ final class UpstreamHandler: ChannelDuplexHandler {
     func close() {
         owner = nil
         context?.close(promise: nil)
+    }
+
+    /// Leaves the connection to `tunnel` once the endpoint accepted a WebSocket upgrade:
+    /// the HTTP codec and this handler go, bytes the decoder read past the `101` go on.
+    func becomeTunnel(_ tunnel: TunnelHandler) {
+        guard let context else { return }
+        owner = nil
+        let pipeline = context.pipeline.syncOperations
+        do {
+            try pipeline.addHandler(tunnel)
+            pipeline.removeHandler(try pipeline.handler(type: NIOHTTPRequestHeadersValidator.self), promise: nil)
+            pipeline.removeHandler(try pipeline.handler(type: HTTPRequestEncoder.self), promise: nil)
+            pipeline.removeHandler(try pipeline.handler(type: ByteToMessageHandler<HTTPResponseDecoder>.self), promise: nil)
+        } catch {
+            context.close(promise: nil)
+            return
+        }
+        pipeline.removeHandler(context: context, promise: nil)
+        context.channel.read()
     }
 
     /// Reads again if a read was held back while the client could take no more.

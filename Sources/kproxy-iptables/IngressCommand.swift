@@ -8,7 +8,7 @@ import ServiceModel
 struct IngressCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ingress",
-        abstract: "Serve HTTP by the Ingresses of a class: the Ingress proxy.",
+        abstract: "Serve HTTP and HTTPS by the Ingresses of a class: the Ingress proxy.",
         discussion: """
             Reads Ingresses, IngressClasses, Services, EndpointSlices (or legacy Endpoints) and \
             Secrets from the manifests and proxies HTTP by them, as an ingress controller does: \
@@ -18,6 +18,12 @@ struct IngressCommand: AsyncParsableCommand {
             Service port's ready endpoints (serving terminating ones when none is ready), taken \
             in turn; an endpoint that refuses or times out is passed over for 10 seconds and \
             the request tried on the next. Connections to endpoints are kept alive and reused.
+
+            With --https-port, TLS is terminated there: the certificate is the one of the \
+            Ingress `tls` entry whose host matches the name the client asks for (SNI; exact \
+            host, then wildcard; the oldest Ingress's Secret when several name a host), else \
+            --default-ssl-certificate, else a self-signed one made at start. Clients that \
+            offer HTTP/2 (ALPN) get it; endpoints are spoken to in HTTP/1.1.
 
             Requests carry X-Forwarded-For, X-Real-IP, X-Forwarded-Proto, -Host and -Port as \
             ingress-nginx sets them; hop-by-hop headers are dropped; bodies stream both ways. \
@@ -33,6 +39,7 @@ struct IngressCommand: AsyncParsableCommand {
                 examples: [
                     "kproxy-iptables ingress -f k8s/ --http-port 8080",
                     "kproxy-iptables ingress -f k8s/ --ingress-class nginx --max-body-size 8m",
+                    "kproxy-iptables ingress -f k8s/ --https-port 8443 --default-ssl-certificate ingress/default-tls",
                 ],
                 statuses: [
                     .success("stopped"),
@@ -55,6 +62,13 @@ struct IngressCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The HTTP port.", valueName: "port"))
     var httpPort = 80
 
+    @Option(help: ArgumentHelp("The HTTPS port (default: no HTTPS).", valueName: "port"))
+    var httpsPort: Int?
+
+    @Option(help: ArgumentHelp("The TLS Secret for names no Ingress tls entry covers (default: a self-signed certificate).",
+                               valueName: "namespace/name"))
+    var defaultSSLCertificate: String?
+
     @Option(help: ArgumentHelp("Event loops (default: one per core).", valueName: "count"))
     var threads: Int?
 
@@ -75,7 +89,12 @@ struct IngressCommand: AsyncParsableCommand {
     var verbose = false
 
     func validate() throws {
-        guard (1...65535).contains(httpPort) || httpPort == 0 else { throw ValidationError("--http-port must be a port number.") }
+        guard (0...65535).contains(httpPort), (0...65535).contains(httpsPort ?? 0) else {
+            throw ValidationError("--http-port and --https-port must be port numbers.")
+        }
+        if let defaultSSLCertificate, defaultCertificateName == nil {
+            throw ValidationError("--default-ssl-certificate must be namespace/name, not \"\(defaultSSLCertificate)\".")
+        }
         guard proxyConnectTimeout > 0, proxyReadTimeout > 0 else {
             throw ValidationError("--proxy-connect-timeout and --proxy-read-timeout must be positive.")
         }
@@ -96,19 +115,26 @@ struct IngressCommand: AsyncParsableCommand {
         }
         printWarnings(manifests.warnings)
         var configuration = IngressProxyServer.Configuration()
-        configuration.httpHost = address
+        configuration.host = address
         configuration.httpPort = httpPort
+        configuration.httpsPort = httpsPort
         if let threads { configuration.threads = threads }
         configuration.accessLog = !noAccessLog
         configuration.limits = IngressProxyLimits(maxBodyBytes: maxBodySize.bytes)
         configuration.limits.connectTimeout = .seconds(proxyConnectTimeout)
         configuration.limits.readTimeout = .seconds(proxyReadTimeout)
-        let table = IngressRouteTable(manifests, className: ingressClass)
+        let table = IngressRouteTable(manifests, className: ingressClass, defaultCertificate: defaultCertificateName)
+        guard table.problems.isEmpty else {
+            for problem in table.problems { printError("kproxy-iptables: \(problem)") }
+            printError("\(table.problems.count) \(table.problems.count == 1 ? "problem" : "problems") found; nothing was used.")
+            throw ExitCode(2)
+        }
+        for warning in table.warnings { logger.warning("\(warning)") }
         let server: IngressProxyServer
         do {
             server = try await IngressProxyServer.start(table, configuration: configuration, logger: logger)
         } catch {
-            printError("kproxy-iptables: cannot listen on \(address):\(httpPort): \(error)")
+            printError("kproxy-iptables: cannot listen on \(address) (ports \(httpPort)\(httpsPort.map { ", \($0)" } ?? "")): \(error)")
             throw ExitCode(1)
         }
         logger.info("\(Self.summary(table))")
@@ -126,7 +152,13 @@ struct IngressCommand: AsyncParsableCommand {
             do {
                 let manifests = try ManifestLoader.load(paths: files)
                 for warning in manifests.warnings { logger.warning("\(warning)") }
-                let table = IngressRouteTable(manifests, className: ingressClass)
+                let table = IngressRouteTable(manifests, className: ingressClass, defaultCertificate: defaultCertificateName)
+                guard table.problems.isEmpty else {
+                    for problem in table.problems { logger.error("\(problem)") }
+                    logger.error("the input is invalid; the route table in force stays")
+                    continue
+                }
+                for warning in table.warnings { logger.warning("\(warning)") }
                 server.update(table)
                 logger.info("the input changed: \(Self.summary(table))")
             } catch {
@@ -136,9 +168,17 @@ struct IngressCommand: AsyncParsableCommand {
         }
     }
 
+    /// `--default-ssl-certificate` as a name, `nil` when not given or not `namespace/name`.
+    private var defaultCertificateName: NamespacedName? {
+        guard let parts = defaultSSLCertificate?.split(separator: "/", omittingEmptySubsequences: false), parts.count == 2,
+              !parts[0].isEmpty, !parts[1].isEmpty else { return nil }
+        return NamespacedName(namespace: String(parts[0]), name: String(parts[1]))
+    }
+
     static func summary(_ table: IngressRouteTable) -> String {
         let upstreams = table.allUpstreams
         let endpoints = upstreams.reduce(0) { $0 + $1.endpoints.count }
-        return "serving class \(table.className ?? "(every Ingress)"): \(upstreams.count) backends, \(endpoints) endpoints"
+        return "serving class \(table.className ?? "(every Ingress)"): \(upstreams.count) backends, \(endpoints) endpoints, "
+            + "\(table.certificates.hostCount) hosts with certificates"
     }
 }

@@ -23,8 +23,10 @@ struct IngressHarness {
 
     /// Runs `body` with a started harness, and stops it afterwards, whatever happened.
     static func with(ingressYAML: String, services: [String: Int], limits: IngressProxyLimits = IngressProxyLimits(),
-                     className: String? = nil, _ body: (IngressHarness) async throws -> Void) async throws {
-        let harness = try await start(ingressYAML: ingressYAML, services: services, limits: limits, className: className)
+                     className: String? = nil, https: Bool = false,
+                     _ body: (IngressHarness) async throws -> Void) async throws {
+        let harness = try await start(ingressYAML: ingressYAML, services: services, limits: limits, className: className,
+                                      https: https)
         do {
             try await body(harness)
         } catch {
@@ -36,7 +38,7 @@ struct IngressHarness {
 
     /// Starts `count` backends for each Service name, and the proxy.
     static func start(ingressYAML: String, services: [String: Int], limits: IngressProxyLimits = IngressProxyLimits(),
-                      className: String? = nil) async throws -> IngressHarness {
+                      className: String? = nil, https: Bool = false) async throws -> IngressHarness {
         var backends: [String: [TestBackend]] = [:]
         for (service, count) in services.sorted(by: { $0.key < $1.key }) {
             backends[service] = []
@@ -44,8 +46,9 @@ struct IngressHarness {
         }
         let manifests = try ManifestLoader.load(bytes: Array(Self.cluster(ingressYAML, backends).utf8), file: "cluster.yaml")
         var configuration = IngressProxyServer.Configuration()
-        configuration.httpHost = "127.0.0.1"
+        configuration.host = "127.0.0.1"
         configuration.httpPort = 0
+        configuration.httpsPort = https ? 0 : nil
         configuration.threads = 1
         configuration.limits = limits
         let proxy = try await IngressProxyServer.start(IngressRouteTable(manifests, className: className),

@@ -32,9 +32,9 @@ import Testing
         """
     }
 
-    /// The port the command logged it listens on.
-    static func listeningPort(_ log: String) -> Int? {
-        guard let range = log.range(of: "serving HTTP on 127.0.0.1:") else { return nil }
+    /// The port the command logged it listens on (`HTTP` or `HTTPS (HTTP/2 and HTTP/1.1)`).
+    static func listeningPort(_ log: String, _ listener: String = "HTTP") -> Int? {
+        guard let range = log.range(of: "serving \(listener) on 127.0.0.1:") else { return nil }
         return Int(log[range.upperBound...].prefix { $0.isNumber })
     }
 
@@ -53,12 +53,19 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("cluster.yaml").path
         try Self.cluster(backendPort: first.port).write(toFile: file, atomically: true, encoding: .utf8)
-        let proxy = try BackgroundCLI(["ingress", "-f", directory.path, "--address", "127.0.0.1", "--http-port", "0"],
+        let proxy = try BackgroundCLI(["ingress", "-f", directory.path, "--address", "127.0.0.1", "--http-port", "0",
+                                       "--https-port", "0"],
                                       in: nil, log: directory.appendingPathComponent("log").path)
         defer { proxy.stop() }
-        #expect(proxy.waitFor("serving HTTP on"), "\(proxy.log)")
+        #expect(proxy.waitFor("serving HTTPS"), "\(proxy.log)")
         let port = try #require(Self.listeningPort(proxy.log))
         #expect(try Self.status(port: port, host: "shop.example.com") == (200, "first"))
+        if NetworkNamespace.which("curl") != nil {
+            let tlsPort = try #require(Self.listeningPort(proxy.log, "HTTPS (HTTP/2 and HTTP/1.1)"))
+            let https = try Command.run(["curl", "-sk", "-o", "/dev/null", "-w", "%{http_code} %{http_version}",
+                                         "--resolve", "shop.example.com:\(tlsPort):127.0.0.1", "https://shop.example.com:\(tlsPort)/"])
+            #expect(https.stdout == "200 2", "\(https.stderr)")
+        }
         #expect(try Self.status(port: port, host: "other.example.com").0 == 404)
         #expect(proxy.log.contains("\"GET / HTTP/1.1\" 200"), "an access log line per request")
 
@@ -71,11 +78,23 @@ import Testing
         #expect(try Self.status(port: port, host: "shop.example.com") == (200, "second"))
     }
 
-    @Test func invalidInputExitsTwoBeforeListening() throws {
-        try withManifests(["cluster.yaml": "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 70000}]}\n"]) { directory in
+    static let invalidInputs = [
+        ("a Service port out of range", "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {ports: [{port: 70000}]}\n",
+         "spec.ports[0].port: Invalid value: 70000"),
+        ("a TLS Secret that does not read",
+         cluster(backendPort: 8080).replacingOccurrences(of: "spec:\n  rules:", with: "spec:\n  tls: [{hosts: [shop.example.com], secretName: shop-tls}]\n  rules:")
+            + "---\napiVersion: v1\nkind: Secret\nmetadata: {name: shop-tls, namespace: prod}\ntype: kubernetes.io/tls\n"
+            + "stringData: {tls.crt: nonsense, tls.key: nonsense}\n",
+         "Secret prod/shop-tls: data[tls.crt]: not a PEM certificate chain"),
+    ]
+
+    @Test(arguments: invalidInputs.map { $0.0 })
+    func invalidInputExitsTwoBeforeListening(_ name: String) throws {
+        let (_, yaml, message) = try #require(Self.invalidInputs.first { $0.0 == name })
+        try withManifests(["cluster.yaml": yaml]) { directory in
             let result = try run(["ingress", "-f", directory, "--http-port", "0"])
             #expect(result.status == 2)
-            #expect(result.stderr.contains("spec.ports[0].port: Invalid value: 70000"), "\(result.stderr)")
+            #expect(result.stderr.contains(message), "\(result.stderr)")
             #expect(!result.stderr.contains("serving HTTP"))
         }
     }

@@ -90,6 +90,16 @@ public final class RawHTTPConnection: @unchecked Sendable {
         return response
     }
 
+    /// Exactly `count` bytes (after any response read before), for what follows an upgrade.
+    public func read(count: Int) throws -> [UInt8] {
+        while pending.count < count {
+            guard let chunk = try readSome() else { throw SocketError("read: the connection closed", 0) }
+            pending += chunk
+        }
+        defer { pending.removeFirst(count) }
+        return Array(pending[..<count])
+    }
+
     /// Whether the server closed the connection (a read returns end of file).
     public func isClosedByPeer() throws -> Bool {
         if !pending.isEmpty { return false }

@@ -1,6 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOWebSocket
 import Synchronization
 
 /// An endpoint for the proxy to send to: an HTTP/1.1 server on loopback that answers
@@ -8,6 +9,7 @@ import Synchronization
 /// - `GET /bytes/N`: N bytes, written 64 KiB at a time as the client takes them;
 /// - `GET /slow/MS`: its name after MS milliseconds;
 /// - `GET /silent`: nothing, ever;
+/// - a WebSocket handshake: the upgrade, then every text or binary frame echoed;
 /// - `POST /pause-read`: reads nothing more after the head until ``resumeReading()``,
 ///   then the body, and answers as below;
 /// - anything else: its name, the request line and every header, one per line, after
@@ -33,9 +35,18 @@ public final class TestBackend: Sendable {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
-                    try channel.pipeline.syncOperations.addHandler(BackendHandler(name: name, counters: counters))
+                let handler = BackendHandler(name: name, counters: counters)
+                let webSocket = NIOWebSocketServerUpgrader(
+                    shouldUpgrade: { channel, _ in channel.eventLoop.makeSucceededFuture(HTTPHeaders()) },
+                    upgradePipelineHandler: { channel, _ in
+                        channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(EchoFrames()) }
+                    })
+                return channel.pipeline.configureHTTPServerPipeline(
+                    withServerUpgrade: (upgraders: [webSocket], completionHandler: { context in
+                        context.pipeline.syncOperations.removeHandler(handler, promise: nil)
+                    })
+                ).flatMapThrowing {
+                    try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -72,7 +83,7 @@ public final class TestBackend: Sendable {
 }
 
 /// One connection of a ``TestBackend``.
-private final class BackendHandler: ChannelInboundHandler {
+private final class BackendHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
@@ -163,5 +174,25 @@ private final class BackendHandler: ChannelInboundHandler {
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         if context.channel.isWritable, remaining > 0 { writeMore(context: context) }
         context.fireChannelWritabilityChanged()
+    }
+}
+
+/// Echoes each data frame of an upgraded connection, and answers a close with a close.
+private final class EchoFrames: ChannelInboundHandler {
+    typealias InboundIn = WebSocketFrame
+    typealias OutboundOut = WebSocketFrame
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        switch frame.opcode {
+        case .text, .binary:
+            let reply = WebSocketFrame(fin: true, opcode: frame.opcode, data: frame.unmaskedData)
+            context.writeAndFlush(wrapOutboundOut(reply), promise: nil)
+        case .connectionClose:
+            context.writeAndFlush(wrapOutboundOut(WebSocketFrame(fin: true, opcode: .connectionClose, data: ByteBuffer())))
+                .whenComplete { _ in context.close(promise: nil) }
+        default:
+            break
+        }
     }
 }

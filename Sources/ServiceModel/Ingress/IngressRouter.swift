@@ -51,11 +51,7 @@ public struct IngressRouter: Sendable {
     /// `className` is the default class among `classes`. With `className` `nil`, every
     /// Ingress takes part.
     public init(ingresses: [Ingress], className: String?, classes: [IngressClass] = []) {
-        let members = Self.members(of: ingresses, className: className, classes: classes).sorted { lhs, rhs in
-            let left = (lhs.metadata.creationTimestamp ?? "", lhs.metadata.namespace, lhs.metadata.name)
-            let right = (rhs.metadata.creationTimestamp ?? "", rhs.metadata.namespace, rhs.metadata.name)
-            return left < right
-        }
+        let members = Self.members(of: ingresses, className: className, classes: classes)
         for ingress in members {
             let name = NamespacedName(namespace: ingress.metadata.namespace, name: ingress.metadata.name)
             if defaultRoute == nil, let backend = ingress.defaultBackend {
@@ -80,15 +76,20 @@ public struct IngressRouter: Sendable {
         }
     }
 
-    /// The Ingresses that belong to `className`: those naming it in `spec.ingressClassName`
-    /// (or the legacy annotation), and those naming no class when `className` is the
-    /// default class among `classes`; every Ingress when `className` is `nil`.
+    /// The Ingresses that belong to `className`, oldest first (ties by namespace and name):
+    /// those naming it in `spec.ingressClassName` (or the legacy annotation), and those
+    /// naming no class when `className` is the default class among `classes`; every Ingress
+    /// when `className` is `nil`.
     public static func members(of ingresses: [Ingress], className: String?, classes: [IngressClass]) -> [Ingress] {
-        guard let className else { return ingresses }
         let isDefaultClass = classes.contains { $0.metadata.name == className && $0.isDefault }
         return ingresses.filter { ingress in
+            guard let className else { return true }
             if let requested = ingress.requestedClass { return requested == className }
             return isDefaultClass
+        }.sorted { lhs, rhs in
+            let left = (lhs.metadata.creationTimestamp ?? "", lhs.metadata.namespace, lhs.metadata.name)
+            let right = (rhs.metadata.creationTimestamp ?? "", rhs.metadata.namespace, rhs.metadata.name)
+            return left < right
         }
     }
 

@@ -1,0 +1,28 @@
+import NIOCore
+import NIOHTTP1
+
+/// The HTTP/1.1 server handlers of one client connection, kept so that a WebSocket upgrade
+/// can take them out and leave the connection to a tunnel. Bytes the decoder has read
+/// past the upgrade request are handed on, not dropped.
+struct HTTP1ServerHandlers {
+    let encoder = HTTPResponseEncoder()
+    let decoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
+    let pipelining = HTTPServerPipelineHandler()
+    let errors = HTTPServerProtocolErrorHandler()
+
+    /// Adds them in NIO's order (as `configureHTTPServerPipeline` does).
+    func add(to pipeline: ChannelPipeline.SynchronousOperations) throws {
+        try pipeline.addHandler(encoder)
+        try pipeline.addHandler(decoder)
+        try pipeline.addHandler(pipelining)
+        try pipeline.addHandler(errors)
+    }
+
+    /// Takes them out, the decoder last so what it still holds reaches the tunnel.
+    func remove(from pipeline: ChannelPipeline.SynchronousOperations) {
+        pipeline.removeHandler(encoder, promise: nil)
+        pipeline.removeHandler(pipelining, promise: nil)
+        pipeline.removeHandler(errors, promise: nil)
+        pipeline.removeHandler(decoder, promise: nil)
+    }
+}
