@@ -9,26 +9,12 @@ struct AccessLog: Sendable {
     var logger: Logger
     var enabled: Bool
 
-    /// What one line tells.
-    struct Entry {
-        var client: String
-        var head: HTTPRequestHead
-        var status: HTTPResponseStatus
-        var bodyBytesSent: Int
-        var requestBytes: Int
-        var seconds: Double
-        var upstream: String?
-        var upstreamAddress: String?
-        var upstreamStatus: HTTPResponseStatus?
-    }
-
-    func record(_ entry: @autoclosure () -> Entry) {
+    func record(_ entry: RequestRecord) {
         guard enabled else { return }
-        let entry = entry()
         logger.info("\(Self.line(entry))")
     }
 
-    static func line(_ entry: Entry) -> Logger.Message {
+    static func line(_ entry: RequestRecord) -> Logger.Message {
         let head = entry.head
         let referer = head.headers.first(name: "referer") ?? "-"
         let agent = head.headers.first(name: "user-agent") ?? "-"

@@ -19,6 +19,9 @@ public final class IngressProxyServer: Sendable {
         public var host = "0.0.0.0"
         public var httpPort = 80
         public var httpsPort: Int?
+        /// The port `/metrics` and `/healthz` answer on (ingress-nginx's is 10254); `nil`:
+        /// none (the metrics are still kept, ``IngressProxyServer/metrics``).
+        public var metricsPort: Int?
         /// The certificate for names no Ingress `tls` entry covers when the table has no
         /// default of its own; `nil`: a self-signed one made at start.
         public var fallbackCertificate: TLSCertificate?
@@ -35,10 +38,13 @@ public final class IngressProxyServer: Sendable {
     private let group: MultiThreadedEventLoopGroup
     private let channels: [any Channel]
     private let logger: Logger
+    /// The request metrics, under ingress-nginx's names.
+    public let metrics: IngressMetrics
 
     /// The ports the listeners are bound to.
     public let httpPort: Int
     public let httpsPort: Int?
+    public let metricsPort: Int?
 
     /// Binds the listeners and starts serving `table`.
     public static func start(_ table: IngressRouteTable, configuration: Configuration, logger: Logger) async throws
@@ -48,8 +54,9 @@ public final class IngressProxyServer: Sendable {
         do {
             let loops = try await LoopStates.make(group, limits: configuration.limits)
             let accessLog = AccessLog(logger: logger, enabled: configuration.accessLog)
+            let metrics = IngressMetrics()
             let http = ListenerContext(routes: routes, limits: configuration.limits, scheme: "http", logger: logger,
-                                       accessLog: accessLog)
+                                       accessLog: accessLog, metrics: metrics)
             var channels = [try await bind(configuration.host, configuration.httpPort, group: group) { channel in
                 try configureHTTP1(channel, listener: http, loops: loops)
             }]
@@ -62,28 +69,38 @@ public final class IngressProxyServer: Sendable {
                                                  dnsNames: ["ingress.local"])
                 let context = try NIOSSLContext(configuration: tlsConfiguration(fallback, routes: routes))
                 let https = ListenerContext(routes: routes, limits: configuration.limits, scheme: "https", logger: logger,
-                                            accessLog: accessLog)
+                                            accessLog: accessLog, metrics: metrics)
                 channels.append(try await bind(configuration.host, port, group: group) { channel in
                     try configureHTTPS(channel, context: context, listener: https, loops: loops)
                 })
-                httpsPort = channels[1].localAddress?.port ?? port
+                httpsPort = channels.last?.localAddress?.port ?? port
                 logger.info("serving HTTPS (HTTP/2 and HTTP/1.1) on \(configuration.host):\(httpsPort ?? port)")
             }
-            return IngressProxyServer(routes: routes, group: group, channels: channels, httpPort: httpPort,
-                                      httpsPort: httpsPort, logger: logger)
+            var metricsPort: Int?
+            if let port = configuration.metricsPort {
+                let channel = try await bind(configuration.host, port, group: group) { channel in
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                    try channel.pipeline.syncOperations.addHandler(MetricsHandler(metrics: metrics))
+                }
+                channels.append(channel)
+                metricsPort = channel.localAddress?.port ?? port
+                logger.info("serving /metrics on \(configuration.host):\(metricsPort ?? port)")
+            }
+            return IngressProxyServer(routes: routes, group: group, channels: channels, metrics: metrics,
+                                      ports: (httpPort, httpsPort, metricsPort), logger: logger)
         } catch {
             try? await group.shutdownGracefully()
             throw error
         }
     }
 
-    private init(routes: RouteTableHolder, group: MultiThreadedEventLoopGroup, channels: [any Channel], httpPort: Int,
-                 httpsPort: Int?, logger: Logger) {
+    private init(routes: RouteTableHolder, group: MultiThreadedEventLoopGroup, channels: [any Channel], metrics: IngressMetrics,
+                 ports: (http: Int, https: Int?, metrics: Int?), logger: Logger) {
         self.routes = routes
         self.group = group
         self.channels = channels
-        self.httpPort = httpPort
-        self.httpsPort = httpsPort
+        self.metrics = metrics
+        (httpPort, httpsPort, metricsPort) = ports
         self.logger = logger
     }
 

@@ -129,7 +129,7 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
             reply(.notFound, to: head, close: !head.isKeepAlive)
         case .unavailable(let route, let reason):
             listener.logger.warning("\(head.method) \(host)\(head.uri) → \(route.ingress): \(reason)")
-            reply(.serviceUnavailable, to: head, close: !head.isKeepAlive, upstream: route.backend.description)
+            reply(.serviceUnavailable, to: head, close: !head.isKeepAlive, route: route)
         case .forward(let route, let upstream):
             let exchange = ProxyExchange(head: head, route: route, upstream: upstream, startedAt: .now())
             exchange.isWebSocket = http1 != nil && ForwardedHeaders.webSocketUpgrade(head.headers) != nil
@@ -330,7 +330,8 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
         release(exchange, reusable: false)
         let close = !exchange.requestEnded || !exchange.keepAlive
         if !exchange.requestEnded { discardingBody = true }
-        reply(status, to: exchange.head, close: close, upstream: exchange.upstream.description, address: exchange.address)
+        reply(status, to: exchange.head, close: close, route: exchange.route, upstream: exchange.upstream,
+              address: exchange.address, startedAt: exchange.startedAt)
     }
 
     /// Gives up on a request whose body grew too large.
@@ -359,7 +360,8 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     /// Answers a request with a short body of the proxy's own.
     private func reply(_ status: HTTPResponseStatus, to head: HTTPRequestHead, close: Bool,
-                       upstream: String? = nil, address: UpstreamAddress? = nil) {
+                       route: IngressRoute? = nil, upstream: IngressUpstream? = nil, address: UpstreamAddress? = nil,
+                       startedAt: NIODeadline? = nil) {
         guard let context else { return }
         let body = ErrorReply.body(status)
         var buffer = context.channel.allocator.buffer(capacity: body.utf8.count)
@@ -372,18 +374,25 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
             closeAfterResponse = true
             written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         }
-        listener.accessLog.record(AccessLog.Entry(
+        var service: String?
+        if case .service(let name, _)? = route?.backend { service = name }
+        listener.observe(RequestRecord(
             client: clientAddress, head: head, status: status, bodyBytesSent: buffer.readableBytes,
-            requestBytes: RequestCheck.headerBytes(head), seconds: 0, upstream: upstream,
-            upstreamAddress: address?.description, upstreamStatus: nil))
+            requestBytes: RequestCheck.headerBytes(head), seconds: startedAt.map(Self.seconds(since:)) ?? 0, route: route,
+            upstream: upstream?.description ?? route?.backend.description, upstreamAddress: address?.description,
+            upstreamStatus: nil, service: service), on: loop)
     }
 
     private func log(_ exchange: ProxyExchange, status: HTTPResponseStatus) {
-        let seconds = Double((NIODeadline.now() - exchange.startedAt).nanoseconds) / 1e9
-        listener.accessLog.record(AccessLog.Entry(
+        listener.observe(RequestRecord(
             client: clientAddress, head: exchange.head, status: status, bodyBytesSent: exchange.responseBodyBytes,
-            requestBytes: RequestCheck.headerBytes(exchange.head) + exchange.requestBodyBytes, seconds: seconds,
-            upstream: exchange.upstream.description, upstreamAddress: exchange.address?.description,
-            upstreamStatus: exchange.status))
+            requestBytes: RequestCheck.headerBytes(exchange.head) + exchange.requestBodyBytes,
+            seconds: Self.seconds(since: exchange.startedAt),
+            route: exchange.route, upstream: exchange.upstream.description, upstreamAddress: exchange.address?.description,
+            upstreamStatus: exchange.status, service: exchange.upstream.service.name), on: loop)
+    }
+
+    private static func seconds(since start: NIODeadline) -> Double {
+        Double((NIODeadline.now() - start).nanoseconds) / 1e9
     }
 }

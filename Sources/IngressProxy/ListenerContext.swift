@@ -9,4 +9,18 @@ struct ListenerContext: Sendable {
     let scheme: String
     let logger: Logger
     let accessLog: AccessLog
+    let metrics: IngressMetrics?
+
+    /// Logs and counts what became of a request; `loop` keeps the metric series it used.
+    func observe(_ record: RequestRecord, on loop: LoopState) {
+        accessLog.record(record)
+        guard let metrics else { return }
+        let key = IngressMetrics.SeriesKey(record)
+        let series = loop.metricSeries[key] ?? metrics.series(key)
+        if loop.metricSeries[key] == nil { loop.metricSeries[key] = series }
+        series.requests.increment()
+        series.duration.recordNanoseconds(Int64(record.seconds * 1e9))
+        series.requestSize.record(Double(record.requestBytes))
+        series.responseSize.record(Double(record.bodyBytesSent))
+    }
 }

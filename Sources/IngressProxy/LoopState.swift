@@ -7,6 +7,8 @@ final class LoopState {
     let eventLoop: any EventLoop
     let limits: IngressProxyLimits
     var balancer = UpstreamBalancer()
+    /// The metric series this loop has counted into, found without the registry's lock.
+    var metricSeries: [IngressMetrics.SeriesKey: IngressMetrics.Series] = [:]
     private var idle: [UpstreamAddress: [UpstreamHandler]] = [:]
 
     init(eventLoop: any EventLoop, limits: IngressProxyLimits) {

@@ -30,7 +30,10 @@ struct IngressCommand: AsyncParsableCommand {
             The proxy answers 404 when nothing matches, 503 when the backend has no endpoint, \
             502 when every endpoint refused, 504 when one did not answer in time, 413 for a \
             body over --max-body-size, 400 for a malformed request. One log line per request \
-            goes to standard error.
+            goes to standard error. /metrics on --metrics-port counts requests under \
+            ingress-nginx's names (nginx_ingress_controller_requests, \
+            ..._request_duration_seconds, ..._request_size, ..._response_size) by Ingress, \
+            Service, status, method and the rule's host and path.
 
             The files are checked every second; when they change, they are read again and the \
             new route table replaces the old one whole (requests in flight finish by the old \
@@ -65,6 +68,9 @@ struct IngressCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The HTTPS port (default: no HTTPS).", valueName: "port"))
     var httpsPort: Int?
 
+    @Option(help: ArgumentHelp("The port of /metrics (ingress-nginx's metric names) and /healthz.", valueName: "port"))
+    var metricsPort = 10254
+
     @Option(help: ArgumentHelp("The TLS Secret for names no Ingress tls entry covers (default: a self-signed certificate).",
                                valueName: "namespace/name"))
     var defaultSSLCertificate: String?
@@ -89,8 +95,8 @@ struct IngressCommand: AsyncParsableCommand {
     var verbose = false
 
     func validate() throws {
-        guard (0...65535).contains(httpPort), (0...65535).contains(httpsPort ?? 0) else {
-            throw ValidationError("--http-port and --https-port must be port numbers.")
+        guard [httpPort, httpsPort ?? 0, metricsPort].allSatisfy((0...65535).contains) else {
+            throw ValidationError("--http-port, --https-port and --metrics-port must be port numbers.")
         }
         if let defaultSSLCertificate, defaultCertificateName == nil {
             throw ValidationError("--default-ssl-certificate must be namespace/name, not \"\(defaultSSLCertificate)\".")
@@ -118,6 +124,7 @@ struct IngressCommand: AsyncParsableCommand {
         configuration.host = address
         configuration.httpPort = httpPort
         configuration.httpsPort = httpsPort
+        configuration.metricsPort = metricsPort
         if let threads { configuration.threads = threads }
         configuration.accessLog = !noAccessLog
         configuration.limits = IngressProxyLimits(maxBodyBytes: maxBodySize.bytes)

@@ -49,6 +49,7 @@ struct IngressHarness {
         configuration.host = "127.0.0.1"
         configuration.httpPort = 0
         configuration.httpsPort = https ? 0 : nil
+        configuration.metricsPort = 0
         configuration.threads = 1
         configuration.limits = limits
         let proxy = try await IngressProxyServer.start(IngressRouteTable(manifests, className: className),

@@ -54,7 +54,7 @@ import Testing
         let file = directory.appendingPathComponent("cluster.yaml").path
         try Self.cluster(backendPort: first.port).write(toFile: file, atomically: true, encoding: .utf8)
         let proxy = try BackgroundCLI(["ingress", "-f", directory.path, "--address", "127.0.0.1", "--http-port", "0",
-                                       "--https-port", "0"],
+                                       "--https-port", "0", "--metrics-port", "0"],
                                       in: nil, log: directory.appendingPathComponent("log").path)
         defer { proxy.stop() }
         #expect(proxy.waitFor("serving HTTPS"), "\(proxy.log)")
@@ -68,6 +68,10 @@ import Testing
         }
         #expect(try Self.status(port: port, host: "other.example.com").0 == 404)
         #expect(proxy.log.contains("\"GET / HTTP/1.1\" 200"), "an access log line per request")
+        let metricsPort = try #require(Self.listeningPort(proxy.log, "/metrics"))
+        let metrics = try RawHTTPConnection(port: metricsPort)
+        try metrics.send("GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        #expect(try metrics.response().text.contains(#"nginx_ingress_controller_requests{host="shop.example.com",ingress="web""#))
 
         try Self.cluster(backendPort: second.port).write(toFile: file, atomically: true, encoding: .utf8)
         #expect(proxy.waitFor("the input changed"), "\(proxy.log)")
@@ -92,7 +96,7 @@ import Testing
     func invalidInputExitsTwoBeforeListening(_ name: String) throws {
         let (_, yaml, message) = try #require(Self.invalidInputs.first { $0.0 == name })
         try withManifests(["cluster.yaml": yaml]) { directory in
-            let result = try run(["ingress", "-f", directory, "--http-port", "0"])
+            let result = try run(["ingress", "-f", directory, "--http-port", "0", "--metrics-port", "0"])
             #expect(result.status == 2)
             #expect(result.stderr.contains(message), "\(result.stderr)")
             #expect(!result.stderr.contains("serving HTTP"))

@@ -1,0 +1,19 @@
+import NIOHTTP1
+import ServiceModel
+
+/// What became of one request: what the access log writes and the metrics count.
+struct RequestRecord {
+    var client: String
+    var head: HTTPRequestHead
+    var status: HTTPResponseStatus
+    var bodyBytesSent: Int
+    var requestBytes: Int
+    var seconds: Double
+    /// The rule that took the request, if one did.
+    var route: IngressRoute?
+    var upstream: String?
+    var upstreamAddress: String?
+    var upstreamStatus: HTTPResponseStatus?
+    /// The Service requests went to.
+    var service: String?
+}
