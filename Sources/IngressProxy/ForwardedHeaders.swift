@@ -16,42 +16,43 @@ enum ForwardedHeaders {
 
     /// Headers that belong to one connection and are never forwarded (RFC 9110 §7.6.1),
     /// framing aside: the body's framing is kept so the encoder frames it the same way.
-    static let hopByHop: Set<String> = [
+    static let hopByHop = [
         "connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade",
         "proxy-authenticate", "proxy-authorization",
     ]
 
     /// `Expect: 100-continue` is answered by the proxy itself.
-    static let answeredHere: Set<String> = ["expect"]
+    static let answeredHere = ["expect"]
 
     /// Headers a client may not set for itself.
-    static let replaced: Set<String> = [
+    static let replaced = [
         "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "x-real-ip", "x-scheme",
     ]
+
+    /// `headers` without `names` and without the headers their `Connection` header names.
+    /// Removal compares names without case and leaves the other headers' storage shared,
+    /// so the common case (nothing to drop) allocates nothing.
+    private static func removing(_ names: [String], from headers: HTTPHeaders) -> HTTPHeaders {
+        var result = headers
+        if headers.contains(name: "connection") {
+            for token in headers[canonicalForm: "connection"] { result.remove(name: String(token)) }
+        }
+        for name in names where result.contains(name: name) { result.remove(name: name) }
+        return result
+    }
 
     /// The head sent to the endpoint: HTTP/1.1 (kept alive), the forwarding headers set,
     /// and for a WebSocket handshake its `Connection: upgrade` and `Upgrade` kept.
     static func request(_ head: HTTPRequestHead, from origin: Origin) -> HTTPRequestHead {
         let upgrade = webSocketUpgrade(head.headers)
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(head.headers.count + 6)
-        let named = connectionTokens(head.headers)
-        var host: String?
-        for (name, value) in head.headers {
-            let lower = name.lowercased()
-            if lower == "host" { host = value }
-            if hopByHop.contains(lower) || replaced.contains(lower) || answeredHere.contains(lower) || named.contains(lower) {
-                continue
-            }
-            headers.add(name: name, value: value)
-        }
+        var headers = removing(hopByHop + replaced + answeredHere, from: head.headers)
         if let upgrade {
             headers.add(name: "Upgrade", value: upgrade)
             headers.add(name: "Connection", value: "upgrade")
         }
         headers.add(name: "X-Real-IP", value: origin.clientAddress)
         headers.add(name: "X-Forwarded-For", value: origin.clientAddress)
-        headers.add(name: "X-Forwarded-Host", value: host ?? "")
+        headers.add(name: "X-Forwarded-Host", value: head.headers.first(name: "host") ?? "")
         headers.add(name: "X-Forwarded-Port", value: String(origin.port))
         headers.add(name: "X-Forwarded-Proto", value: origin.scheme)
         headers.add(name: "X-Scheme", value: origin.scheme)
@@ -66,20 +67,12 @@ enum ForwardedHeaders {
         var result = head
         result.version = clientVersion
         if head.status == .switchingProtocols { return result }
-        let named = connectionTokens(head.headers)
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(head.headers.count + 1)
-        for (name, value) in head.headers {
-            let lower = name.lowercased()
-            if hopByHop.contains(lower) || named.contains(lower) { continue }
-            headers.add(name: name, value: value)
-        }
+        result.headers = removing(hopByHop, from: head.headers)
         if !keepAlive {
-            headers.add(name: "Connection", value: "close")
+            result.headers.add(name: "Connection", value: "close")
         } else if clientVersion == .http1_0 {
-            headers.add(name: "Connection", value: "keep-alive")
+            result.headers.add(name: "Connection", value: "keep-alive")
         }
-        result.headers = headers
         return result
     }
 
@@ -87,14 +80,12 @@ enum ForwardedHeaders {
     /// `Upgrade: websocket`), else `nil`.
     static func webSocketUpgrade(_ headers: HTTPHeaders) -> String? {
         guard let upgrade = headers.first(name: "upgrade"), upgrade.lowercased() == "websocket",
-              connectionTokens(headers).contains("upgrade") else { return nil }
+              connectionLists("upgrade", in: headers) else { return nil }
         return upgrade
     }
 
-    /// The header names a `Connection` header lists, lowercased.
-    static func connectionTokens(_ headers: HTTPHeaders) -> Set<String> {
-        var tokens = Set<String>()
-        for value in headers[canonicalForm: "connection"] { tokens.insert(value.lowercased()) }
-        return tokens
+    /// Whether a `Connection` header lists `token`.
+    static func connectionLists(_ token: String, in headers: HTTPHeaders) -> Bool {
+        headers[canonicalForm: "connection"].contains { $0.lowercased() == token }
     }
 }

@@ -7,21 +7,20 @@ import NIOHTTP1
 struct HTTP1ServerHandlers {
     let encoder = HTTPResponseEncoder()
     let decoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
-    let pipelining = HTTPServerPipelineHandler()
     let errors = HTTPServerProtocolErrorHandler()
 
-    /// Adds them in NIO's order (as `configureHTTPServerPipeline` does).
+    /// Adds them in NIO's order (as `configureHTTPServerPipeline` does), without its
+    /// pipelining handler: that one stops reading for every request until its response is
+    /// written (two `epoll_ctl` calls a request); the proxy holds back only pipelined ones.
     func add(to pipeline: ChannelPipeline.SynchronousOperations) throws {
         try pipeline.addHandler(encoder)
         try pipeline.addHandler(decoder)
-        try pipeline.addHandler(pipelining)
         try pipeline.addHandler(errors)
     }
 
     /// Takes them out, the decoder last so what it still holds reaches the tunnel.
     func remove(from pipeline: ChannelPipeline.SynchronousOperations) {
         pipeline.removeHandler(encoder, promise: nil)
-        pipeline.removeHandler(pipelining, promise: nil)
         pipeline.removeHandler(errors, promise: nil)
         pipeline.removeHandler(decoder, promise: nil)
     }

@@ -35,6 +35,7 @@ public final class IngressProxyServer: Sendable {
     }
 
     private let routes: RouteTableHolder
+    private let loops: LoopStates
     private let group: MultiThreadedEventLoopGroup
     private let channels: [any Channel]
     private let logger: Logger
@@ -52,10 +53,10 @@ public final class IngressProxyServer: Sendable {
         let routes = RouteTableHolder(table)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
         do {
-            let loops = try await LoopStates.make(group, limits: configuration.limits)
+            let loops = try await LoopStates.make(group, limits: configuration.limits, table: table)
             let accessLog = AccessLog(logger: logger, enabled: configuration.accessLog)
             let metrics = IngressMetrics()
-            let http = ListenerContext(routes: routes, limits: configuration.limits, scheme: "http", logger: logger,
+            let http = ListenerContext(limits: configuration.limits, scheme: "http", logger: logger,
                                        accessLog: accessLog, metrics: metrics)
             var channels = [try await bind(configuration.host, configuration.httpPort, group: group) { channel in
                 try configureHTTP1(channel, listener: http, loops: loops)
@@ -68,7 +69,7 @@ public final class IngressProxyServer: Sendable {
                     ?? TLSCertificate.selfSigned(commonName: "Kubernetes Ingress Controller Fake Certificate",
                                                  dnsNames: ["ingress.local"])
                 let context = try NIOSSLContext(configuration: tlsConfiguration(fallback, routes: routes))
-                let https = ListenerContext(routes: routes, limits: configuration.limits, scheme: "https", logger: logger,
+                let https = ListenerContext(limits: configuration.limits, scheme: "https", logger: logger,
                                             accessLog: accessLog, metrics: metrics)
                 channels.append(try await bind(configuration.host, port, group: group) { channel in
                     try configureHTTPS(channel, context: context, listener: https, loops: loops)
@@ -86,7 +87,7 @@ public final class IngressProxyServer: Sendable {
                 metricsPort = channel.localAddress?.port ?? port
                 logger.info("serving /metrics on \(configuration.host):\(metricsPort ?? port)")
             }
-            return IngressProxyServer(routes: routes, group: group, channels: channels, metrics: metrics,
+            return IngressProxyServer(routes: routes, loops: loops, group: group, channels: channels, metrics: metrics,
                                       ports: (httpPort, httpsPort, metricsPort), logger: logger)
         } catch {
             try? await group.shutdownGracefully()
@@ -94,9 +95,10 @@ public final class IngressProxyServer: Sendable {
         }
     }
 
-    private init(routes: RouteTableHolder, group: MultiThreadedEventLoopGroup, channels: [any Channel], metrics: IngressMetrics,
+    private init(routes: RouteTableHolder, loops: LoopStates, group: MultiThreadedEventLoopGroup, channels: [any Channel], metrics: IngressMetrics,
                  ports: (http: Int, https: Int?, metrics: Int?), logger: Logger) {
         self.routes = routes
+        self.loops = loops
         self.group = group
         self.channels = channels
         self.metrics = metrics
@@ -104,9 +106,11 @@ public final class IngressProxyServer: Sendable {
         self.logger = logger
     }
 
-    /// The table requests are routed by from now on.
-    public func update(_ table: IngressRouteTable) {
+    /// The table requests are routed by from now on: once this returns, every event loop
+    /// routes new requests by it, and new TLS handshakes choose certificates from it.
+    public func update(_ table: IngressRouteTable) async {
         routes.replace(with: table)
+        await loops.install(table)
     }
 
     /// The table in force.

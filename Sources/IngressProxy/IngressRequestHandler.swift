@@ -8,8 +8,8 @@ import ServiceModel
 ///
 /// Bodies stream both ways without being held whole: a side reads on only while the
 /// other side's socket takes more (reads held back here, released on writability).
-/// Requests follow one another on a connection (HTTP/1.1 pipelining is serialized by
-/// NIO's pipeline handler in front of this one).
+/// Requests follow one another on a connection: a request pipelined behind one still
+/// being answered waits, with reading held back, until that answer is written.
 final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler, UpstreamOwner {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundIn = HTTPServerResponsePart
@@ -27,6 +27,10 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// Set when the connection ends once the current response is written.
     private var closeAfterResponse = false
     private var pendingRead = false
+    /// Set from a request's head until its response is written.
+    private var responding = false
+    /// The parts of requests pipelined behind the one being answered.
+    private var queued: [HTTPServerRequestPart] = []
     private var clientAddress = "-"
     /// The port the client connected to.
     private var localPort = 0
@@ -52,7 +56,16 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
     // MARK: - The client's side
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
+        let part = unwrapInboundIn(data)
+        if responding, !queued.isEmpty || part.isHead {
+            queued.append(part)
+            return
+        }
+        handle(part, context: context)
+    }
+
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
         case .head(let head):
             begin(head, context: context)
         case .body(let buffer):
@@ -79,8 +92,13 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
         context.fireChannelReadComplete()
     }
 
-    /// Reads on only while the endpoint's socket takes the request body.
+    /// Reads on only while the endpoint's socket takes the request body, and not past a
+    /// pipelined request.
     func read(context: ChannelHandlerContext) {
+        if !queued.isEmpty {
+            pendingRead = true
+            return
+        }
         if let exchange, !exchange.requestEnded, !(exchange.connection?.isWritable ?? false) {
             pendingRead = true
             return
@@ -113,6 +131,7 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     /// Checks and routes a new request.
     private func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        responding = true
         let host: String
         switch RequestCheck.check(head, maxHeaderBytes: listener.limits.maxHeaderBytes) {
         case .success(let checked): host = checked
@@ -124,7 +143,7 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
            length > limit {
             return reply(.payloadTooLarge, to: head, close: true)
         }
-        switch listener.routes.current.decide(host: host, path: head.uri) {
+        switch loop.table.decide(host: host, path: head.uri) {
         case .noRoute:
             reply(.notFound, to: head, close: !head.isKeepAlive)
         case .unavailable(let route, let reason):
@@ -261,6 +280,7 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
             log(exchange, status: exchange.status ?? .ok)
             let written = context.writeAndFlush(wrapOutboundOut(.end(trailers)))
             if close { written.assumeIsolated().whenComplete { _ in context.close(promise: nil) } }
+            responseWritten(context: context, closing: close)
         }
     }
 
@@ -358,6 +378,22 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
         }
     }
 
+    /// A response is written: requests pipelined behind it are taken up, in order.
+    private func responseWritten(context: ChannelHandlerContext, closing: Bool) {
+        responding = false
+        if closing {
+            queued = []
+            return
+        }
+        while !responding, !queued.isEmpty {
+            handle(queued.removeFirst(), context: context)
+        }
+        if queued.isEmpty, pendingRead, exchange == nil {
+            pendingRead = false
+            context.read()
+        }
+    }
+
     /// Answers a request with a short body of the proxy's own.
     private func reply(_ status: HTTPResponseStatus, to head: HTTPRequestHead, close: Bool,
                        route: IngressRoute? = nil, upstream: IngressUpstream? = nil, address: UpstreamAddress? = nil,
@@ -374,6 +410,7 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
             closeAfterResponse = true
             written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         }
+        defer { responseWritten(context: context, closing: close) }
         var service: String?
         if case .service(let name, _)? = route?.backend { service = name }
         listener.observe(RequestRecord(
@@ -394,5 +431,12 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     private static func seconds(since start: NIODeadline) -> Double {
         Double((NIODeadline.now() - start).nanoseconds) / 1e9
+    }
+}
+
+extension HTTPServerRequestPart {
+    var isHead: Bool {
+        if case .head = self { return true }
+        return false
     }
 }

@@ -1,9 +1,8 @@
 import Logging
 
-/// What every connection of one listener shares: the route table, the limits, and what
-/// the listener tells endpoints about itself.
+/// What every connection of one listener shares: the limits, what the listener tells
+/// endpoints about itself, the access log and the metrics.
 struct ListenerContext: Sendable {
-    let routes: RouteTableHolder
     let limits: IngressProxyLimits
     /// `http` or `https`.
     let scheme: String

@@ -6,14 +6,18 @@ import NIOCore
 final class LoopState {
     let eventLoop: any EventLoop
     let limits: IngressProxyLimits
+    /// The route table this loop routes new requests by; each loop gets a new one in turn
+    /// (``IngressProxyServer/update(_:)``), read without a lock.
+    var table: IngressRouteTable
     var balancer = UpstreamBalancer()
     /// The metric series this loop has counted into, found without the registry's lock.
     var metricSeries: [IngressMetrics.SeriesKey: IngressMetrics.Series] = [:]
     private var idle: [UpstreamAddress: [UpstreamHandler]] = [:]
 
-    init(eventLoop: any EventLoop, limits: IngressProxyLimits) {
+    init(eventLoop: any EventLoop, limits: IngressProxyLimits, table: IngressRouteTable) {
         self.eventLoop = eventLoop
         self.limits = limits
+        self.table = table
     }
 
     /// An idle connection to `address` that is still open, the most recently used first.

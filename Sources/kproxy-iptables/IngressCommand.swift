@@ -166,7 +166,7 @@ struct IngressCommand: AsyncParsableCommand {
                     continue
                 }
                 for warning in table.warnings { logger.warning("\(warning)") }
-                server.update(table)
+                await server.update(table)
                 logger.info("the input changed: \(Self.summary(table))")
             } catch {
                 logger.error("\(error.description)")

@@ -30,7 +30,7 @@ import Testing
             #expect(try Self.answers(harness, count: 20) == ["web-0": 10, "web-1": 10], "round-robin")
             #expect(try Self.answers(harness, count: 4, keptAlive: keptAlive).count == 2)
             let web = try #require(harness.backends["web"])
-            harness.proxy.update(try harness.table(Self.ingress, with: ["web": [web[0]]]))
+            await harness.proxy.update(try harness.table(Self.ingress, with: ["web": [web[0]]]))
             let servedBefore = web[1].requests
             #expect(try Self.answers(harness, count: 20) == ["web-0": 20])
             #expect(try Self.answers(harness, count: 10, keptAlive: keptAlive) == ["web-0": 10])
@@ -41,11 +41,11 @@ import Testing
     @Test func aRequestInFlightFinishesOnTheTableItWasRoutedBy() async throws {
         try await IngressHarness.with(ingressYAML: Self.ingress, services: ["web": 2]) { harness in
             let web = try #require(harness.backends["web"])
-            harness.proxy.update(try harness.table(Self.ingress, with: ["web": [web[0]]]))
+            await harness.proxy.update(try harness.table(Self.ingress, with: ["web": [web[0]]]))
             let slow = try RawHTTPConnection(port: harness.proxy.httpPort)
             try slow.send("GET /slow/400 HTTP/1.1\r\nHost: a.example.com\r\n\r\n")
             try await eventually(seconds: 5) { web[0].requests == 1 }
-            harness.proxy.update(try harness.table(Self.ingress, with: ["web": [web[1]]]))
+            await harness.proxy.update(try harness.table(Self.ingress, with: ["web": [web[1]]]))
             #expect(try Self.answers(harness, count: 3) == ["web-1": 3])
             let response = try slow.response()
             #expect(response.status == 200)

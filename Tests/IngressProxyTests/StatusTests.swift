@@ -47,7 +47,7 @@ import Testing
         limits.readTimeout = .milliseconds(300)
         try await IngressHarness.with(ingressYAML: Self.ingress, services: ["live": 1, "empty": 0, "gone": 1],
                                       limits: limits) { harness in
-            await harness.backends["gone"]?.first?.stop()
+            try await harness.backends["gone"]?.first?.refuseConnections()
             let response = try harness.get(row.host, row.path)
             #expect(response.status == row.status, "\(response.text)")
             if row.status != 200 {
@@ -61,7 +61,7 @@ import Testing
     /// refusal, and the refusing endpoint is passed over afterwards.
     @Test func aRefusingEndpointIsPassedOver() async throws {
         try await IngressHarness.with(ingressYAML: Self.ingress, services: ["live": 2]) { harness in
-            await harness.backends["live"]?[1].stop()
+            try await harness.backends["live"]?[1].refuseConnections()
             var statuses: [Int: Int] = [:]
             for _ in 0..<10 { statuses[try harness.get("a.example.com", "/live").status, default: 0] += 1 }
             #expect(statuses == [200: 10])

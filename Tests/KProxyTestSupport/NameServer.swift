@@ -121,6 +121,28 @@ public enum Socket {
         return descriptor
     }
 
+    /// A TCP socket bound to `127.0.0.1:port` that never listens: connections to the port
+    /// are refused, and no other server can take it. Without `SO_REUSEADDR` when the port
+    /// allows (then nothing else binds it); with it when connections closed a moment ago
+    /// still hold the port, as they do after a server stops.
+    static func reserved(port: UInt16) throws(SocketError) -> Int32 {
+        var lastError = SocketError("bind 127.0.0.1:\(port)", 0)
+        for reuse: Int32 in [0, 1] {
+            let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            guard descriptor >= 0 else { throw SocketError("socket", errno) }
+            var flag = reuse
+            setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &flag, socklen_t(MemoryLayout<Int32>.size))
+            var address = address("127.0.0.1", port)
+            let bound = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            if bound == 0 { return descriptor }
+            lastError = SocketError("bind 127.0.0.1:\(port)", errno)
+            close(descriptor)
+        }
+        throw lastError
+    }
+
     private static func setTimeout(_ descriptor: Int32, _ seconds: Double) {
         var timeout = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1_000_000))
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))

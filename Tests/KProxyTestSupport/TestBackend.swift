@@ -3,6 +3,9 @@ import NIOHTTP1
 import NIOPosix
 import NIOWebSocket
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// An endpoint for the proxy to send to: an HTTP/1.1 server on loopback that answers
 ///
@@ -19,6 +22,8 @@ public final class TestBackend: Sendable {
     public let port: Int
     private let channel: any Channel
     private let counters: Counters
+    /// The socket holding the port after ``refuseConnections()``.
+    private let reservation = Mutex<Int32?>(nil)
 
     /// What it has seen.
     final class Counters: Sendable {
@@ -77,8 +82,17 @@ public final class TestBackend: Sendable {
         }
     }
 
+    /// Stops listening but keeps the port, so connections to it are refused for as long
+    /// as the backend lives (a port merely closed could be taken by another test's server).
+    public func refuseConnections() async throws {
+        try? await channel.close()
+        let descriptor = try Socket.reserved(port: UInt16(port))
+        reservation.withLock { $0 = descriptor }
+    }
+
     public func stop() async {
         try? await channel.close()
+        if let descriptor = reservation.withLock({ held in defer { held = nil }; return held }) { close(descriptor) }
     }
 }
 
