@@ -84,12 +84,23 @@ struct Bench: AsyncParsableCommand {
             (churnRSSStartMB), at the end (churnRSSEndMB) and the most sampled each second \
             (churnRSSMaxMB).
 
+            INGRESS FIGURES (--ingress; needs nginx and wrk): `kproxy-iptables ingress` against \
+            nginx configured as ingress-nginx configures one Ingress (an upstream of two \
+            endpoints with keep-alive connections, its forwarding headers), in the same run: \
+            the same backend (one nginx worker answering a short body on two ports), the same \
+            certificate, both proxies with one worker per core and no access log. wrk (one \
+            thread, --ingress-connections connections, --ingress-seconds each) drives each \
+            proxy RUNS times in alternating order, over HTTP/1.1 keep-alive and HTTPS: \
+            ingress{HTTP,HTTPS}RequestsPerSecond{Ours,Nginx} and ingress{HTTP,HTTPS}P99Ms{Ours,Nginx}, \
+            medians.
+
             Build with `-c release` for meaningful figures. Progress goes to standard error.
             """ + HelpSections.text(
                 examples: [
                     "kproxy-iptables bench --services 10000 --endpoints 10",
                     "kproxy-iptables bench --apply --output json > figures.json",
                     "kproxy-iptables bench --proxy-mode nftables --apply --shape clusterip",
+                    "kproxy-iptables bench --ingress --runs 5",
                 ],
                 statuses: [
                     .success("the figures were printed"),
@@ -142,6 +153,15 @@ struct Bench: AsyncParsableCommand {
     @Option(help: ArgumentHelp("With --agent or --churn: endpoint changes a second while churning.", valueName: "count"))
     var churnRate = 100
 
+    @Flag(help: "Compare the Ingress proxy with nginx instead: see INGRESS FIGURES above.")
+    var ingress = false
+
+    @Option(help: ArgumentHelp("With --ingress: how long each wrk run lasts.", valueName: "seconds"))
+    var ingressSeconds = 10
+
+    @Option(help: ArgumentHelp("With --ingress: wrk's open connections.", valueName: "count"))
+    var ingressConnections = 64
+
     @Option(help: ArgumentHelp("Keep the generated YAML at this path.", valueName: "file"))
     var keep: String?
 
@@ -149,7 +169,15 @@ struct Bench: AsyncParsableCommand {
         guard services > 0, endpoints >= 0, runs > 0, nftTimeout > 0 else {
             throw ValidationError("--services, --runs and --nft-timeout must be positive, --endpoints not negative.")
         }
-        if agent && churn { throw ValidationError("--agent and --churn cannot be used together.") }
+        if [agent, churn, ingress].filter({ $0 }).count > 1 {
+            throw ValidationError("--agent, --churn and --ingress cannot be used together.")
+        }
+        if ingress {
+            guard ingressSeconds > 0, ingressConnections > 0 else {
+                throw ValidationError("--ingress-seconds and --ingress-connections must be positive.")
+            }
+            if let reason = IngressBenchmark.unavailableReason { throw ValidationError(reason) }
+        }
         if let churnSeconds, churnSeconds <= 0 { throw ValidationError("--churn-seconds must be positive.") }
         if churnRate <= 0 { throw ValidationError("--churn-rate must be positive.") }
         if proxyMode != nil && !apply { throw ValidationError("--proxy-mode needs --apply.") }
@@ -160,6 +188,7 @@ struct Bench: AsyncParsableCommand {
 
     func run() async throws {
         if agent { return try await runAgent() }
+        if ingress { return try runIngress() }
         if churn { return try await runChurn() }
         let path = keep ?? NSTemporaryDirectory() + "kproxy-bench-\(getpid()).yaml"
         guard FileManager.default.createFile(atPath: path, contents: nil),
@@ -296,6 +325,28 @@ extension Bench {
     /// Whether `--apply` measures `mode`: the one asked for, or every mode.
     private func measures(_ mode: KubeProxyConfiguration.ProxyMode) -> Bool {
         proxyMode.map { $0 == mode } ?? true
+    }
+}
+
+extension Bench {
+    /// `--ingress`: the Ingress proxy against nginx.
+    private func runIngress() throws {
+        let workers = ProcessInfo.processInfo.activeProcessorCount
+        let result = try IngressBenchmark(seconds: ingressSeconds, connections: ingressConnections, rounds: runs, workers: workers,
+                                          executable: LibiptcHelperCommand.commandLine[0]).measure()
+        var figures = BenchFigures()
+        figures.add("ingressWorkers", .integer(workers))
+        figures.add("ingressConnections", .integer(ingressConnections))
+        figures.add("ingressSeconds", .integer(ingressSeconds))
+        figures.add("runs", .integer(runs))
+        for scheme in IngressBenchmark.Scheme.allCases {
+            for proxy in IngressBenchmark.Proxy.allCases {
+                let reports = result.reports[IngressBenchmark.Result.key(proxy, scheme)] ?? []
+                figures.add("ingress\(scheme.rawValue)RequestsPerSecond\(proxy.rawValue)", median: reports.map(\.requestsPerSecond))
+                figures.add("ingress\(scheme.rawValue)P99Ms\(proxy.rawValue)", median: reports.map(\.p99Milliseconds))
+            }
+        }
+        print(output == .json ? figures.json : figures.table)
     }
 }
 

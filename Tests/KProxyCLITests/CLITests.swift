@@ -279,9 +279,24 @@ let fixtureCases: [String] = {
         #expect(try Self.benchNamespaces().subtracting(before).isEmpty)
     }
 
+    /// Our Ingress proxy and nginx, each driven by wrk over HTTP and HTTPS in the same run.
+    @Test(.enabled(if: ["nginx", "wrk"].allSatisfy { NetworkNamespace.which($0) != nil }, "needs nginx and wrk"))
+    func ingressIsComparedWithNginx() throws {
+        let result = try run(["bench", "--ingress", "--ingress-seconds", "1", "--ingress-connections", "8", "--runs", "1",
+                              "--output", "json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let figures = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        for scheme in ["HTTP", "HTTPS"] {
+            for proxy in ["Ours", "Nginx"] {
+                #expect((figures["ingress\(scheme)RequestsPerSecond\(proxy)"] as? Double ?? 0) > 0, "\(scheme) \(proxy)")
+                #expect((figures["ingress\(scheme)P99Ms\(proxy)"] as? Double ?? 0) > 0, "\(scheme) \(proxy)")
+            }
+        }
+    }
+
     @Test(arguments: [
         ["--agent", "--churn"], ["--churn", "--churn-seconds", "0"], ["--churn", "--churn-rate", "0"],
-        ["--proxy-mode", "nftables"],
+        ["--proxy-mode", "nftables"], ["--ingress", "--agent"], ["--ingress", "--ingress-seconds", "0"],
     ])
     func benchOptionsAreChecked(_ options: [String]) throws {
         #expect(try run(["bench", "--services", "10"] + options).status == 64)

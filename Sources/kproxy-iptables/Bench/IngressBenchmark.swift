@@ -1,0 +1,140 @@
+import Foundation
+import IngressProxy
+import ProxyCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Our Ingress proxy against nginx configured as ingress-nginx configures it, in the same
+/// run: the same route (one Ingress host, one Service of two endpoints), the same backend
+/// (one nginx worker answering a short body on two ports), the same certificate, both
+/// proxies with one worker (event loop) per core and no access log; `wrk` drives each in
+/// turn over HTTP/1.1 keep-alive and over HTTPS, the order alternating from round to round.
+struct IngressBenchmark {
+    static let host = "bench.example.com"
+
+    var seconds: Int
+    var connections: Int
+    var rounds: Int
+    var workers: Int
+    /// This program, to run `ingress` from.
+    var executable: String
+
+    /// The two proxies and the two schemes.
+    enum Proxy: String, CaseIterable { case ours = "Ours", nginx = "Nginx" }
+    enum Scheme: String, CaseIterable { case http = "HTTP", https = "HTTPS" }
+
+    /// Every wrk report, by proxy and scheme.
+    struct Result {
+        var reports: [String: [WrkReport]] = [:]
+
+        static func key(_ proxy: Proxy, _ scheme: Scheme) -> String { scheme.rawValue + proxy.rawValue }
+    }
+
+    /// Why the comparison cannot run here, or `nil`.
+    static var unavailableReason: String? {
+        let missing = ["nginx", "wrk"].filter { ChildProcess.executablePath($0) == nil }
+        return missing.isEmpty ? nil : "--ingress needs \(missing.joined(separator: " and ")) (apt: nginx wrk)"
+    }
+
+    func measure() throws -> Result {
+        let directory = NSTemporaryDirectory() + "kproxy-bench-ingress-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ports = try FreePorts.take(6)
+        let backendPorts = Array(ports[0..<2])
+        let listeners: [Proxy: (http: Int, https: Int)] = [.nginx: (ports[2], ports[3]), .ours: (ports[4], ports[5])]
+        let pem = try TLSCertificate.selfSignedPEM(commonName: Self.host, dnsNames: [Self.host])
+        try pem.certificate.write(toFile: directory + "/tls.crt", atomically: true, encoding: .utf8)
+        try pem.key.write(toFile: directory + "/tls.key", atomically: true, encoding: .utf8)
+        try NginxConfigurations.backend(directory: directory, ports: backendPorts)
+            .write(toFile: directory + "/backend.conf", atomically: true, encoding: .utf8)
+        try NginxConfigurations.proxy(directory: directory, workers: workers, httpPort: listeners[.nginx]!.http,
+                                      httpsPort: listeners[.nginx]!.https, backendPorts: backendPorts)
+            .write(toFile: directory + "/proxy.conf", atomically: true, encoding: .utf8)
+        try FileManager.default.createDirectory(atPath: directory + "/manifests", withIntermediateDirectories: true)
+        try Self.manifests(backendPorts: backendPorts, pem: pem)
+            .write(toFile: directory + "/manifests/cluster.yaml", atomically: true, encoding: .utf8)
+
+        let nginx = ChildProcess.executablePath("nginx") ?? "nginx"
+        let backend = try BenchChild.start([nginx, "-p", directory, "-c", directory + "/backend.conf"])
+        defer { backend.stop() }
+        let proxyNginx = try BenchChild.start([nginx, "-p", directory, "-c", directory + "/proxy.conf"])
+        defer { proxyNginx.stop() }
+        let ours = try BenchChild.start([executable, "ingress", "-f", directory + "/manifests", "--address", "127.0.0.1",
+                                         "--http-port", String(listeners[.ours]!.http), "--https-port", String(listeners[.ours]!.https),
+                                         "--metrics-port", "0", "--threads", String(workers), "--no-access-log"])
+        defer { ours.stop() }
+        for port in backendPorts + ports[2...] { try FreePorts.waitForListener(port) }
+
+        var result = Result()
+        for scheme in Scheme.allCases {
+            for proxy in Proxy.allCases { _ = try wrk(scheme, port: listeners[proxy]!, seconds: 1) }
+            for round in 0..<rounds {
+                let order = round % 2 == 0 ? Proxy.allCases : Proxy.allCases.reversed()
+                for proxy in order {
+                    benchProgress("ingress round \(round + 1) of \(rounds): \(scheme.rawValue) through \(proxy == .ours ? "kproxy-iptables" : "nginx")")
+                    let report = try wrk(scheme, port: listeners[proxy]!, seconds: seconds)
+                    guard report.failures == 0 else {
+                        throw BenchError("\(proxy) \(scheme): \(report.failures) failed requests; see \(directory)")
+                    }
+                    result.reports[Result.key(proxy, scheme), default: []].append(report)
+                }
+            }
+        }
+        return result
+    }
+
+    /// One wrk run against a proxy's listener of `scheme`.
+    private func wrk(_ scheme: Scheme, port: (http: Int, https: Int), seconds: Int) throws -> WrkReport {
+        let url = scheme == .http ? "http://127.0.0.1:\(port.http)/" : "https://127.0.0.1:\(port.https)/"
+        let output = try ChildProcess.run(["wrk", "-t1", "-c\(connections)", "-d\(seconds)s", "--latency",
+                                           "-H", "Host: \(Self.host)", url], timeout: .seconds(seconds + 30))
+        guard output.status == 0, let report = WrkReport(output.stdout) else {
+            throw BenchError("wrk \(url) failed: \(output.stderr)\(output.stdout)")
+        }
+        return report
+    }
+
+    /// The Ingress, its Service and endpoints, and its TLS Secret, as our proxy reads them.
+    static func manifests(backendPorts: [Int], pem: (certificate: String, key: String)) -> String {
+        let encode = { (text: String) in Data(text.utf8).base64EncodedString() }
+        var text = """
+            apiVersion: networking.k8s.io/v1
+            kind: Ingress
+            metadata: {name: bench, namespace: bench}
+            spec:
+              tls: [{hosts: [\(host)], secretName: bench-tls}]
+              rules:
+              - host: \(host)
+                http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: backend, port: {number: 80}}}}]}
+            ---
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: bench-tls, namespace: bench}
+            type: kubernetes.io/tls
+            data: {tls.crt: \(encode(pem.certificate)), tls.key: \(encode(pem.key))}
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: backend, namespace: bench}
+            spec:
+              clusterIP: 10.96.0.10
+              ports: [{name: http, port: 80, protocol: TCP}]
+
+            """
+        for (index, port) in backendPorts.enumerated() {
+            text += """
+                ---
+                apiVersion: discovery.k8s.io/v1
+                kind: EndpointSlice
+                metadata: {name: backend-\(index), namespace: bench, labels: {kubernetes.io/service-name: backend}}
+                addressType: IPv4
+                ports: [{name: http, port: \(port), protocol: TCP}]
+                endpoints: [{addresses: [127.0.0.1], conditions: {ready: true}}]
+
+                """
+        }
+        return text
+    }
+}
