@@ -19,10 +19,11 @@ struct AccessLog: Sendable {
         let referer = head.headers.first(name: "referer") ?? "-"
         let agent = head.headers.first(name: "user-agent") ?? "-"
         let seconds = String(Double(Int((entry.seconds * 1000).rounded())) / 1000)
+        let upstream = entry.upstream?.description ?? entry.route?.backend.description ?? ""
         return """
             \(entry.client) "\(head.method.rawValue) \(head.uri) HTTP/\(head.version.major).\(head.version.minor)" \
             \(entry.status.code) \(entry.bodyBytesSent) "\(referer)" "\(agent)" \(entry.requestBytes) \(seconds) \
-            [\(entry.upstream ?? "")] \(entry.upstreamAddress ?? "-") \(entry.upstreamStatus.map { String($0.code) } ?? "-")
+            [\(upstream)] \(entry.upstreamAddress?.description ?? "-") \(entry.upstreamStatus.map { String($0.code) } ?? "-")
             """
     }
 }

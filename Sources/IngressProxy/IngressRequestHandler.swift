@@ -193,7 +193,10 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes)
+                    // The heads sent are the client's, as parsed (so already well-formed), plus
+                    // headers of our own: checking them again on the way out is work for nothing.
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes,
+                                                                                enableOutboundHeaderValidation: false)
                     try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: TimeAmount(limits.readTimeout)))
                     try channel.pipeline.syncOperations.addHandler(UpstreamHandler(address: address, loop: loop.value))
                 }
@@ -416,7 +419,7 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
         listener.observe(RequestRecord(
             client: clientAddress, head: head, status: status, bodyBytesSent: buffer.readableBytes,
             requestBytes: RequestCheck.headerBytes(head), seconds: startedAt.map(Self.seconds(since:)) ?? 0, route: route,
-            upstream: upstream?.description ?? route?.backend.description, upstreamAddress: address?.description,
+            upstream: upstream, upstreamAddress: address,
             upstreamStatus: nil, service: service), on: loop)
     }
 
@@ -425,7 +428,7 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
             client: clientAddress, head: exchange.head, status: status, bodyBytesSent: exchange.responseBodyBytes,
             requestBytes: RequestCheck.headerBytes(exchange.head) + exchange.requestBodyBytes,
             seconds: Self.seconds(since: exchange.startedAt),
-            route: exchange.route, upstream: exchange.upstream.description, upstreamAddress: exchange.address?.description,
+            route: exchange.route, upstream: exchange.upstream, upstreamAddress: exchange.address,
             upstreamStatus: exchange.status, service: exchange.upstream.service.name), on: loop)
     }
 

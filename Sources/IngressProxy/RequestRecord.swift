@@ -11,8 +11,9 @@ struct RequestRecord {
     var seconds: Double
     /// The rule that took the request, if one did.
     var route: IngressRoute?
-    var upstream: String?
-    var upstreamAddress: String?
+    /// Where it went (named only when the access log writes it).
+    var upstream: IngressUpstream?
+    var upstreamAddress: UpstreamAddress?
     var upstreamStatus: HTTPResponseStatus?
     /// The Service requests went to.
     var service: String?

@@ -56,7 +56,6 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let pipeline = context.pipeline.syncOperations
         do {
             try pipeline.addHandler(tunnel)
-            pipeline.removeHandler(try pipeline.handler(type: NIOHTTPRequestHeadersValidator.self), promise: nil)
             pipeline.removeHandler(try pipeline.handler(type: HTTPRequestEncoder.self), promise: nil)
             pipeline.removeHandler(try pipeline.handler(type: ByteToMessageHandler<HTTPResponseDecoder>.self), promise: nil)
         } catch {
