@@ -184,6 +184,7 @@ let package = Package(
                 "LocalAPIServer",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         // Fuzz targets over the manifest decoder and the save-text reader. scripts/fuzz links

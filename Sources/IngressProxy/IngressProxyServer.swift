@@ -5,6 +5,7 @@ import NIOHTTP2
 import NIOPosix
 import NIOSSL
 import ServiceModel
+import Synchronization
 
 /// The Ingress proxy: listens for HTTP and HTTPS (HTTP/1.1, and HTTP/2 where the client
 /// offers it), routes each request by the route table in force, and sends it to the
@@ -37,8 +38,12 @@ public final class IngressProxyServer: Sendable {
     private let routes: RouteTableHolder
     private let loops: LoopStates
     private let group: MultiThreadedEventLoopGroup
+    /// The HTTP and HTTPS listeners, then the metrics listener.
     private let channels: [any Channel]
     private let logger: Logger
+    /// Set by the first ``stop()``: the event loops are gone after it.
+    private let stopped = Atomic(false)
+    private let quiesced = Atomic(false)
     /// The request metrics, under ingress-nginx's names.
     public let metrics: IngressMetrics
 
@@ -59,6 +64,7 @@ public final class IngressProxyServer: Sendable {
             let http = ListenerContext(limits: configuration.limits, scheme: "http", logger: logger,
                                        accessLog: accessLog, metrics: metrics)
             var channels = [try await bind(configuration.host, configuration.httpPort, group: group) { channel in
+                try loops.state(of: channel.eventLoop).value.track(channel)
                 try configureHTTP1(channel, listener: http, loops: loops)
             }]
             let httpPort = channels[0].localAddress?.port ?? configuration.httpPort
@@ -72,6 +78,7 @@ public final class IngressProxyServer: Sendable {
                 let https = ListenerContext(limits: configuration.limits, scheme: "https", logger: logger,
                                             accessLog: accessLog, metrics: metrics)
                 channels.append(try await bind(configuration.host, port, group: group) { channel in
+                    try loops.state(of: channel.eventLoop).value.track(channel)
                     try configureHTTPS(channel, context: context, listener: https, loops: loops)
                 })
                 httpsPort = channels.last?.localAddress?.port ?? port
@@ -116,8 +123,34 @@ public final class IngressProxyServer: Sendable {
     /// The table in force.
     public var table: IngressRouteTable { routes.current }
 
-    /// Stops listening and closes every connection.
+    /// Ends serving as ingress-nginx does on SIGTERM: stops accepting connections, lets the
+    /// requests in flight finish (a kept-alive connection closes after its response, an idle
+    /// one at once, an HTTP/2 one after GOAWAY and its open streams), waits up to `timeout`
+    /// for all to be done, then closes what is left. Returns how many client connections
+    /// were still open at the deadline and were cut.
+    public func shutdown(timeout: Duration) async -> Int {
+        let listeners = metricsPort == nil ? channels : channels.dropLast()
+        for listener in listeners { try? await listener.close() }
+        await loops.quiesce()
+        quiesced.store(true, ordering: .releasing)
+        let deadline = ContinuousClock.now + timeout
+        var open = await loops.clientCount()
+        while open > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(20))
+            open = await loops.clientCount()
+        }
+        if open > 0 { logger.warning("shutdown: \(open) connections still busy after \(timeout); closing them") }
+        await stop()
+        return open
+    }
+
+    /// Whether a ``shutdown(timeout:)`` has closed the listeners and asked every connection
+    /// to finish.
+    public var isShuttingDown: Bool { quiesced.load(ordering: .acquiring) }
+
+    /// Stops listening and closes every connection at once (once; later calls do nothing).
     public func stop() async {
+        guard !stopped.exchange(true, ordering: .acquiringAndReleasing) else { return }
         for channel in channels { try? await channel.close() }
         try? await group.shutdownGracefully()
     }
@@ -162,7 +195,9 @@ public final class IngressProxyServer: Sendable {
                         try stream.pipeline.syncOperations.addHandler(IngressRequestHandler(listener: listener, loop: loop.value,
                                                                                             http1: nil))
                     }
-                }.map { _ in () }
+                }.flatMapThrowing { _ in
+                    try channel.pipeline.syncOperations.addHandler(HTTP2Quiescer())
+                }
             },
             http1ChannelConfigurator: { channel in
                 channel.eventLoop.makeCompletedFuture { try configureHTTP1(channel, listener: listener, loops: loops) }

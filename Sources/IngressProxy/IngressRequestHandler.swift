@@ -126,6 +126,12 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
             context.close(promise: nil)
             return
         }
+        if event is ChannelShouldQuiesceEvent {
+            // The proxy is shutting down: this connection ends after the response in flight.
+            closeAfterResponse = true
+            if !responding { context.close(promise: nil) }
+            return
+        }
         context.fireUserInboundEventTriggered(event)
     }
 
@@ -398,10 +404,11 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     /// Answers a request with a short body of the proxy's own.
-    private func reply(_ status: HTTPResponseStatus, to head: HTTPRequestHead, close: Bool,
+    private func reply(_ status: HTTPResponseStatus, to head: HTTPRequestHead, close requestedClose: Bool,
                        route: IngressRoute? = nil, upstream: IngressUpstream? = nil, address: UpstreamAddress? = nil,
                        startedAt: NIODeadline? = nil) {
         guard let context else { return }
+        let close = requestedClose || closeAfterResponse
         let body = ErrorReply.body(status)
         var buffer = context.channel.allocator.buffer(capacity: body.utf8.count)
         buffer.writeString(body)

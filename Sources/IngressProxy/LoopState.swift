@@ -13,6 +13,10 @@ final class LoopState {
     /// The metric series this loop has counted into, found without the registry's lock.
     var metricSeries: [IngressMetrics.SeriesKey: IngressMetrics.Series] = [:]
     private var idle: [UpstreamAddress: [UpstreamHandler]] = [:]
+    /// The open client connections of the proxy's listeners, for a shutdown to wait on.
+    private var clients: [ObjectIdentifier: any Channel] = [:]
+    /// Set once a shutdown began: connections accepted from now on are asked to quiesce too.
+    private(set) var quiescing = false
 
     init(eventLoop: any EventLoop, limits: IngressProxyLimits, table: IngressRouteTable) {
         self.eventLoop = eventLoop
@@ -45,6 +49,25 @@ final class LoopState {
     func remove(_ connection: UpstreamHandler) {
         idle[connection.address]?.removeAll { $0 === connection }
     }
+
+    /// Counts `channel` among the open client connections until it closes.
+    func track(_ channel: any Channel) {
+        let key = ObjectIdentifier(channel)
+        clients[key] = channel
+        channel.closeFuture.assumeIsolated().whenComplete { _ in self.clients[key] = nil }
+        if quiescing { channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent()) }
+    }
+
+    /// Asks every client connection to end once the requests it carries are answered: an
+    /// HTTP/1.1 connection closes after the response in flight (at once when idle), an
+    /// HTTP/2 connection sends GOAWAY and closes when its streams are done.
+    func quiesce() {
+        quiescing = true
+        for channel in clients.values { channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent()) }
+    }
+
+    /// How many client connections are open.
+    var clientCount: Int { clients.count }
 
     /// How many idle connections are kept, over all endpoints.
     var idleCount: Int { idle.values.reduce(0) { $0 + $1.count } }

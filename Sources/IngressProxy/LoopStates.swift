@@ -20,9 +20,27 @@ struct LoopStates: Sendable {
 
     /// Gives every loop `table`, each on its own loop; returns once all have it.
     func install(_ table: IngressRouteTable) async {
+        _ = await each { $0.table = table }
+    }
+
+    /// Asks every loop's client connections to end after the requests in flight.
+    func quiesce() async {
+        _ = await each { $0.quiesce() }
+    }
+
+    /// The client connections open, over all loops.
+    func clientCount() async -> Int {
+        await each { $0.clientCount }.reduce(0, +)
+    }
+
+    /// Runs `body` on every loop with its state, in turn; what each returned (nothing from a
+    /// loop already shut down).
+    private func each<Value: Sendable>(_ body: @escaping @Sendable (LoopState) -> Value) async -> [Value] {
+        var values: [Value] = []
         for state in states.values {
-            try? await state.eventLoop.submit { state.value.table = table }.get()
+            if let value = try? await state.eventLoop.submit({ body(state.value) }).get() { values.append(value) }
         }
+        return values
     }
 
     /// The state of `loop`, which must be one of the group's.

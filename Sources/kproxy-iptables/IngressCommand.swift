@@ -3,6 +3,7 @@ import Foundation
 import IngressProxy
 import Logging
 import ServiceModel
+import UnixSignals
 
 /// `kproxy-iptables ingress`: the Ingress proxy, serving by manifests on disk.
 struct IngressCommand: AsyncParsableCommand {
@@ -38,6 +39,10 @@ struct IngressCommand: AsyncParsableCommand {
             The files are checked every second; when they change, they are read again and the \
             new route table replaces the old one whole (requests in flight finish by the old \
             one). Input that has become invalid is reported and the table in force kept.
+
+            SIGTERM or SIGINT shut it down as ingress-nginx does: the listeners close, idle \
+            connections close, requests in flight are answered (with Connection: close; HTTP/2 \
+            clients get GOAWAY), and what is still busy after --worker-shutdown-timeout is cut.
             """ + HelpSections.text(
                 examples: [
                     "kproxy-iptables ingress -f k8s/ --http-port 8080",
@@ -45,7 +50,7 @@ struct IngressCommand: AsyncParsableCommand {
                     "kproxy-iptables ingress -f k8s/ --https-port 8443 --default-ssl-certificate ingress/default-tls",
                 ],
                 statuses: [
-                    .success("stopped"),
+                    .success("stopped by SIGTERM or SIGINT"),
                     .runtimeFailure("the listener could not be bound (the reason is on standard error)"),
                     .invalidInput,
                 ])
@@ -88,6 +93,10 @@ struct IngressCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds an endpoint may leave a response waiting.", valueName: "seconds"))
     var proxyReadTimeout = 60
 
+    @Option(help: ArgumentHelp("Seconds requests in flight get to finish after SIGTERM (ingress-nginx's worker-shutdown-timeout).",
+                               valueName: "seconds"))
+    var workerShutdownTimeout = 240
+
     @Flag(help: "Log no line per request.")
     var noAccessLog = false
 
@@ -104,6 +113,7 @@ struct IngressCommand: AsyncParsableCommand {
         guard proxyConnectTimeout > 0, proxyReadTimeout > 0 else {
             throw ValidationError("--proxy-connect-timeout and --proxy-read-timeout must be positive.")
         }
+        guard workerShutdownTimeout >= 0 else { throw ValidationError("--worker-shutdown-timeout must not be negative.") }
         if let threads, threads <= 0 { throw ValidationError("--threads must be positive.") }
     }
 
@@ -145,7 +155,27 @@ struct IngressCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         logger.info("\(Self.summary(table))")
-        try await followFiles(server, logger: logger)
+        let signal = try await followFilesUntilSignalled(server, logger: logger)
+        logger.info("\(signal): shutting down; requests in flight get \(workerShutdownTimeout) s")
+        let cut = await server.shutdown(timeout: .seconds(workerShutdownTimeout))
+        logger.info("stopped\(cut > 0 ? "; \(cut) busy connections were cut" : "")")
+    }
+
+    /// Follows the files until SIGTERM or SIGINT; returns the signal's name.
+    private func followFilesUntilSignalled(_ server: IngressProxyServer, logger: Logger) async throws -> String {
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        return try await withThrowingTaskGroup(of: String?.self) { group in
+            group.addTask { try await self.followFiles(server, logger: logger); return nil }
+            group.addTask {
+                for await signal in signals { return "\(signal)" }
+                return nil
+            }
+            defer { group.cancelAll() }
+            while let finished = try await group.next() {
+                if let signal = finished { return signal }
+            }
+            return "the end of the input"
+        }
     }
 
     /// Reads the files again whenever they change, and swaps in the new table.

@@ -3,7 +3,8 @@ import KProxyTestSupport
 import Testing
 
 /// `kproxy-iptables ingress` serving by files: requests routed to live endpoints, the
-/// files followed as they change, invalid input refused at start and ignored later.
+/// files followed as they change, invalid input refused at start and ignored later,
+/// SIGTERM a clean stop.
 @Suite struct IngressCommandTests {
     static func cluster(backendPort: Int, host: String = "shop.example.com") -> String {
         """
@@ -80,6 +81,10 @@ import Testing
         try "kind: Service\nmetadata: {name: broken}\n".write(toFile: file, atomically: true, encoding: .utf8)
         #expect(proxy.waitFor("the route table in force stays"), "\(proxy.log)")
         #expect(try Self.status(port: port, host: "shop.example.com") == (200, "second"))
+
+        #expect(proxy.terminate() == 0, "SIGTERM stops it: \(proxy.log)")
+        #expect(proxy.log.contains("SIGTERM: shutting down; requests in flight get 240 s"), "\(proxy.log)")
+        #expect(proxy.log.contains("stopped"))
     }
 
     static let invalidInputs = [

@@ -72,4 +72,16 @@ final class BackgroundCLI {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
+
+    /// Sends SIGTERM and waits up to ten seconds for it to end: its exit status, or `nil`
+    /// when it is still running (it is then killed).
+    func terminate() -> Int32? {
+        kill(process.processIdentifier, SIGTERM)
+        for _ in 0..<100 where process.isRunning { usleep(100_000) }
+        guard !process.isRunning else {
+            stop()
+            return nil
+        }
+        return process.terminationStatus
+    }
 }

@@ -14,7 +14,7 @@ public final class RawHTTPConnection: @unchecked Sendable {
     private var pending: [UInt8] = []
 
     /// A response as read.
-    public struct Response {
+    public struct Response: Sendable {
         public var status: Int
         /// Header names lowercased, in order.
         public var headers: [(name: String, value: String)]
@@ -104,6 +104,19 @@ public final class RawHTTPConnection: @unchecked Sendable {
     public func isClosedByPeer() throws -> Bool {
         if !pending.isEmpty { return false }
         return try readSome() == nil
+    }
+
+    /// Reads whatever comes until the server closes the connection (`true`), or until a
+    /// read times out (`false`).
+    public func readsToTheEnd() throws -> Bool {
+        pending = []
+        while true {
+            do {
+                guard try readSome() != nil else { return true }
+            } catch let error as SocketError where error.code == EAGAIN {
+                return false
+            }
+        }
     }
 
     private func readBody(_ count: Int, keep: Int, into response: inout Response) throws {

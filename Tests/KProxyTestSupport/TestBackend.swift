@@ -12,6 +12,7 @@ import Glibc
 /// - `GET /bytes/N`: N bytes, written 64 KiB at a time as the client takes them;
 /// - `GET /slow/MS`: its name after MS milliseconds;
 /// - `GET /silent`: nothing, ever;
+/// - `GET /hold`: its name once ``releaseHeld()`` is called;
 /// - a WebSocket handshake: the upgrade, then every text or binary frame echoed;
 /// - `POST /pause-read`: reads nothing more after the head until ``resumeReading()``,
 ///   then the body, and answers as below;
@@ -33,6 +34,8 @@ public final class TestBackend: Sendable {
         /// Connections told to stop reading (`/pause-read`), and how many have stopped.
         let paused = Mutex<[any Channel]>([])
         let pausedReads = Atomic<Int>(0)
+        /// The answers to `/hold` requests, waiting.
+        let held = Mutex<[@Sendable () -> Void]>([])
     }
 
     public static func start(_ name: String) async throws -> TestBackend {
@@ -88,6 +91,14 @@ public final class TestBackend: Sendable {
         try? await channel.close()
         let descriptor = try Socket.reserved(port: UInt16(port))
         reservation.withLock { $0 = descriptor }
+    }
+
+    /// How many `/hold` requests wait for ``releaseHeld()``.
+    public var heldRequests: Int { counters.held.withLock { $0.count } }
+
+    /// Answers every `/hold` request waiting.
+    public func releaseHeld() {
+        for answer in counters.held.withLock({ held in defer { held = [] }; return held }) { answer() }
     }
 
     public func stop() async {
@@ -152,6 +163,17 @@ private final class BackendHandler: ChannelInboundHandler, RemovableChannelHandl
             }
         case "silent":
             break
+        case "hold":
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let loop = context.eventLoop
+            counters.held.withLock {
+                $0.append {
+                    loop.execute {
+                        let (handler, context) = bound.value
+                        handler.answer(handler.name + "\n", context: context)
+                    }
+                }
+            }
         default:
             var text = "\(name)\n\(head.method.rawValue) \(head.uri)\n"
             for (header, value) in head.headers { text += "\(header.lowercased()): \(value)\n" }
