@@ -47,6 +47,7 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
         self.context = context
         clientAddress = context.channel.remoteAddress?.ipAddress ?? "-"
         localPort = context.channel.localAddress?.port ?? 0
+        if loop.quiescing { closeAfterResponse = true }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {

@@ -15,7 +15,8 @@ final class LoopState {
     private var idle: [UpstreamAddress: [UpstreamHandler]] = [:]
     /// The open client connections of the proxy's listeners, for a shutdown to wait on.
     private var clients: [ObjectIdentifier: any Channel] = [:]
-    /// Set once a shutdown began: connections accepted from now on are asked to quiesce too.
+    /// Set once a shutdown began: a connection accepted just before the listener closed ends
+    /// after its first response.
     private(set) var quiescing = false
 
     init(eventLoop: any EventLoop, limits: IngressProxyLimits, table: IngressRouteTable) {
@@ -55,7 +56,6 @@ final class LoopState {
         let key = ObjectIdentifier(channel)
         clients[key] = channel
         channel.closeFuture.assumeIsolated().whenComplete { _ in self.clients[key] = nil }
-        if quiescing { channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent()) }
     }
 
     /// Asks every client connection to end once the requests it carries are answered: an
