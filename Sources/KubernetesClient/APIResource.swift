@@ -33,6 +33,15 @@ public struct APIResource: Hashable, Sendable, CustomStringConvertible {
     public static let serviceCIDRs = APIResource(kind: "ServiceCIDR", path: "/apis/networking.k8s.io/v1/servicecidrs",
                                                  mayBeUnserved: true)
 
+    /// What an Ingress proxy serves by: every Ingress, IngressClass, Service and
+    /// EndpointSlice (headless Services and those another proxy takes are Ingress backends
+    /// too), and the TLS Secrets only (a field selector on `type`, as controllers narrow it).
+    public static let ingresses = APIResource(kind: "Ingress", path: "/apis/networking.k8s.io/v1/ingresses")
+    public static let ingressClasses = APIResource(kind: "IngressClass", path: "/apis/networking.k8s.io/v1/ingressclasses")
+    public static let allServices = APIResource(kind: "Service", path: "/api/v1/services")
+    public static let allEndpointSlices = APIResource(kind: "EndpointSlice", path: "/apis/discovery.k8s.io/v1/endpointslices")
+    public static let tlsSecrets = APIResource(kind: "Secret", path: "/api/v1/secrets", fieldSelector: "type=kubernetes.io/tls")
+
     /// The one Node the proxy runs on.
     public static func node(_ name: String) -> APIResource {
         APIResource(kind: "Node", path: "/api/v1/nodes", fieldSelector: "metadata.name=\(name)")

@@ -7,7 +7,8 @@ import Synchronization
 
 /// A Kubernetes API server on loopback, from objects held in memory, speaking the real
 /// wire format for the collections a proxy follows (Services, EndpointSlices, Nodes,
-/// ServiceCIDRs unless told to answer 404 for them as clusters before 1.33 do): List JSON (items without
+/// ServiceCIDRs unless told to answer 404 for them as clusters before 1.33 do; Ingresses,
+/// IngressClasses and Secrets for the Ingress proxy): List JSON (items without
 /// `kind`/`apiVersion`, a collection `resourceVersion`), chunked watch streams of
 /// `{"type","object"}` lines from a resource version, bookmarks, `ERROR` events and `410`
 /// replies for versions it no longer holds, `Status` bodies, label and field selectors,

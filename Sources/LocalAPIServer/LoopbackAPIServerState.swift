@@ -30,6 +30,9 @@ struct State: Sendable {
         "/apis/discovery.k8s.io/v1/endpointslices": Collection(kind: "EndpointSlice", apiVersion: "discovery.k8s.io/v1"),
         "/api/v1/nodes": Collection(kind: "Node", apiVersion: "v1"),
         "/apis/networking.k8s.io/v1/servicecidrs": Collection(kind: "ServiceCIDR", apiVersion: "networking.k8s.io/v1"),
+        "/apis/networking.k8s.io/v1/ingresses": Collection(kind: "Ingress", apiVersion: "networking.k8s.io/v1"),
+        "/apis/networking.k8s.io/v1/ingressclasses": Collection(kind: "IngressClass", apiVersion: "networking.k8s.io/v1"),
+        "/api/v1/secrets": Collection(kind: "Secret", apiVersion: "v1"),
     ]
     var watchers: [ObjectIdentifier: Watcher] = [:]
     var faults: [String: [Fault]] = [:]
@@ -42,6 +45,9 @@ struct State: Sendable {
         case "Service": return "/api/v1/services"
         case "EndpointSlice": return "/apis/discovery.k8s.io/v1/endpointslices"
         case "ServiceCIDR": return "/apis/networking.k8s.io/v1/servicecidrs"
+        case "Ingress": return "/apis/networking.k8s.io/v1/ingresses"
+        case "IngressClass": return "/apis/networking.k8s.io/v1/ingressclasses"
+        case "Secret": return "/api/v1/secrets"
         default: return "/api/v1/nodes"
         }
     }

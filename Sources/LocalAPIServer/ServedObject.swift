@@ -106,6 +106,40 @@ public struct ServedObject: Sendable {
                             ])])])])
     }
 
+    /// An Ingress with one rule: `host` and `path` (Prefix) to Service `service` port `port`;
+    /// with `tlsSecret`, a `tls` entry for the host.
+    public static func ingress(_ name: String, namespace: String = "default", className: String? = nil, host: String,
+                               path: String = "/", service: String, port: Int, tlsSecret: String? = nil) -> ServedObject {
+        let backend: JSONValue = .object(["service": .object(["name": .string(service), "port": .object(["number": .number(Double(port))])])])
+        let rule: JSONValue = .object(["host": .string(host), "http": .object(["paths": .array([
+            .object(["path": .string(path), "pathType": .string("Prefix"), "backend": backend]),
+        ])])])
+        var spec: [String: JSONValue] = ["rules": .array([rule])]
+        if let className { spec["ingressClassName"] = .string(className) }
+        if let tlsSecret { spec["tls"] = .array([.object(["hosts": .array([.string(host)]), "secretName": .string(tlsSecret)])]) }
+        return ServedObject(kind: "Ingress", apiVersion: "networking.k8s.io/v1", namespace: namespace, name: name, labels: [:],
+                            fields: ["metadata.name": name, "metadata.namespace": namespace],
+                            body: ["spec": .object(spec), "status": .object(["loadBalancer": .object([:])])])
+    }
+
+    /// An IngressClass for `controller`, marked the default class or not.
+    public static func ingressClass(_ name: String, controller: String = "k8s.io/ingress-nginx", isDefault: Bool = false) -> ServedObject {
+        var object = ServedObject(kind: "IngressClass", apiVersion: "networking.k8s.io/v1", namespace: nil, name: name,
+                                  labels: [:], fields: ["metadata.name": name],
+                                  body: ["spec": .object(["controller": .string(controller)])])
+        if isDefault { object.annotations["ingressclass.kubernetes.io/is-default-class"] = "true" }
+        return object
+    }
+
+    /// A `kubernetes.io/tls` Secret holding a PEM certificate chain and key.
+    public static func tlsSecret(_ name: String, namespace: String = "default", certificatePEM: String, keyPEM: String) -> ServedObject {
+        ServedObject(kind: "Secret", apiVersion: "v1", namespace: namespace, name: name, labels: [:],
+                     fields: ["metadata.name": name, "metadata.namespace": namespace, "type": "kubernetes.io/tls"],
+                     body: ["type": .string("kubernetes.io/tls"),
+                            "data": .object(["tls.crt": .string(Data(certificatePEM.utf8).base64EncodedString()),
+                                             "tls.key": .string(Data(keyPEM.utf8).base64EncodedString())])])
+    }
+
     /// A Node with InternalIP addresses.
     public static func node(_ name: String, addresses: [String], podCIDR: String? = nil) -> ServedObject {
         var spec: [String: JSONValue] = [:]

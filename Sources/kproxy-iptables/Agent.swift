@@ -42,15 +42,7 @@ struct Agent: AsyncParsableCommand {
                 ])
     )
 
-    @Option(help: ArgumentHelp("The kubeconfig to reach the API server with (default: the configuration's clientConnection.kubeconfig, else in-cluster).",
-                               valueName: "file"))
-    var kubeconfig: String?
-
-    @Option(help: ArgumentHelp("The kubeconfig context to use (default: its current-context).", valueName: "name"))
-    var context: String?
-
-    @Option(help: ArgumentHelp("The API server's address, overriding the kubeconfig's.", valueName: "url"))
-    var master: String?
+    @OptionGroup var api: APIServerOptions
 
     @Option(name: .customLong("config"),
             help: ArgumentHelp("A KubeProxyConfiguration file (default: kube-proxy's defaults).", valueName: "kube-proxy.yaml"))
@@ -86,17 +78,8 @@ struct Agent: AsyncParsableCommand {
     func run() async throws {
         let logger = commandLogger(verbose: verbose)
         let configuration = try loadConfiguration()
-        let connection: APIConnection
-        let client: APIClient
-        do {
-            connection = try APIConnection.resolve(kubeconfig: kubeconfig ?? configuration.clientConnection.kubeconfig,
-                                                   context: context, master: master)
-            client = try APIClient(connection: connection, qps: configuration.clientConnection.qps,
-                                   burst: configuration.clientConnection.burst)
-        } catch {
-            printError("kproxy-iptables: \(error)")
-            throw ExitCode(2)
-        }
+        let client = try api.client(defaultKubeconfig: configuration.clientConnection.kubeconfig,
+                                    qps: configuration.clientConnection.qps, burst: configuration.clientConnection.burst)
         let nodeName = node.hostnameOverride ?? configuration.hostnameOverride ?? NodeOptions.hostname()
         var options = node.runtimeOptions(configuration: configuration, nodeName: nodeName)
         options.nodeWaitTimeout = .milliseconds(Int(nodeWait * 1000))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import IngressProxy
+import KubernetesClient
 import Logging
 import ServiceModel
 import UnixSignals
@@ -12,7 +13,9 @@ struct IngressCommand: AsyncParsableCommand {
         abstract: "Serve HTTP and HTTPS by the Ingresses of a class: the Ingress proxy.",
         discussion: """
             Reads Ingresses, IngressClasses, Services, EndpointSlices (or legacy Endpoints) and \
-            Secrets from the manifests and proxies HTTP by them, as an ingress controller does: \
+            Secrets from the manifests given with -f, or without -f follows them on the API \
+            server (--kubeconfig, --context, --master, else in-cluster; TLS Secrets only), and \
+            proxies HTTP by them, as an ingress controller does: \
             each request is matched with Kubernetes' precedence rules (exact host, then \
             wildcard, then no host; the longest path; Exact before Prefix; the older Ingress on \
             a tie; the oldest default backend when nothing matches) and sent to one of its \
@@ -36,9 +39,9 @@ struct IngressCommand: AsyncParsableCommand {
             ..._request_duration_seconds, ..._request_size, ..._response_size) by Ingress, \
             Service, status, method and the rule's host and path.
 
-            The files are checked every second; when they change, they are read again and the \
-            new route table replaces the old one whole (requests in flight finish by the old \
-            one). Input that has become invalid is reported and the table in force kept.
+            The files are checked every second (API objects are watched); when they change, \
+            the new route table replaces the old one whole (requests in flight finish by the \
+            old one). Input that has become invalid is reported and the table in force kept.
 
             SIGTERM or SIGINT shut it down as ingress-nginx does: the listeners close, idle \
             connections close, requests in flight are answered (with Connection: close; HTTP/2 \
@@ -48,6 +51,7 @@ struct IngressCommand: AsyncParsableCommand {
                     "kproxy-iptables ingress -f k8s/ --http-port 8080",
                     "kproxy-iptables ingress -f k8s/ --ingress-class nginx --max-body-size 8m",
                     "kproxy-iptables ingress -f k8s/ --https-port 8443 --default-ssl-certificate ingress/default-tls",
+                    "kproxy-iptables ingress --kubeconfig ~/.kube/config --http-port 8080 --https-port 8443",
                 ],
                 statuses: [
                     .success("stopped by SIGTERM or SIGINT"),
@@ -57,8 +61,11 @@ struct IngressCommand: AsyncParsableCommand {
     )
 
     @Option(name: [.customShort("f"), .customLong("filename")],
-            help: ArgumentHelp("A manifest file or directory (YAML or JSON); repeat for more.", valueName: "file-or-dir"))
+            help: ArgumentHelp("A manifest file or directory (YAML or JSON); repeat for more (default: follow the API server).",
+                               valueName: "file-or-dir"))
     var files: [String] = []
+
+    @OptionGroup var api: APIServerOptions
 
     @Option(help: ArgumentHelp("The IngressClass to serve (default: the class marked default, else every Ingress).",
                                valueName: "name"))
@@ -115,11 +122,17 @@ struct IngressCommand: AsyncParsableCommand {
         }
         guard workerShutdownTimeout >= 0 else { throw ValidationError("--worker-shutdown-timeout must not be negative.") }
         if let threads, threads <= 0 { throw ValidationError("--threads must be positive.") }
+        if !files.isEmpty, api.isGiven {
+            throw ValidationError("-f and --kubeconfig, --context or --master exclude each other: read files or follow the API server.")
+        }
     }
 
     func run() async throws {
-        guard !files.isEmpty else { throw ValidationError("Give at least one manifest with -f FILE_OR_DIR.") }
         let logger = commandLogger(verbose: verbose)
+        if files.isEmpty {
+            try await serveFromAPI(logger: logger)
+            return
+        }
         let manifests: Manifests
         do {
             manifests = try ManifestLoader.load(paths: files)
@@ -130,6 +143,34 @@ struct IngressCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         printWarnings(manifests.warnings)
+        let server = try await start(manifests, logger: logger)
+        try await serveUntilSignalled(server, logger: logger) { try await self.followFiles(server, logger: logger) }
+    }
+
+    /// Serves by what the API server holds: starts once every collection is listed, then
+    /// takes each change up as it comes.
+    private func serveFromAPI(logger: Logger) async throws {
+        let source = IngressInputSource(client: try api.client(), logger: logger)
+        let (inputs, input) = AsyncStream.makeStream(of: Manifests.self, bufferingPolicy: .bufferingNewest(1))
+        let following = Task {
+            defer { input.finish() }
+            try await source.run { input.yield($0) }
+        }
+        defer { following.cancel() }
+        var waiting = inputs.makeAsyncIterator()
+        guard let first = await waiting.next() else {
+            printError("kproxy-iptables: following the API server failed: \((try? await following.value).map { "\($0)" } ?? "")")
+            throw ExitCode(1)
+        }
+        let server = try await start(first, logger: logger)
+        try await serveUntilSignalled(server, logger: logger) {
+            for await manifests in inputs { await self.takeUp(manifests, on: server, logger: logger) }
+        }
+    }
+
+    /// The server, listening and serving by `manifests`: input with problems ends the
+    /// command with status 2, listeners that cannot be bound with status 1.
+    private func start(_ manifests: Manifests, logger: Logger) async throws -> IngressProxyServer {
         var configuration = IngressProxyServer.Configuration()
         configuration.host = address
         configuration.httpPort = httpPort
@@ -155,17 +196,15 @@ struct IngressCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         logger.info("\(Self.summary(table))")
-        let signal = try await followFilesUntilSignalled(server, logger: logger)
-        logger.info("\(signal): shutting down; requests in flight get \(workerShutdownTimeout) s")
-        let cut = await server.shutdown(timeout: .seconds(workerShutdownTimeout))
-        logger.info("stopped\(cut > 0 ? "; \(cut) busy connections were cut" : "")")
+        return server
     }
 
-    /// Follows the files until SIGTERM or SIGINT; returns the signal's name.
-    private func followFilesUntilSignalled(_ server: IngressProxyServer, logger: Logger) async throws -> String {
+    /// Runs `follow` until SIGTERM or SIGINT, then shuts the server down gracefully.
+    private func serveUntilSignalled(_ server: IngressProxyServer, logger: Logger,
+                                     follow: @escaping @Sendable () async throws -> Void) async throws {
         let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
-        return try await withThrowingTaskGroup(of: String?.self) { group in
-            group.addTask { try await self.followFiles(server, logger: logger); return nil }
+        let signal = try await withThrowingTaskGroup(of: String?.self) { group in
+            group.addTask { try await follow(); return nil }
             group.addTask {
                 for await signal in signals { return "\(signal)" }
                 return nil
@@ -176,9 +215,12 @@ struct IngressCommand: AsyncParsableCommand {
             }
             return "the end of the input"
         }
+        logger.info("\(signal): shutting down; requests in flight get \(workerShutdownTimeout) s")
+        let cut = await server.shutdown(timeout: .seconds(workerShutdownTimeout))
+        logger.info("stopped\(cut > 0 ? "; \(cut) busy connections were cut" : "")")
     }
 
-    /// Reads the files again whenever they change, and swaps in the new table.
+    /// Reads the files again whenever they change, and takes the new input up.
     private func followFiles(_ server: IngressProxyServer, logger: Logger) async throws {
         var seen = ManifestFingerprint(paths: files)
         while true {
@@ -189,20 +231,26 @@ struct IngressCommand: AsyncParsableCommand {
             do {
                 let manifests = try ManifestLoader.load(paths: files)
                 for warning in manifests.warnings { logger.warning("\(warning)") }
-                let table = IngressRouteTable(manifests, className: ingressClass, defaultCertificate: defaultCertificateName)
-                guard table.problems.isEmpty else {
-                    for problem in table.problems { logger.error("\(problem)") }
-                    logger.error("the input is invalid; the route table in force stays")
-                    continue
-                }
-                for warning in table.warnings { logger.warning("\(warning)") }
-                await server.update(table)
-                logger.info("the input changed: \(Self.summary(table))")
+                await takeUp(manifests, on: server, logger: logger)
             } catch {
                 logger.error("\(error.description)")
                 logger.error("the input is invalid; the route table in force stays")
             }
         }
+    }
+
+    /// Swaps in the table `manifests` give, unless it has problems (then the table in
+    /// force stays).
+    private func takeUp(_ manifests: Manifests, on server: IngressProxyServer, logger: Logger) async {
+        let table = IngressRouteTable(manifests, className: ingressClass, defaultCertificate: defaultCertificateName)
+        guard table.problems.isEmpty else {
+            for problem in table.problems { logger.error("\(problem)") }
+            logger.error("the input is invalid; the route table in force stays")
+            return
+        }
+        for warning in table.warnings { logger.warning("\(warning)") }
+        await server.update(table)
+        logger.info("the input changed: \(Self.summary(table))")
     }
 
     /// `--default-ssl-certificate` as a name, `nil` when not given or not `namespace/name`.

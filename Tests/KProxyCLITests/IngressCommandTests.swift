@@ -1,10 +1,11 @@
 import Foundation
 import KProxyTestSupport
+import LocalAPIServer
 import Testing
 
 /// `kproxy-iptables ingress` serving by files: requests routed to live endpoints, the
-/// files followed as they change, invalid input refused at start and ignored later,
-/// SIGTERM a clean stop.
+/// files followed as they change, or the API server followed; invalid input refused at
+/// start and ignored later; SIGTERM a clean stop.
 @Suite struct IngressCommandTests {
     static func cluster(backendPort: Int, host: String = "shop.example.com") -> String {
         """
@@ -39,6 +40,24 @@ import Testing
         return Int(log[range.upperBound...].prefix { $0.isNumber })
     }
 
+    struct NotServing: Error, CustomStringConvertible {
+        var log: String
+        var description: String { "the proxy did not start serving:\n\(log)" }
+    }
+
+    /// The command on 127.0.0.1 (any free ports, HTTPS and metrics too) reading `input`,
+    /// logging into `directory`; once it serves HTTPS, with its HTTP port.
+    static func startProxy(_ input: [String], logIn directory: URL) throws -> (BackgroundCLI, port: Int) {
+        let proxy = try BackgroundCLI(["ingress"] + input + ["--address", "127.0.0.1", "--http-port", "0", "--https-port", "0",
+                                                              "--metrics-port", "0"],
+                                      in: nil, log: directory.appendingPathComponent("log").path)
+        guard proxy.waitFor("serving HTTPS"), let port = listeningPort(proxy.log) else {
+            proxy.stop()
+            throw NotServing(log: proxy.log)
+        }
+        return (proxy, port)
+    }
+
     static func status(port: Int, host: String) throws -> (Int, String) {
         let connection = try RawHTTPConnection(port: port)
         try connection.send("GET / HTTP/1.1\r\nHost: \(host)\r\n\r\n")
@@ -54,12 +73,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("cluster.yaml").path
         try Self.cluster(backendPort: first.port).write(toFile: file, atomically: true, encoding: .utf8)
-        let proxy = try BackgroundCLI(["ingress", "-f", directory.path, "--address", "127.0.0.1", "--http-port", "0",
-                                       "--https-port", "0", "--metrics-port", "0"],
-                                      in: nil, log: directory.appendingPathComponent("log").path)
+        let (proxy, port) = try Self.startProxy(["-f", directory.path], logIn: directory)
         defer { proxy.stop() }
-        #expect(proxy.waitFor("serving HTTPS"), "\(proxy.log)")
-        let port = try #require(Self.listeningPort(proxy.log))
         #expect(try Self.status(port: port, host: "shop.example.com") == (200, "first"))
         if NetworkNamespace.which("curl") != nil {
             let tlsPort = try #require(Self.listeningPort(proxy.log, "HTTPS (HTTP/2 and HTTP/1.1)"))
@@ -85,6 +100,53 @@ import Testing
         #expect(proxy.terminate() == 0, "SIGTERM stops it: \(proxy.log)")
         #expect(proxy.log.contains("SIGTERM: shutting down; requests in flight get 240 s"), "\(proxy.log)")
         #expect(proxy.log.contains("stopped"))
+    }
+
+    /// Without `-f`, the API server's Ingresses, IngressClasses, Services, EndpointSlices and
+    /// TLS Secrets (listed, then watched) are what it serves by.
+    @Test func followsTheAPIServer() async throws {
+        let first = try await TestBackend.start("first")
+        let second = try await TestBackend.start("second")
+        let server = try await LoopbackAPIServer.start()
+        defer { Task { await first.stop(); await second.stop(); await server.stop() } }
+        let certificates = try #require(server.certificates)
+        server.apply(.ingressClass("nginx", isDefault: true))
+        server.apply(.ingress("shop", className: "nginx", host: "shop.example.com", service: "web", port: 80, tlsSecret: "shop-tls"))
+        server.apply(.ingress("other", className: "another-class", host: "other.example.com", service: "web", port: 80))
+        server.apply(.service("web", clusterIP: "10.96.0.10"))
+        server.apply(.endpointSlice("web-1", service: "web", endpoints: [("127.0.0.1", "node-a")], port: ("", first.port)))
+        server.apply(.tlsSecret("shop-tls", certificatePEM: certificates.serverCertificatePEM, keyPEM: certificates.serverKeyPEM))
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let kubeconfig = directory.appendingPathComponent("kubeconfig").path
+        try server.kubeconfig.write(toFile: kubeconfig, atomically: true, encoding: .utf8)
+        let (proxy, port) = try Self.startProxy(["--kubeconfig", kubeconfig], logIn: directory)
+        defer { proxy.stop() }
+        #expect(try Self.status(port: port, host: "shop.example.com") == (200, "first"))
+        #expect(try Self.status(port: port, host: "other.example.com").0 == 404, "another class's Ingress is not served")
+        #expect(server.requests.contains { $0.path == "/api/v1/secrets" && $0.query["fieldSelector"] == "type=kubernetes.io/tls" })
+        if NetworkNamespace.which("curl") != nil {
+            let tlsPort = try #require(Self.listeningPort(proxy.log, "HTTPS (HTTP/2 and HTTP/1.1)"))
+            let https = try Command.run(["curl", "-sk", "-v", "-o", "/dev/null", "--resolve", "shop.example.com:\(tlsPort):127.0.0.1",
+                                         "https://shop.example.com:\(tlsPort)/"])
+            #expect(https.stderr.contains("subject: CN=127.0.0.1"), "the Secret's certificate: \(https.stderr)")
+        }
+
+        server.apply(.endpointSlice("web-1", service: "web", endpoints: [("127.0.0.1", "node-a")], port: ("", second.port)))
+        #expect(proxy.waitFor("the input changed"), "\(proxy.log)")
+        #expect(try Self.status(port: port, host: "shop.example.com") == (200, "second"))
+        server.delete(.ingress("shop", className: "nginx", host: "shop.example.com", service: "web", port: 80))
+        #expect(proxy.waitFor("the input changed", count: 2), "\(proxy.log)")
+        #expect(try Self.status(port: port, host: "shop.example.com").0 == 404)
+        #expect(proxy.terminate() == 0, "\(proxy.log)")
+    }
+
+    @Test(arguments: [
+        ["-f", "k8s/", "--master", "https://127.0.0.1:6443"], ["-f", "k8s/", "--kubeconfig", "kubeconfig"],
+        ["--worker-shutdown-timeout", "-1"],
+    ])
+    func optionsAreChecked(_ options: [String]) throws {
+        #expect(try run(["ingress", "--http-port", "0"] + options).status == 64)
     }
 
     static let invalidInputs = [

@@ -43,7 +43,7 @@ public struct Manifests: Sendable {
     }
 
     /// Adds one decoded object to the list of its kind.
-    mutating func append(_ object: KubernetesObject) {
+    public mutating func append(_ object: KubernetesObject) {
         switch object {
         case .service(let service): services.append(service)
         case .endpointSlice(let slice): endpointSlices.append(slice)
