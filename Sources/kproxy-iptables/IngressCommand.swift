@@ -148,24 +148,46 @@ struct IngressCommand: AsyncParsableCommand {
     }
 
     /// Serves by what the API server holds: starts once every collection is listed, then
-    /// takes each change up as it comes.
+    /// takes each change up as it comes. The client is shut down however it ends.
     private func serveFromAPI(logger: Logger) async throws {
-        let source = IngressInputSource(client: try api.client(), logger: logger)
+        let client = try api.client()
+        var failure: (any Error)?
+        do {
+            try await serve(following: IngressInputSource(client: client, logger: logger), logger: logger)
+        } catch {
+            failure = error
+        }
+        await client.shutdown()
+        if let failure { throw failure }
+    }
+
+    /// Runs `source` while serving by what it hands on; it is stopped and waited for
+    /// however serving ends.
+    private func serve(following source: IngressInputSource, logger: Logger) async throws {
         let (inputs, input) = AsyncStream.makeStream(of: Manifests.self, bufferingPolicy: .bufferingNewest(1))
         let following = Task {
             defer { input.finish() }
             try await source.run { input.yield($0) }
         }
-        defer { following.cancel() }
-        var waiting = inputs.makeAsyncIterator()
-        guard let first = await waiting.next() else {
-            printError("kproxy-iptables: following the API server failed: \((try? await following.value).map { "\($0)" } ?? "")")
-            throw ExitCode(1)
+        var failure: (any Error)?
+        do {
+            var waiting = inputs.makeAsyncIterator()
+            guard let first = await waiting.next() else {
+                if case .failure(let error) = await following.result {
+                    printError("kproxy-iptables: following the API server failed: \(error)")
+                }
+                throw ExitCode(1)
+            }
+            let server = try await start(first, logger: logger)
+            try await serveUntilSignalled(server, logger: logger) {
+                for await manifests in inputs { await self.takeUp(manifests, on: server, logger: logger) }
+            }
+        } catch {
+            failure = error
         }
-        let server = try await start(first, logger: logger)
-        try await serveUntilSignalled(server, logger: logger) {
-            for await manifests in inputs { await self.takeUp(manifests, on: server, logger: logger) }
-        }
+        following.cancel()
+        _ = await following.result
+        if let failure { throw failure }
     }
 
     /// The server, listening and serving by `manifests`: input with problems ends the
