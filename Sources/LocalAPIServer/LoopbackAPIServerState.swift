@@ -25,15 +25,17 @@ struct State: Sendable {
     var version = 100
     /// Events at or before this version are forgotten.
     var compactedThrough = 0
-    var collections: [String: Collection] = [
-        "/api/v1/services": Collection(kind: "Service", apiVersion: "v1"),
-        "/apis/discovery.k8s.io/v1/endpointslices": Collection(kind: "EndpointSlice", apiVersion: "discovery.k8s.io/v1"),
-        "/api/v1/nodes": Collection(kind: "Node", apiVersion: "v1"),
-        "/apis/networking.k8s.io/v1/servicecidrs": Collection(kind: "ServiceCIDR", apiVersion: "networking.k8s.io/v1"),
-        "/apis/networking.k8s.io/v1/ingresses": Collection(kind: "Ingress", apiVersion: "networking.k8s.io/v1"),
-        "/apis/networking.k8s.io/v1/ingressclasses": Collection(kind: "IngressClass", apiVersion: "networking.k8s.io/v1"),
-        "/api/v1/secrets": Collection(kind: "Secret", apiVersion: "v1"),
+    /// The collections served: each kind, its API version and its path.
+    static let served: [(kind: String, apiVersion: String, path: String)] = [
+        ("Service", "v1", "/api/v1/services"),
+        ("EndpointSlice", "discovery.k8s.io/v1", "/apis/discovery.k8s.io/v1/endpointslices"),
+        ("Node", "v1", "/api/v1/nodes"),
+        ("ServiceCIDR", "networking.k8s.io/v1", "/apis/networking.k8s.io/v1/servicecidrs"),
+        ("Ingress", "networking.k8s.io/v1", "/apis/networking.k8s.io/v1/ingresses"),
+        ("IngressClass", "networking.k8s.io/v1", "/apis/networking.k8s.io/v1/ingressclasses"),
+        ("Secret", "v1", "/api/v1/secrets"),
     ]
+    var collections = Dictionary(uniqueKeysWithValues: served.map { ($0.path, Collection(kind: $0.kind, apiVersion: $0.apiVersion)) })
     var watchers: [ObjectIdentifier: Watcher] = [:]
     var faults: [String: [Fault]] = [:]
     var requests: [RecordedRequest] = []
@@ -41,15 +43,7 @@ struct State: Sendable {
     var watchesToClose = 0
 
     static func path(of kind: String) -> String {
-        switch kind {
-        case "Service": return "/api/v1/services"
-        case "EndpointSlice": return "/apis/discovery.k8s.io/v1/endpointslices"
-        case "ServiceCIDR": return "/apis/networking.k8s.io/v1/servicecidrs"
-        case "Ingress": return "/apis/networking.k8s.io/v1/ingresses"
-        case "IngressClass": return "/apis/networking.k8s.io/v1/ingressclasses"
-        case "Secret": return "/api/v1/secrets"
-        default: return "/api/v1/nodes"
-        }
+        served.first { $0.kind == kind }?.path ?? "/api/v1/nodes"
     }
 
     mutating func apply(_ object: ServedObject) -> Int {
