@@ -3,10 +3,12 @@ import Prometheus
 /// The proxy's metrics under ingress-nginx's names, types and buckets where they apply:
 /// per request, `nginx_ingress_controller_requests` and the histograms of
 /// `..._request_duration_seconds`, `..._request_size` and `..._response_size`, labelled by
-/// the Ingress, its namespace, the Service, the status, the method, and the rule's host and
-/// path that matched (empty for requests no rule took).
+/// the controller (``IngressController``), the Ingress, its namespace, the Service, the
+/// status, the method, and the rule's host and path that matched (empty for requests no
+/// rule took).
 public final class IngressMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
+    public let controller: IngressController
 
     /// ingress-nginx's duration buckets, in seconds.
     static let durationBuckets: [Duration] = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000].map { .milliseconds($0) }
@@ -17,8 +19,9 @@ public final class IngressMetrics: Sendable {
         (0..<exponent).reduce(1) { product, _ in product * 10 }
     }
 
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), controller: IngressController = IngressController()) {
         self.registry = registry
+        self.controller = controller
     }
 
     /// The labels of one series.
@@ -62,7 +65,7 @@ public final class IngressMetrics: Sendable {
     }
 
     func series(_ key: SeriesKey) -> Series {
-        let labels = key.labels
+        let labels = controller.labels + key.labels
         func descriptor(_ name: String, _ help: String) -> MetricNameDescriptor {
             MetricNameDescriptor(metricName: "nginx_ingress_controller_" + name, unitName: "", helpText: help)
         }

@@ -31,6 +31,8 @@ public final class IngressProxyServer: Sendable {
         public var threads = System.coreCount
         /// One log line per request, at info level.
         public var accessLog = true
+        /// The controller labels of the request metrics.
+        public var controller = IngressController()
 
         public init() {}
     }
@@ -60,7 +62,7 @@ public final class IngressProxyServer: Sendable {
         do {
             let loops = try await LoopStates.make(group, limits: configuration.limits, table: table)
             let accessLog = AccessLog(logger: logger, enabled: configuration.accessLog)
-            let metrics = IngressMetrics()
+            let metrics = IngressMetrics(controller: configuration.controller)
             let http = ListenerContext(limits: configuration.limits, scheme: "http", logger: logger,
                                        accessLog: accessLog, metrics: metrics)
             var channels = [try await bind(configuration.host, configuration.httpPort, group: group) { channel in

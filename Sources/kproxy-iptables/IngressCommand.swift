@@ -37,7 +37,9 @@ struct IngressCommand: AsyncParsableCommand {
             goes to standard error. /metrics on --metrics-port counts requests under \
             ingress-nginx's names (nginx_ingress_controller_requests, \
             ..._request_duration_seconds, ..._request_size, ..._response_size) by Ingress, \
-            Service, status, method and the rule's host and path.
+            Service, status, method and the rule's host and path, with ingress-nginx's \
+            controller_class, controller_namespace and controller_pod labels (the latter two \
+            from POD_NAMESPACE and POD_NAME).
 
             The files are checked every second (API objects are watched); when they change, \
             the new route table replaces the old one whole (requests in flight finish by the \
@@ -204,6 +206,9 @@ struct IngressCommand: AsyncParsableCommand {
         configuration.limits.connectTimeout = .seconds(proxyConnectTimeout)
         configuration.limits.readTimeout = .seconds(proxyReadTimeout)
         let table = IngressRouteTable(manifests, className: ingressClass, defaultCertificate: defaultCertificateName)
+        let environment = ProcessInfo.processInfo.environment
+        configuration.controller = IngressController(className: table.className ?? "", namespace: environment["POD_NAMESPACE"] ?? "",
+                                                     pod: environment["POD_NAME"] ?? "")
         guard table.problems.isEmpty else {
             for problem in table.problems { printError("kproxy-iptables: \(problem)") }
             printError("\(table.problems.count) \(table.problems.count == 1 ? "problem" : "problems") found; nothing was used.")

@@ -26,9 +26,9 @@ import Testing
             let connection = try RawHTTPConnection(port: port)
             try connection.send("GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n")
             let lines = Set(try connection.response().text.split(separator: "\n").map(String.init))
-            let shop = #"host="shop.example.com",ingress="shop",method="GET",namespace="prod",path="/",service="shop",status="200""#
-            let empty = #"host="shop.example.com",ingress="shop",method="GET",namespace="prod",path="/empty",service="empty",status="503""#
-            let unmatched = #"host="",ingress="",method="GET",namespace="",path="",service="",status="404""#
+            let shop = #"controller_class="",controller_namespace="",controller_pod="",host="shop.example.com",ingress="shop",method="GET",namespace="prod",path="/",service="shop",status="200""#
+            let empty = #"controller_class="",controller_namespace="",controller_pod="",host="shop.example.com",ingress="shop",method="GET",namespace="prod",path="/empty",service="empty",status="503""#
+            let unmatched = #"controller_class="",controller_namespace="",controller_pod="",host="",ingress="",method="GET",namespace="",path="",service="",status="404""#
             for expected in ["nginx_ingress_controller_requests{\(shop)} 3",
                              "nginx_ingress_controller_request_duration_seconds_count{\(shop)} 3",
                              "nginx_ingress_controller_response_size_count{\(shop)} 3",

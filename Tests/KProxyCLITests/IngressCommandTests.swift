@@ -47,10 +47,11 @@ import Testing
 
     /// The command on 127.0.0.1 (any free ports, HTTPS and metrics too) reading `input`,
     /// logging into `directory`; once it serves HTTPS, with its HTTP port.
-    static func startProxy(_ input: [String], logIn directory: URL) throws -> (BackgroundCLI, port: Int) {
+    static func startProxy(_ input: [String], logIn directory: URL, environment: [String: String] = [:]) throws
+        -> (BackgroundCLI, port: Int) {
         let proxy = try BackgroundCLI(["ingress"] + input + ["--address", "127.0.0.1", "--http-port", "0", "--https-port", "0",
                                                               "--metrics-port", "0"],
-                                      in: nil, log: directory.appendingPathComponent("log").path)
+                                      in: nil, log: directory.appendingPathComponent("log").path, environment: environment)
         guard proxy.waitFor("serving HTTPS"), let port = listeningPort(proxy.log) else {
             proxy.stop()
             throw NotServing(log: proxy.log)
@@ -73,7 +74,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("cluster.yaml").path
         try Self.cluster(backendPort: first.port).write(toFile: file, atomically: true, encoding: .utf8)
-        let (proxy, port) = try Self.startProxy(["-f", directory.path], logIn: directory)
+        let (proxy, port) = try Self.startProxy(["-f", directory.path], logIn: directory,
+                                                environment: ["POD_NAMESPACE": "prod", "POD_NAME": "ingress-0"])
         defer { proxy.stop() }
         #expect(try Self.status(port: port, host: "shop.example.com") == (200, "first"))
         if NetworkNamespace.which("curl") != nil {
@@ -87,7 +89,8 @@ import Testing
         let metricsPort = try #require(Self.listeningPort(proxy.log, "/metrics"))
         let metrics = try RawHTTPConnection(port: metricsPort)
         try metrics.send("GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        #expect(try metrics.response().text.contains(#"nginx_ingress_controller_requests{host="shop.example.com",ingress="web""#))
+        #expect(try metrics.response().text.contains(
+            #"nginx_ingress_controller_requests{controller_class="",controller_namespace="prod",controller_pod="ingress-0",host="shop.example.com",ingress="web""#))
 
         try Self.cluster(backendPort: second.port).write(toFile: file, atomically: true, encoding: .utf8)
         #expect(proxy.waitFor("the input changed"), "\(proxy.log)")

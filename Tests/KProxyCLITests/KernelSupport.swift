@@ -39,8 +39,9 @@ final class BackgroundCLI {
     private let process = Process()
     let logPath: String
 
-    /// Starts the command in `namespace` (`nil`: where the tests run).
-    init(_ arguments: [String], in namespace: NetworkNamespace?, log logPath: String) throws {
+    /// Starts the command in `namespace` (`nil`: where the tests run), with `environment`
+    /// besides the private xtables lock.
+    init(_ arguments: [String], in namespace: NetworkNamespace?, log logPath: String, environment: [String: String] = [:]) throws {
         self.logPath = logPath
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         if let namespace {
@@ -50,7 +51,7 @@ final class BackgroundCLI {
             process.executableURL = URL(fileURLWithPath: executable)
             process.arguments = arguments
         }
-        process.environment = ["XTABLES_LOCKFILE": privateLock]
+        process.environment = environment.merging(["XTABLES_LOCKFILE": privateLock]) { $1 }
         process.standardError = FileHandle(forWritingAtPath: logPath)
         try process.run()
     }
