@@ -183,9 +183,14 @@ struct IngressCommand: AsyncParsableCommand {
             let server = try await start(first, logger: logger)
             try await serveUntilSignalled(server, logger: logger) {
                 for await manifests in inputs { await self.takeUp(manifests, on: server, logger: logger) }
+                // The input ended without a signal: the source failed for good.
+                if !Task.isCancelled, case .failure(let error) = await following.result { throw error }
             }
-        } catch {
+        } catch let error as ExitCode {
             failure = error
+        } catch {
+            printError("kproxy-iptables: following the API server failed: \(error)")
+            failure = ExitCode(1)
         }
         following.cancel()
         _ = await following.result
