@@ -8,6 +8,14 @@ struct HTTP1ServerHandlers {
     let encoder = HTTPResponseEncoder()
     let decoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
     let errors = HTTPServerProtocolErrorHandler()
+    /// The keep-alive timeout: the client sent nothing for this long. Reads only: watching
+    /// writes too would cost a promise for every part written. (A tunnel has none: the
+    /// endpoint's read timeout ends it.)
+    let idle: IdleStateHandler
+
+    init(idleTimeout: Duration) {
+        idle = IdleStateHandler(readTimeout: TimeAmount(idleTimeout))
+    }
 
     /// Adds them in NIO's order (as `configureHTTPServerPipeline` does), without its
     /// pipelining handler: that one stops reading for every request until its response is
@@ -16,12 +24,14 @@ struct HTTP1ServerHandlers {
         try pipeline.addHandler(encoder)
         try pipeline.addHandler(decoder)
         try pipeline.addHandler(errors)
+        try pipeline.addHandler(idle)
     }
 
     /// Takes them out, the decoder last so what it still holds reaches the tunnel.
     func remove(from pipeline: ChannelPipeline.SynchronousOperations) {
         pipeline.removeHandler(encoder, promise: nil)
         pipeline.removeHandler(errors, promise: nil)
+        pipeline.removeHandler(idle, promise: nil)
         pipeline.removeHandler(decoder, promise: nil)
     }
 }

@@ -171,14 +171,12 @@ public final class IngressProxyServer: Sendable {
             .bind(host: host, port: port).get()
     }
 
-    /// An HTTP/1.1 connection: NIO's server codec (pipelining serialized, malformed
-    /// requests answered 400; kept for a WebSocket upgrade to take out), the client idle
-    /// timeout, then the proxy.
+    /// An HTTP/1.1 connection: NIO's server codec (malformed requests answered 400) and the
+    /// client idle timeout, kept for a WebSocket upgrade to take out, then the proxy.
     private static func configureHTTP1(_ channel: any Channel, listener: ListenerContext, loops: LoopStates) throws {
         let pipeline = channel.pipeline.syncOperations
-        let http1 = HTTP1ServerHandlers()
+        let http1 = HTTP1ServerHandlers(idleTimeout: listener.limits.clientIdleTimeout)
         try http1.add(to: pipeline)
-        try pipeline.addHandler(IdleStateHandler(allTimeout: TimeAmount(listener.limits.clientIdleTimeout)))
         try pipeline.addHandler(IngressRequestHandler(listener: listener, loop: try loops.state(of: channel.eventLoop).value,
                                                       http1: http1))
     }

@@ -123,7 +123,7 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .all, exchange == nil {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read, exchange == nil, !responding {
             context.close(promise: nil)
             return
         }
