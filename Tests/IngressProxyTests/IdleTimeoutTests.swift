@@ -18,9 +18,8 @@ import Testing
             let connection = try RawHTTPConnection(port: harness.proxy.httpPort, timeoutSeconds: 5)
             try connection.send("GET / HTTP/1.1\r\nHost: a.example.com\r\n\r\n")
             #expect(try await offThePool { try connection.response() }.status == 200)
-            let start = ContinuousClock.now
+            // Closed well within the read's 5 s: without the timeout the read times out.
             #expect(try await offThePool { try connection.readsToTheEnd() }, "closed before the read timed out")
-            #expect(ContinuousClock.now - start < .seconds(3))
         }
     }
 
