@@ -91,14 +91,7 @@ struct AgentProcessBenchmark {
     static func get(port: UInt16, path: String) throws -> String {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw BenchError("cannot connect to 127.0.0.1:\(port)") }
+        guard IPv4Socket.connect(descriptor, to: IPv4Socket.address(IPv4Socket.loopback, port: Int(port))) == 0 else { throw BenchError("cannot connect to 127.0.0.1:\(port)") }
         let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)
         _ = request.withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, 0) }
         var reply: [UInt8] = []

@@ -67,10 +67,7 @@ struct ConnectionRate {
     /// were set up per second.
     static func connect(to address: IPAddress, port: Int, for duration: Duration) throws -> Double {
         guard case .v4(let v4) = address else { throw BenchError("IPv4 only") }
-        var target = sockaddr_in()
-        target.sin_family = sa_family_t(AF_INET)
-        target.sin_port = UInt16(port).bigEndian
-        target.sin_addr.s_addr = v4.value.bigEndian
+        let target = IPv4Socket.address(v4.value, port: port)
         let clock = ContinuousClock()
         let start = clock.now
         var connections = 0
@@ -81,11 +78,7 @@ struct ConnectionRate {
             // Close with a reset: no TIME_WAIT to run the client out of ports.
             var linger = Glibc.linger(l_onoff: 1, l_linger: 0)
             setsockopt(descriptor, SOL_SOCKET, SO_LINGER, &linger, socklen_t(MemoryLayout<Glibc.linger>.size))
-            let result = withUnsafePointer(to: &target) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    Glibc.connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
+            let result = IPv4Socket.connect(descriptor, to: target)
             close(descriptor)
             if result == 0 { connections += 1 } else { failures += 1 }
             if failures > 100 && connections == 0 {
@@ -109,14 +102,7 @@ final class AcceptServer: Sendable {
             let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var on: Int32 = 1
             setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &on, socklen_t(MemoryLayout<Int32>.size))
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = port.bigEndian
-            let bound = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                }
-            }
+            let bound = IPv4Socket.bind(descriptor, to: IPv4Socket.address(0, port: Int(port)))
             guard descriptor >= 0, bound == 0, listen(descriptor, 4096) == 0 else {
                 throw BenchError("listen on port \(port): \(String(cString: strerror(errno)))")
             }
