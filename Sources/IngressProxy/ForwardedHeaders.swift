@@ -29,6 +29,9 @@ enum ForwardedHeaders {
         "x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "x-real-ip", "x-scheme",
     ]
 
+    /// What a request loses on the way to the endpoint (joined once, not per request).
+    static let droppedFromRequests = hopByHop + replaced + answeredHere
+
     /// `headers` without `names` and without the headers their `Connection` header names.
     /// Removal compares names without case and leaves the other headers' storage shared,
     /// so the common case (nothing to drop) allocates nothing.
@@ -45,7 +48,7 @@ enum ForwardedHeaders {
     /// and for a WebSocket handshake its `Connection: upgrade` and `Upgrade` kept.
     static func request(_ head: HTTPRequestHead, from origin: Origin) -> HTTPRequestHead {
         let upgrade = webSocketUpgrade(head.headers)
-        var headers = removing(hopByHop + replaced + answeredHere, from: head.headers)
+        var headers = removing(droppedFromRequests, from: head.headers)
         if let upgrade {
             headers.add(name: "Upgrade", value: upgrade)
             headers.add(name: "Connection", value: "upgrade")
