@@ -11,7 +11,7 @@ enum ForwardedHeaders {
         /// `http` or `https`.
         var scheme: String
         /// The port the client connected to.
-        var port: Int
+        var port: String
     }
 
     /// Headers that belong to one connection and are never forwarded (RFC 9110 §7.6.1),
@@ -32,34 +32,74 @@ enum ForwardedHeaders {
     /// What a request loses on the way to the endpoint (joined once, not per request).
     static let droppedFromRequests = hopByHop + replaced + answeredHere
 
-    /// `headers` without `names` and without the headers their `Connection` header names.
-    /// Removal compares names without case and leaves the other headers' storage shared,
-    /// so the common case (nothing to drop) allocates nothing.
-    private static func removing(_ names: [String], from headers: HTTPHeaders) -> HTTPHeaders {
-        var result = headers
-        if headers.contains(name: "connection") {
-            for token in headers[canonicalForm: "connection"] { result.remove(name: String(token)) }
+    /// The headers of `headers` that go on: all but `names` and the headers its
+    /// `Connection` header names, found in one pass with names compared without case;
+    /// `nil` when all go on (the caller keeps the storage it has).
+    private static func kept(_ headers: HTTPHeaders, dropping names: [String], reserving extra: Int) -> [(String, String)]? {
+        var nominated: [Substring] = []
+        var dropsAny = false
+        for (name, value) in headers {
+            if sameIgnoringCase(name, "connection") {
+                nominated += value.split(separator: ",").map(withoutSpaces)
+                dropsAny = true
+            } else if !dropsAny, names.contains(where: { sameIgnoringCase(name, $0) }) {
+                dropsAny = true
+            }
         }
-        for name in names where result.contains(name: name) { result.remove(name: name) }
-        return result
+        guard dropsAny else { return nil }
+        var kept: [(String, String)] = []
+        kept.reserveCapacity(headers.count + extra)
+        for (name, value) in headers
+        where !names.contains(where: { sameIgnoringCase(name, $0) }) && !sameIgnoringCase(name, "connection")
+            && !nominated.contains(where: { sameIgnoringCase(name, $0) }) {
+            kept.append((name, value))
+        }
+        return kept
+    }
+
+    /// A `Connection` token without the spaces around it.
+    private static func withoutSpaces(_ token: Substring) -> Substring {
+        var token = token
+        while token.first == " " || token.first == "\t" { token.removeFirst() }
+        while token.last == " " || token.last == "\t" { token.removeLast() }
+        return token
+    }
+
+    /// Whether two header names (or `Connection` tokens) are the same but for the case of
+    /// their ASCII letters.
+    static func sameIgnoringCase(_ first: some StringProtocol, _ second: some StringProtocol) -> Bool {
+        guard first.utf8.count == second.utf8.count else { return false }
+        var others = second.utf8.makeIterator()
+        for byte in first.utf8 {
+            guard let other = others.next(), byte == other || lowercased(byte) == lowercased(other) else { return false }
+        }
+        return true
+    }
+
+    private static func lowercased(_ byte: UInt8) -> UInt8 {
+        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
     }
 
     /// The head sent to the endpoint: HTTP/1.1 (kept alive), the forwarding headers set,
     /// and for a WebSocket handshake its `Connection: upgrade` and `Upgrade` kept.
     static func request(_ head: HTTPRequestHead, from origin: Origin) -> HTTPRequestHead {
         let upgrade = webSocketUpgrade(head.headers)
-        var headers = removing(droppedFromRequests, from: head.headers)
+        var headers = kept(head.headers, dropping: droppedFromRequests, reserving: 8) ?? {
+            var all = Array(head.headers)
+            all.reserveCapacity(all.count + 8)
+            return all
+        }()
         if let upgrade {
-            headers.add(name: "Upgrade", value: upgrade)
-            headers.add(name: "Connection", value: "upgrade")
+            headers.append(("Upgrade", upgrade))
+            headers.append(("Connection", "upgrade"))
         }
-        headers.add(name: "X-Real-IP", value: origin.clientAddress)
-        headers.add(name: "X-Forwarded-For", value: origin.clientAddress)
-        headers.add(name: "X-Forwarded-Host", value: head.headers.first(name: "host") ?? "")
-        headers.add(name: "X-Forwarded-Port", value: String(origin.port))
-        headers.add(name: "X-Forwarded-Proto", value: origin.scheme)
-        headers.add(name: "X-Scheme", value: origin.scheme)
-        return HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri, headers: headers)
+        headers.append(("X-Real-IP", origin.clientAddress))
+        headers.append(("X-Forwarded-For", origin.clientAddress))
+        headers.append(("X-Forwarded-Host", head.headers.first(name: "host") ?? ""))
+        headers.append(("X-Forwarded-Port", origin.port))
+        headers.append(("X-Forwarded-Proto", origin.scheme))
+        headers.append(("X-Scheme", origin.scheme))
+        return HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri, headers: HTTPHeaders(headers))
     }
 
     /// The head sent back to the client: hop-by-hop headers dropped (a `101 Switching
@@ -70,12 +110,13 @@ enum ForwardedHeaders {
         var result = head
         result.version = clientVersion
         if head.status == .switchingProtocols { return result }
-        result.headers = removing(hopByHop, from: head.headers)
-        if !keepAlive {
-            result.headers.add(name: "Connection", value: "close")
-        } else if clientVersion == .http1_0 {
-            result.headers.add(name: "Connection", value: "keep-alive")
+        let connection: String? = !keepAlive ? "close" : clientVersion == .http1_0 ? "keep-alive" : nil
+        guard var headers = kept(head.headers, dropping: hopByHop, reserving: 1) else {
+            if let connection { result.headers.add(name: "Connection", value: connection) }
+            return result
         }
+        if let connection { headers.append(("Connection", connection)) }
+        result.headers = HTTPHeaders(headers)
         return result
     }
 
@@ -89,6 +130,6 @@ enum ForwardedHeaders {
 
     /// Whether a `Connection` header lists `token`.
     static func connectionLists(_ token: String, in headers: HTTPHeaders) -> Bool {
-        headers[canonicalForm: "connection"].contains { $0.lowercased() == token }
+        headers[canonicalForm: "connection"].contains { sameIgnoringCase($0, token) }
     }
 }

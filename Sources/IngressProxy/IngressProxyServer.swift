@@ -171,11 +171,11 @@ public final class IngressProxyServer: Sendable {
             .bind(host: host, port: port).get()
     }
 
-    /// An HTTP/1.1 connection: NIO's server codec (malformed requests answered 400) and the
-    /// client idle timeout, kept for a WebSocket upgrade to take out, then the proxy.
+    /// An HTTP/1.1 connection: NIO's server codec, kept for a WebSocket upgrade to take
+    /// out, then the proxy.
     private static func configureHTTP1(_ channel: any Channel, listener: ListenerContext, loops: LoopStates) throws {
         let pipeline = channel.pipeline.syncOperations
-        let http1 = HTTP1ServerHandlers(idleTimeout: listener.limits.clientIdleTimeout)
+        let http1 = HTTP1ServerHandlers()
         try http1.add(to: pipeline)
         try pipeline.addHandler(IngressRequestHandler(listener: listener, loop: try loops.state(of: channel.eventLoop).value,
                                                       http1: http1))

@@ -32,13 +32,18 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// The parts of requests pipelined behind the one being answered.
     private var queued: [HTTPServerRequestPart] = []
     private var clientAddress = "-"
-    /// The port the client connected to.
-    private var localPort = 0
+    /// The keep-alive timeout of an HTTP/1.1 connection: nothing read and no response
+    /// written for this long while no request is under way (nginx's `keepalive_timeout`).
+    /// An HTTP/2 stream has none of its own.
+    private let idleTimer: IdleTimer?
+    /// The port the client connected to, as the endpoint is told it.
+    private var localPort = "0"
 
     init(listener: ListenerContext, loop: LoopState, http1: HTTP1ServerHandlers?) {
         self.listener = listener
         self.loop = loop
         self.http1 = http1
+        idleTimer = http1 == nil ? nil : IdleTimer(timeout: listener.limits.clientIdleTimeout)
     }
 
     var canTakeResponse: Bool { context?.channel.isWritable ?? false }
@@ -46,12 +51,26 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         clientAddress = context.channel.remoteAddress?.ipAddress ?? "-"
-        localPort = context.channel.localAddress?.port ?? 0
+        localPort = String(context.channel.localAddress?.port ?? 0)
         if loop.quiescing { closeAfterResponse = true }
+        if context.channel.isActive { startIdleTimer(context: context) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        idleTimer?.stop()
         self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        startIdleTimer(context: context)
+        context.fireChannelActive()
+    }
+
+    /// Closes the connection once it was idle (no request under way) for the timeout.
+    private func startIdleTimer(context: ChannelHandlerContext) {
+        idleTimer?.start(on: context.eventLoop) { [self] in
+            if exchange == nil, !responding { context.close(promise: nil) }
+        }
     }
 
     // MARK: - The client's side
@@ -89,6 +108,7 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        idleTimer?.noteActivity()
         exchange?.connection?.flush()
         context.fireChannelReadComplete()
     }
@@ -119,14 +139,17 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let exchange { release(exchange, reusable: false) }
+        if error is HTTPParserError, http1 != nil, !responding {
+            // A request the parser refused (a bad header line, headers over the limit):
+            // 400, then the connection ends, as nginx answers one.
+            listener.logger.debug("\(clientAddress): refused: \(error)")
+            write(.badRequest, version: .http1_1, close: true, context: context)
+            return
+        }
         context.close(promise: nil)
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read, exchange == nil, !responding {
-            context.close(promise: nil)
-            return
-        }
         if event is ChannelShouldQuiesceEvent {
             // The proxy is shutting down: this connection ends after the response in flight.
             closeAfterResponse = true
@@ -139,9 +162,9 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// Checks and routes a new request.
     private func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         responding = true
-        let host: String
+        let checked: RequestCheck.Checked
         switch RequestCheck.check(head, maxHeaderBytes: listener.limits.maxHeaderBytes) {
-        case .success(let checked): host = checked
+        case .success(let passed): checked = passed
         case .failure(let refusal):
             listener.logger.debug("\(clientAddress): refused: \(refusal)")
             return reply(.badRequest, to: head, close: true)
@@ -150,6 +173,7 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
            length > limit {
             return reply(.payloadTooLarge, to: head, close: true)
         }
+        let host = checked.host
         switch loop.table.decide(host: host, path: head.uri) {
         case .noRoute:
             reply(.notFound, to: head, close: !head.isKeepAlive)
@@ -157,7 +181,8 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
             listener.logger.warning("\(head.method) \(host)\(head.uri) → \(route.ingress): \(reason)")
             reply(.serviceUnavailable, to: head, close: !head.isKeepAlive, route: route)
         case .forward(let route, let upstream):
-            let exchange = ProxyExchange(head: head, route: route, upstream: upstream, startedAt: .now())
+            let exchange = ProxyExchange(head: head, headerBytes: checked.headerBytes, route: route, upstream: upstream,
+                                         startedAt: .now())
             exchange.isWebSocket = http1 != nil && ForwardedHeaders.webSocketUpgrade(head.headers) != nil
             self.exchange = exchange
             if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
@@ -188,7 +213,7 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
               let socketAddress = address.socketAddress else {
             return fail(exchange, status: exchange.lastFailure == .timedOut ? .gatewayTimeout : .badGateway)
         }
-        exchange.tried.insert(address)
+        exchange.tried.append(address)
         exchange.address = address
         if !fresh, let idle = loop.takeIdle(address) {
             return attach(idle, to: exchange, reused: true)
@@ -204,8 +229,8 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
                     // headers of our own: checking them again on the way out is work for nothing.
                     try channel.pipeline.syncOperations.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes,
                                                                                 enableOutboundHeaderValidation: false)
-                    try channel.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: TimeAmount(limits.readTimeout)))
-                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler(address: address, loop: loop.value))
+                    try channel.pipeline.syncOperations.addHandler(UpstreamHandler(address: address, loop: loop.value,
+                                                                                   readTimeout: limits.readTimeout))
                 }
             }
             .connect(to: socketAddress)
@@ -241,7 +266,7 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
         connection.owner = self
         let origin = ForwardedHeaders.Origin(clientAddress: clientAddress, scheme: listener.scheme, port: localPort)
         connection.send(.head(ForwardedHeaders.request(exchange.head, from: origin)))
-        for part in exchange.replay ?? [] { connection.send(part) }
+        for part in exchange.replayParts { connection.send(part) }
         for part in exchange.buffered {
             exchange.keepForReplay(part)
             connection.send(part)
@@ -273,7 +298,7 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
         case .head(let head):
             exchange.status = head.status
             exchange.upstreamKeepAlive = head.isKeepAlive
-            exchange.replay = nil
+            exchange.forgetReplay()
             if !exchange.requestEnded { exchange.keepAlive = false }
             let keepAlive = exchange.keepAlive && !closeAfterResponse
             context.write(wrapOutboundOut(.head(ForwardedHeaders.response(head, clientVersion: exchange.head.version,
@@ -288,8 +313,14 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
             release(exchange, reusable: exchange.upstreamKeepAlive && exchange.requestEnded)
             if !exchange.requestEnded { discardingBody = true }
             log(exchange, status: exchange.status ?? .ok)
-            let written = context.writeAndFlush(wrapOutboundOut(.end(trailers)))
-            if close { written.assumeIsolated().whenComplete { _ in context.close(promise: nil) } }
+            if close {
+                context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { _ in
+                    context.close(promise: nil)
+                }
+            } else {
+                // No promise: a kept-alive connection has nothing to wait for.
+                context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
+            }
             responseWritten(context: context, closing: close)
         }
     }
@@ -391,6 +422,8 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// A response is written: requests pipelined behind it are taken up, in order.
     private func responseWritten(context: ChannelHandlerContext, closing: Bool) {
         responding = false
+        // The keep-alive timeout counts from the end of the response, as nginx counts it.
+        idleTimer?.noteActivity()
         if closing {
             queued = []
             return
@@ -410,10 +443,25 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
                        startedAt: NIODeadline? = nil) {
         guard let context else { return }
         let close = requestedClose || closeAfterResponse
+        let bodyBytes = write(status, version: head.version, close: close, context: context)
+        defer { responseWritten(context: context, closing: close) }
+        var service: String?
+        if case .service(let name, _)? = route?.backend { service = name }
+        listener.observe(RequestRecord(
+            client: clientAddress, head: head, status: status, bodyBytesSent: bodyBytes,
+            requestBytes: RequestCheck.headerBytes(head), seconds: startedAt.map(Self.seconds(since:)) ?? 0, route: route,
+            upstream: upstream, upstreamAddress: address,
+            upstreamStatus: nil, service: service), on: loop)
+    }
+
+    /// Writes a short answer of the proxy's own; with `close`, the connection ends once it
+    /// is written. Returns the body's length.
+    @discardableResult
+    private func write(_ status: HTTPResponseStatus, version: HTTPVersion, close: Bool, context: ChannelHandlerContext) -> Int {
         let body = ErrorReply.body(status)
         var buffer = context.channel.allocator.buffer(capacity: body.utf8.count)
         buffer.writeString(body)
-        context.write(wrapOutboundOut(.head(ErrorReply.head(status, version: head.version, keepAlive: !close,
+        context.write(wrapOutboundOut(.head(ErrorReply.head(status, version: version, keepAlive: !close,
                                                             bodyLength: buffer.readableBytes))), promise: nil)
         context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
@@ -421,20 +469,13 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
             closeAfterResponse = true
             written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
         }
-        defer { responseWritten(context: context, closing: close) }
-        var service: String?
-        if case .service(let name, _)? = route?.backend { service = name }
-        listener.observe(RequestRecord(
-            client: clientAddress, head: head, status: status, bodyBytesSent: buffer.readableBytes,
-            requestBytes: RequestCheck.headerBytes(head), seconds: startedAt.map(Self.seconds(since:)) ?? 0, route: route,
-            upstream: upstream, upstreamAddress: address,
-            upstreamStatus: nil, service: service), on: loop)
+        return body.utf8.count
     }
 
     private func log(_ exchange: ProxyExchange, status: HTTPResponseStatus) {
         listener.observe(RequestRecord(
             client: clientAddress, head: exchange.head, status: status, bodyBytesSent: exchange.responseBodyBytes,
-            requestBytes: RequestCheck.headerBytes(exchange.head) + exchange.requestBodyBytes,
+            requestBytes: exchange.headerBytes + exchange.requestBodyBytes,
             seconds: Self.seconds(since: exchange.startedAt),
             route: exchange.route, upstream: exchange.upstream, upstreamAddress: exchange.address,
             upstreamStatus: exchange.status, service: exchange.upstream.service.name), on: loop)

@@ -15,8 +15,13 @@ struct ListenerContext: Sendable {
         accessLog.record(record)
         guard let metrics else { return }
         let key = IngressMetrics.SeriesKey(record)
-        let series = loop.metricSeries[key] ?? metrics.series(key)
-        if loop.metricSeries[key] == nil { loop.metricSeries[key] = series }
+        let series: IngressMetrics.Series
+        if let known = loop.metricSeries[key] {
+            series = known
+        } else {
+            series = metrics.series(key)
+            loop.metricSeries[key] = series
+        }
         series.requests.increment()
         series.duration.recordNanoseconds(Int64(record.seconds * 1e9))
         series.requestSize.record(Double(record.requestBytes))

@@ -6,13 +6,15 @@ import ServiceModel
 /// how far each side has got.
 final class ProxyExchange {
     let head: HTTPRequestHead
+    /// The bytes the request line and headers took.
+    let headerBytes: Int
     let route: IngressRoute
     let upstream: IngressUpstream
     /// Whether the client's connection stays open after this response.
     var keepAlive: Bool
     let startedAt: NIODeadline
-    /// The endpoints tried so far, and the one in use.
-    var tried: Set<UpstreamAddress> = []
+    /// The endpoints tried so far (a few at most), and the one in use.
+    var tried: [UpstreamAddress] = []
     var address: UpstreamAddress?
     var connection: UpstreamHandler?
     /// Whether ``connection`` came from the pool (it may have been closed by the endpoint
@@ -24,7 +26,11 @@ final class ProxyExchange {
     var requestEnded = false
     /// The request parts sent so far, kept while they are few, to send again when a
     /// reused connection turns out closed; `nil` once too large or once a response came.
-    var replay: [HTTPClientRequestPart]? = []
+    /// The end is kept apart (``replayEnd``): most requests are a head and an end, and
+    /// so keep nothing here.
+    private(set) var replay: [HTTPClientRequestPart]? = []
+    /// The request's end once sent, with its trailers, while a replay is possible.
+    private(set) var replayEnd: HTTPHeaders??
     private var replayBytes = 0
     /// The most request body bytes kept for a replay.
     static let replayLimit = 64 * 1024
@@ -49,12 +55,34 @@ final class ProxyExchange {
     /// Keeps a part just sent, while the parts kept stay under ``replayLimit``.
     func keepForReplay(_ part: HTTPClientRequestPart) {
         guard replay != nil else { return }
-        if case .body(.byteBuffer(let buffer)) = part { replayBytes += buffer.readableBytes }
-        if replayBytes > Self.replayLimit { replay = nil } else { replay?.append(part) }
+        switch part {
+        case .end(let trailers):
+            replayEnd = .some(trailers)
+            return
+        case .body(.byteBuffer(let buffer)):
+            replayBytes += buffer.readableBytes
+        case .head, .body:
+            break
+        }
+        if replayBytes > Self.replayLimit { forgetReplay() } else { replay?.append(part) }
     }
 
-    init(head: HTTPRequestHead, route: IngressRoute, upstream: IngressUpstream, startedAt: NIODeadline) {
+    /// The parts kept for a replay, in the order sent.
+    var replayParts: [HTTPClientRequestPart] {
+        guard let replay else { return [] }
+        guard let end = replayEnd else { return replay }
+        return replay + [.end(end)]
+    }
+
+    /// Keeps nothing more: a response came, or the request is too large to send again.
+    func forgetReplay() {
+        replay = nil
+        replayEnd = nil
+    }
+
+    init(head: HTTPRequestHead, headerBytes: Int, route: IngressRoute, upstream: IngressUpstream, startedAt: NIODeadline) {
         self.head = head
+        self.headerBytes = headerBytes
         self.route = route
         self.upstream = upstream
         self.keepAlive = head.isKeepAlive

@@ -22,8 +22,16 @@ enum RequestCheck {
         }
     }
 
-    /// The host to route by (the `Host` value without its port), or why the head is refused.
-    static func check(_ head: HTTPRequestHead, maxHeaderBytes: Int) -> Result<String, Refusal> {
+    /// What a head that passed brings along.
+    struct Checked {
+        /// The `Host` value to route by (`""` for an HTTP/1.0 request without one).
+        var host: String
+        /// The bytes its request line and headers take (``headerBytes(_:)``).
+        var headerBytes: Int
+    }
+
+    /// The host to route by, or why the head is refused.
+    static func check(_ head: HTTPRequestHead, maxHeaderBytes: Int) -> Result<Checked, Refusal> {
         let size = headerBytes(head)
         guard size <= maxHeaderBytes else { return .failure(.headerTooLarge(size)) }
         guard head.uri.utf8.first == UInt8(ascii: "/") else { return .failure(.invalidTarget) }
@@ -31,10 +39,11 @@ enum RequestCheck {
         guard hosts.count <= 1 else { return .failure(.repeatedHost) }
         guard let host = hosts.first else {
             // HTTP/1.0 may leave it out: such a request matches rules without a host.
-            return head.version.major == 1 && head.version.minor == 0 ? .success("") : .failure(.missingHost)
+            return head.version.major == 1 && head.version.minor == 0 ? .success(Checked(host: "", headerBytes: size))
+                : .failure(.missingHost)
         }
         guard isValidHost(host) else { return .failure(.invalidHost(host)) }
-        return .success(host)
+        return .success(Checked(host: host, headerBytes: size))
     }
 
     /// The bytes the request line and headers take on the wire.

@@ -12,7 +12,7 @@ struct UpstreamBalancer {
 
     /// The endpoint for the next request to `upstream`, skipping `tried` ones; `nil` when
     /// every endpoint was tried.
-    mutating func pick(_ upstream: IngressUpstream, excluding tried: Set<UpstreamAddress> = [],
+    mutating func pick(_ upstream: IngressUpstream, excluding tried: [UpstreamAddress] = [],
                        now: NIODeadline = .now()) -> UpstreamAddress? {
         let endpoints = upstream.endpoints
         guard !endpoints.isEmpty else { return nil }
@@ -22,7 +22,7 @@ struct UpstreamBalancer {
             let index = (start + step) % endpoints.count
             let endpoint = endpoints[index]
             guard !tried.contains(endpoint) else { continue }
-            if let until = failedUntil[endpoint], until > now {
+            if !failedUntil.isEmpty, let until = failedUntil[endpoint], until > now {
                 fallback = fallback ?? index
                 continue
             }

@@ -17,10 +17,17 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     var owner: (any UpstreamOwner)?
     var isIdle = false
     private var pendingRead = false
+    /// The endpoint's read timeout (ingress-nginx's `proxy-read-timeout`): nothing read
+    /// for this long since the request went out or the last part came. It also ends an
+    /// idle connection in the pool.
+    private let readTimeout: Duration
+    private let idleTimer: IdleTimer
 
-    init(address: UpstreamAddress, loop: LoopState) {
+    init(address: UpstreamAddress, loop: LoopState, readTimeout: Duration) {
         self.address = address
         self.loop = loop
+        self.readTimeout = readTimeout
+        idleTimer = IdleTimer(timeout: readTimeout)
     }
 
     var isActive: Bool { context?.channel.isActive ?? false }
@@ -28,10 +35,26 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        if context.channel.isActive { startIdleTimer(context: context) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        idleTimer.stop()
         self.context = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        startIdleTimer(context: context)
+        context.fireChannelActive()
+    }
+
+    private func startIdleTimer(context: ChannelHandlerContext) {
+        idleTimer.start(on: context.eventLoop) { [self] in
+            let owner = owner
+            self.owner = nil
+            owner?.upstream(self, failed: .timedOut)
+            context.close(promise: nil)
+        }
     }
 
     /// Writes one part of the request (flushed by ``flush()``).
@@ -39,7 +62,9 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         context?.write(wrapOutboundOut(part), promise: nil)
     }
 
+    /// Sends what was written; the read timeout starts from here.
     func flush() {
+        idleTimer.noteActivity()
         context?.flush()
     }
 
@@ -49,12 +74,15 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Leaves the connection to `tunnel` once the endpoint accepted a WebSocket upgrade:
-    /// the HTTP codec and this handler go, bytes the decoder read past the `101` go on.
+    /// the HTTP codec and this handler go, bytes the decoder read past the `101` go on, and
+    /// the read timeout is kept by a handler of its own (a tunnel ends after it too, as
+    /// ingress-nginx's `proxy-read-timeout` ends one).
     func becomeTunnel(_ tunnel: TunnelHandler) {
         guard let context else { return }
         owner = nil
         let pipeline = context.pipeline.syncOperations
         do {
+            try pipeline.addHandler(IdleStateHandler(readTimeout: TimeAmount(readTimeout)))
             try pipeline.addHandler(tunnel)
             pipeline.removeHandler(try pipeline.handler(type: HTTPRequestEncoder.self), promise: nil)
             pipeline.removeHandler(try pipeline.handler(type: ByteToMessageHandler<HTTPResponseDecoder>.self), promise: nil)
@@ -92,6 +120,7 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        idleTimer.noteActivity()
         owner?.upstreamReadComplete(self)
     }
 
@@ -104,17 +133,6 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let owner = owner
         self.owner = nil
         owner?.upstream(self, failed: .closed)
-    }
-
-    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        guard let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read else {
-            context.fireUserInboundEventTriggered(event)
-            return
-        }
-        let owner = owner
-        self.owner = nil
-        owner?.upstream(self, failed: .timedOut)
-        context.close(promise: nil)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -41,7 +41,10 @@ import Testing
 
     @Test func hostsCompareWithoutCaseOrPort() {
         let router = router([Self.ingress("web", [IngressRule(host: "shop.example.com", paths: [Self.path("/", .prefix, "shop")])])])
-        #expect(Self.service(of: router.route(host: "Shop.Example.COM:8443", path: "/")) == "shop")
+        for host in ["Shop.Example.COM:8443", "SHOP.example.com", "shop.example.com:80", "shop.example.com.", "shop.example.com"] {
+            #expect(Self.service(of: router.route(host: host, path: "/")) == "shop", "\(host)")
+        }
+        #expect(router.route(host: "shop.example.co", path: "/") == nil)
     }
 
     @Test func theLongestMatchingPathWins() {

@@ -98,7 +98,7 @@ public struct IngressRouter: Sendable {
     /// default backend.
     public func route(host: String, path: String) -> IngressRoute? {
         let host = Self.normalizedHost(host)
-        let requestPath = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? path
+        let requestPath = path.firstIndex(of: "?").map { String(path[..<$0]) } ?? path
         let group: [Candidate]?
         if let exact = exactHosts[host] {
             group = exact
@@ -148,6 +148,11 @@ public struct IngressRouter: Sendable {
     }
 
     private static func normalizedHost(_ host: String) -> String {
+        // Most hosts come lowercase, without a port or a final dot: those are used as they are.
+        let isNormal = host.utf8.allSatisfy { byte in
+            byte != UInt8(ascii: ":") && !(UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+        } && host.utf8.last != UInt8(ascii: ".")
+        if isNormal { return host }
         var host = host.lowercased()
         if !host.hasPrefix("["), let colon = host.lastIndex(of: ":"), host.firstIndex(of: ":") == colon {
             host = String(host[..<colon])
