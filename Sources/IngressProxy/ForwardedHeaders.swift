@@ -103,13 +103,21 @@ enum ForwardedHeaders {
     }
 
     /// The head sent back to the client: hop-by-hop headers dropped (a `101 Switching
-    /// Protocols` keeps `Upgrade` and `Connection`), and `Connection` set as the client's
+    /// Protocols` keeps `Upgrade` and `Connection`; a kept-alive connection may keep the
+    /// endpoint's `Connection: keep-alive`), and `Connection` set as the client's
     /// connection goes on: `close` when it ends after this response, `keep-alive` for an
     /// HTTP/1.0 client that asked to keep it.
     static func response(_ head: HTTPResponseHead, clientVersion: HTTPVersion, keepAlive: Bool) -> HTTPResponseHead {
         var result = head
         result.version = clientVersion
         if head.status == .switchingProtocols { return result }
+        // A kept-alive connection keeps the endpoint's own `Connection: keep-alive`, which is
+        // what nginx tells such a client too: most endpoints send nothing else hop-by-hop,
+        // and their head goes on as it came.
+        if keepAlive, let saysKeepAlive = onlyKeepAlive(head.headers) {
+            if clientVersion == .http1_0, !saysKeepAlive { result.headers.add(name: "Connection", value: "keep-alive") }
+            return result
+        }
         let connection: String? = !keepAlive ? "close" : clientVersion == .http1_0 ? "keep-alive" : nil
         guard var headers = kept(head.headers, dropping: hopByHop, reserving: 1) else {
             if let connection { result.headers.add(name: "Connection", value: connection) }
@@ -118,6 +126,21 @@ enum ForwardedHeaders {
         if let connection { headers.append(("Connection", connection)) }
         result.headers = HTTPHeaders(headers)
         return result
+    }
+
+    /// Whether the only hop-by-hop header of `headers` is one `Connection: keep-alive`
+    /// (`true`) or there is none (`false`); `nil` when there are others.
+    private static func onlyKeepAlive(_ headers: HTTPHeaders) -> Bool? {
+        var saysKeepAlive = false
+        for (name, value) in headers {
+            if sameIgnoringCase(name, "connection") {
+                guard !saysKeepAlive, sameIgnoringCase(value, "keep-alive") else { return nil }
+                saysKeepAlive = true
+            } else if hopByHop.contains(where: { sameIgnoringCase(name, $0) }) {
+                return nil
+            }
+        }
+        return saysKeepAlive
     }
 
     /// The `Upgrade` value of a WebSocket handshake (`Connection: upgrade` and

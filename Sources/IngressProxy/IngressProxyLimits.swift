@@ -20,7 +20,8 @@ public struct IngressProxyLimits: Sendable, Equatable {
     /// Idle keep-alive connections kept per endpoint and event loop
     /// (`upstream-keepalive-connections` spread over the workers).
     public var idleConnectionsPerEndpoint = 64
-    /// How long an idle client connection is kept open (`keep-alive`, 75 s).
+    /// How long an idle client connection is kept open (`keep-alive`, 75 s), counted from
+    /// the last bytes read or response written.
     public var clientIdleTimeout: Duration = .seconds(75)
 
     public init(maxBodyBytes: Int? = 1024 * 1024) {

@@ -122,9 +122,11 @@ public enum Socket {
     }
 
     /// A TCP socket bound to `127.0.0.1:port` that never listens: connections to the port
-    /// are refused, and no other server can take it. Without `SO_REUSEADDR` when the port
-    /// allows (then nothing else binds it); with it when connections closed a moment ago
-    /// still hold the port, as they do after a server stops.
+    /// are refused, and no other server can take it. With `SO_REUSEPORT`, so it can be bound
+    /// while the port's listener (bound with `SO_REUSEPORT` too) still listens and the port
+    /// is never free in between (an outgoing connection elsewhere could take it as its
+    /// ephemeral port). Without `SO_REUSEADDR` when the port allows (then nothing else binds
+    /// it); with it when connections closed a moment ago still hold the port.
     static func reserved(port: UInt16) throws(SocketError) -> Int32 {
         var lastError = SocketError("bind 127.0.0.1:\(port)", 0)
         for reuse: Int32 in [0, 1] {
@@ -132,6 +134,8 @@ public enum Socket {
             guard descriptor >= 0 else { throw SocketError("socket", errno) }
             var flag = reuse
             setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &flag, socklen_t(MemoryLayout<Int32>.size))
+            var sharesPort: Int32 = 1
+            setsockopt(descriptor, SOL_SOCKET, SO_REUSEPORT, &sharesPort, socklen_t(MemoryLayout<Int32>.size))
             var address = address("127.0.0.1", port)
             let bound = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }

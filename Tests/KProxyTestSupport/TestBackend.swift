@@ -42,6 +42,8 @@ public final class TestBackend: Sendable {
         let counters = Counters()
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            // So that ``refuseConnections()`` can hold the port before the listener closes.
+            .serverChannelOption(ChannelOptions.socket(SocketOptionLevel(SOL_SOCKET), SO_REUSEPORT), value: 1)
             .childChannelInitializer { channel in
                 let handler = BackendHandler(name: name, counters: counters)
                 let webSocket = NIOWebSocketServerUpgrader(
@@ -88,9 +90,10 @@ public final class TestBackend: Sendable {
     /// Stops listening but keeps the port, so connections to it are refused for as long
     /// as the backend lives (a port merely closed could be taken by another test's server).
     public func refuseConnections() async throws {
-        try? await channel.close()
+        // Reserved before the listener closes, so the port is never free in between.
         let descriptor = try Socket.reserved(port: UInt16(port))
         reservation.withLock { $0 = descriptor }
+        try? await channel.close()
     }
 
     /// How many `/hold` requests wait for ``releaseHeld()``.
