@@ -80,7 +80,7 @@ public final class IngressProxyServer: Sendable {
                 let https = ListenerContext(limits: configuration.limits, scheme: "https", logger: logger,
                                             accessLog: accessLog, metrics: metrics)
                 channels.append(try await bind(configuration.host, port, group: group) { channel in
-                    try loops.state(of: channel.eventLoop).value.track(channel)
+                    try loops.state(of: channel.eventLoop).value.track(channel, handshaking: true)
                     try configureHTTPS(channel, context: context, listener: https, loops: loops)
                 })
                 httpsPort = channels.last?.localAddress?.port ?? port
@@ -146,6 +146,11 @@ public final class IngressProxyServer: Sendable {
         return open
     }
 
+    /// How many client connections are open (accepted and not yet closed), over all loops.
+    func clientConnections() async -> Int {
+        await loops.clientCount()
+    }
+
     /// Whether a ``shutdown(timeout:)`` has closed the listeners and asked every connection
     /// to finish.
     public var isShuttingDown: Bool { quiesced.load(ordering: .acquiring) }
@@ -189,7 +194,8 @@ public final class IngressProxyServer: Sendable {
         let loop = try loops.state(of: channel.eventLoop)
         _ = channel.configureHTTP2SecureUpgrade(
             h2ChannelConfigurator: { channel in
-                channel.configureHTTP2Pipeline(mode: .server) { stream in
+                loop.value.serving(channel)
+                return channel.configureHTTP2Pipeline(mode: .server) { stream in
                     stream.eventLoop.makeCompletedFuture {
                         try stream.pipeline.syncOperations.addHandler(HTTP2FramePayloadToHTTP1ServerCodec())
                         try stream.pipeline.syncOperations.addHandler(IngressRequestHandler(listener: listener, loop: loop.value,
@@ -200,7 +206,8 @@ public final class IngressProxyServer: Sendable {
                 }
             },
             http1ChannelConfigurator: { channel in
-                channel.eventLoop.makeCompletedFuture { try configureHTTP1(channel, listener: listener, loops: loops) }
+                loop.value.serving(channel)
+                return channel.eventLoop.makeCompletedFuture { try configureHTTP1(channel, listener: listener, loops: loops) }
             })
     }
 

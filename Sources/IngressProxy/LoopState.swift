@@ -15,6 +15,8 @@ final class LoopState {
     private var idle: [UpstreamAddress: [UpstreamHandler]] = [:]
     /// The open client connections of the proxy's listeners, for a shutdown to wait on.
     private var clients: [ObjectIdentifier: any Channel] = [:]
+    /// Those of them not serving HTTP yet: a TLS handshake under way.
+    private var handshaking: Set<ObjectIdentifier> = []
     /// Set once a shutdown began: a connection accepted just before the listener closed ends
     /// after its first response.
     private(set) var quiescing = false
@@ -51,19 +53,36 @@ final class LoopState {
         idle[connection.address]?.removeAll { $0 === connection }
     }
 
-    /// Counts `channel` among the open client connections until it closes.
-    func track(_ channel: any Channel) {
+    /// Counts `channel` among the open client connections until it closes; `handshaking`:
+    /// it serves HTTP only after a TLS handshake (``serving(_:)``).
+    func track(_ channel: any Channel, handshaking: Bool = false) {
         let key = ObjectIdentifier(channel)
         clients[key] = channel
-        channel.closeFuture.assumeIsolated().whenComplete { _ in self.clients[key] = nil }
+        if handshaking { self.handshaking.insert(key) }
+        channel.closeFuture.assumeIsolated().whenComplete { _ in
+            self.clients[key] = nil
+            self.handshaking.remove(key)
+        }
+    }
+
+    /// `channel`'s handshake is done and its HTTP handlers are in place.
+    func serving(_ channel: any Channel) {
+        handshaking.remove(ObjectIdentifier(channel))
     }
 
     /// Asks every client connection to end once the requests it carries are answered: an
     /// HTTP/1.1 connection closes after the response in flight (at once when idle), an
-    /// HTTP/2 connection sends GOAWAY and closes when its streams are done.
+    /// HTTP/2 connection sends GOAWAY and closes when its streams are done, and one still
+    /// in its TLS handshake (no request yet) closes at once.
     func quiesce() {
         quiescing = true
-        for channel in clients.values { channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent()) }
+        for (key, channel) in clients {
+            if handshaking.contains(key) {
+                channel.close(promise: nil)
+            } else {
+                channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+            }
+        }
     }
 
     /// How many client connections are open.

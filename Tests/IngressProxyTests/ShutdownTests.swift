@@ -1,5 +1,5 @@
 import Foundation
-import IngressProxy
+@testable import IngressProxy
 import KProxyTestSupport
 import Testing
 
@@ -43,6 +43,24 @@ import Testing
             try await eventually(seconds: 5) { web.requests == 1 }
             #expect(await harness.proxy.shutdown(timeout: .milliseconds(300)) == 1)
             #expect(try await offThePool { try silent.readsToTheEnd() }, "the client's connection is closed")
+        }
+    }
+
+    /// A connection still in its TLS handshake carries no request: it is closed at once, and
+    /// the shutdown does not wait for it.
+    @Test func aConnectionStillInItsHandshakeIsClosedAtOnce() async throws {
+        try await IngressHarness.with(ingressYAML: Self.ingress, services: ["web": 1], https: true) { harness in
+            let port = try #require(harness.proxy.httpsPort)
+            let handshaking = try RawHTTPConnection(port: port, timeoutSeconds: 5)
+            try handshaking.send([0x16, 0x03, 0x01])  // the start of a ClientHello, no more
+            var accepted = false
+            for _ in 0..<100 where !accepted {
+                accepted = await harness.proxy.clientConnections() == 1
+                if !accepted { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(accepted, "the proxy accepted the connection")
+            #expect(await harness.proxy.shutdown(timeout: .seconds(3)) == 0, "nothing was left to cut")
+            #expect(try await offThePool { try handshaking.readsToTheEnd() }, "closed before the read timed out")
         }
     }
 
