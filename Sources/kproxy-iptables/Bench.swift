@@ -91,8 +91,9 @@ struct Bench: AsyncParsableCommand {
             certificate, both proxies with one worker per core and no access log. wrk (one \
             thread, --ingress-connections connections, --ingress-seconds each) drives each \
             proxy RUNS times in alternating order, over HTTP/1.1 keep-alive and HTTPS: \
-            ingress{HTTP,HTTPS}RequestsPerSecond{Ours,Nginx} and ingress{HTTP,HTTPS}P99Ms{Ours,Nginx}, \
-            medians.
+            ingress{HTTP,HTTPS}RequestsPerSecond{Ours,Nginx}, ingress{HTTP,HTTPS}P99Ms{Ours,Nginx} \
+            and the proxy's CPU time (user and system, all its processes and threads) a request \
+            served, ingress{HTTP,HTTPS}CPUMicrosecondsPerRequest{Ours,Nginx}; medians.
 
             Build with `-c release` for meaningful figures. Progress goes to standard error.
             """ + HelpSections.text(
@@ -344,6 +345,8 @@ extension Bench {
                 let reports = result.reports[IngressBenchmark.Result.key(proxy, scheme)] ?? []
                 figures.add("ingress\(scheme.rawValue)RequestsPerSecond\(proxy.rawValue)", median: reports.map(\.requestsPerSecond))
                 figures.add("ingress\(scheme.rawValue)P99Ms\(proxy.rawValue)", median: reports.map(\.p99Milliseconds))
+                figures.add("ingress\(scheme.rawValue)CPUMicrosecondsPerRequest\(proxy.rawValue)",
+                            median: result.cpuMicrosecondsPerRequest[IngressBenchmark.Result.key(proxy, scheme)] ?? [])
             }
         }
         print(output == .json ? figures.json : figures.table)

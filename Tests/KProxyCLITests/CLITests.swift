@@ -290,6 +290,7 @@ let fixtureCases: [String] = {
             for proxy in ["Ours", "Nginx"] {
                 #expect((figures["ingress\(scheme)RequestsPerSecond\(proxy)"] as? Double ?? 0) > 0, "\(scheme) \(proxy)")
                 #expect((figures["ingress\(scheme)P99Ms\(proxy)"] as? Double ?? 0) > 0, "\(scheme) \(proxy)")
+                #expect((figures["ingress\(scheme)CPUMicrosecondsPerRequest\(proxy)"] as? Double ?? 0) > 0, "\(scheme) \(proxy)")
             }
         }
     }

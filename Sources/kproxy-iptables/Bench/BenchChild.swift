@@ -5,6 +5,9 @@ import Foundation
 final class BenchChild {
     private let process = Process()
 
+    /// The process's id (nginx: its master's).
+    var pid: pid_t { process.processIdentifier }
+
     static func start(_ arguments: [String]) throws -> BenchChild {
         let child = BenchChild()
         child.process.executableURL = URL(fileURLWithPath: arguments[0])

@@ -24,9 +24,11 @@ struct IngressBenchmark {
     enum Proxy: String, CaseIterable { case ours = "Ours", nginx = "Nginx" }
     enum Scheme: String, CaseIterable { case http = "HTTP", https = "HTTPS" }
 
-    /// Every wrk report, by proxy and scheme.
+    /// Every wrk report, and the proxy's CPU time a request in that run (µs), by proxy and
+    /// scheme.
     struct Result {
         var reports: [String: [WrkReport]] = [:]
+        var cpuMicrosecondsPerRequest: [String: [Double]] = [:]
 
         static func key(_ proxy: Proxy, _ scheme: Scheme) -> String { scheme.rawValue + proxy.rawValue }
     }
@@ -66,6 +68,7 @@ struct IngressBenchmark {
                                          "--metrics-port", "0", "--threads", String(workers), "--no-access-log"])
         defer { ours.stop() }
         for port in backendPorts + ports[2...] { try FreePorts.waitForListener(port) }
+        let processes: [Proxy: () -> [pid_t]] = [.ours: { [ours.pid] }, .nginx: { ProcessCPU.family(of: proxyNginx.pid) }]
 
         var result = Result()
         for scheme in Scheme.allCases {
@@ -74,11 +77,16 @@ struct IngressBenchmark {
                 let order = round % 2 == 0 ? Proxy.allCases : Proxy.allCases.reversed()
                 for proxy in order {
                     benchProgress("ingress round \(round + 1) of \(rounds): \(scheme.rawValue) through \(proxy == .ours ? "kproxy-iptables" : "nginx")")
+                    let pids = processes[proxy]!()
+                    let cpuBefore = ProcessCPU.seconds(pids)
                     let report = try wrk(scheme, port: listeners[proxy]!, seconds: seconds)
+                    let cpu = ProcessCPU.seconds(pids) - cpuBefore
                     guard report.failures == 0 else {
                         throw BenchError("\(proxy) \(scheme): \(report.failures) failed requests; see \(directory)")
                     }
                     result.reports[Result.key(proxy, scheme), default: []].append(report)
+                    result.cpuMicrosecondsPerRequest[Result.key(proxy, scheme), default: []]
+                        .append(cpu * 1e6 / Double(max(1, report.requests)))
                 }
             }
         }
