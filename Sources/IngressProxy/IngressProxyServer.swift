@@ -187,7 +187,8 @@ public final class IngressProxyServer: Sendable {
     }
 
     /// A TLS connection: the handshake (certificate by SNI), then HTTP/2 or HTTP/1.1 as ALPN
-    /// settled; each HTTP/2 stream gets the proxy through an HTTP/1-style codec.
+    /// settled; each HTTP/2 stream gets the proxy through an HTTP/1-style codec, and an
+    /// HTTP/1.1 connection's small writes go to TLS joined (``TLSWriteCoalescer``).
     private static func configureHTTPS(_ channel: any Channel, context: NIOSSLContext, listener: ListenerContext,
                                        loops: LoopStates) throws {
         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
@@ -207,7 +208,10 @@ public final class IngressProxyServer: Sendable {
             },
             http1ChannelConfigurator: { channel in
                 loop.value.serving(channel)
-                return channel.eventLoop.makeCompletedFuture { try configureHTTP1(channel, listener: listener, loops: loops) }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(TLSWriteCoalescer())
+                    try configureHTTP1(channel, listener: listener, loops: loops)
+                }
             })
     }
 
