@@ -36,21 +36,15 @@ struct AgentProcessBenchmark {
             metricsBindAddress: 127.0.0.1:10249
             healthzBindAddress: 127.0.0.1:10256
             """.write(toFile: directory + "/config.yaml", atomically: true, encoding: .utf8)
-        let agent = Process()
-        agent.executableURL = URL(fileURLWithPath: ChildProcess.executablePath("ip") ?? "/usr/sbin/ip")
-        agent.arguments = ["netns", "exec", namespace.name, executable, "agent", "--backend", "libiptc",
-                           "--kubeconfig", directory + "/kubeconfig", "--config", directory + "/config.yaml"]
-        agent.environment = ["XTABLES_LOCKFILE": cluster.lockPath]
-        agent.standardError = FileHandle(forWritingAtPath: "/dev/null")
-        try agent.run()
-        defer {
-            agent.terminate()
-            agent.waitUntilExit()
-        }
+        let agent = try BenchChild.start(
+            [ChildProcess.executablePath("ip") ?? "/usr/sbin/ip", "netns", "exec", namespace.name, executable, "agent",
+             "--backend", "libiptc", "--kubeconfig", directory + "/kubeconfig", "--config", directory + "/config.yaml"],
+            environment: ["XTABLES_LOCKFILE": cluster.lockPath])
+        defer { agent.stop() }
         var result = Result()
         benchProgress("agent process: waiting for its first sync")
         try await waitForSync(after: 0, in: namespace)
-        result.residentStartMB = Double(ChildProcess.residentKilobytes(of: agent.processIdentifier) ?? 0) / 1024
+        result.residentStartMB = Double(ChildProcess.residentKilobytes(of: agent.pid) ?? 0) / 1024
         benchProgress("agent process: \(cluster.churnSeconds) s of churn at \(cluster.churnRate) endpoint changes a second")
         let churnEnd = ContinuousClock.now + .seconds(cluster.churnSeconds)
         var generation = 1
@@ -61,8 +55,8 @@ struct AgentProcessBenchmark {
             try await Task.sleep(for: .milliseconds(1000 / max(1, cluster.churnRate)))
         }
         try await waitForSync(after: Date().timeIntervalSince1970, in: namespace)
-        result.residentEndMB = Double(ChildProcess.residentKilobytes(of: agent.processIdentifier) ?? 0) / 1024
-        result.peakMB = Double(ChildProcess.peakResidentKilobytes(of: agent.processIdentifier) ?? 0) / 1024
+        result.residentEndMB = Double(ChildProcess.residentKilobytes(of: agent.pid) ?? 0) / 1024
+        result.peakMB = Double(ChildProcess.peakResidentKilobytes(of: agent.pid) ?? 0) / 1024
         await server.stop()
         return result
     }
