@@ -81,9 +81,9 @@ enum ForwardedHeaders {
     }
 
     /// The head sent to the endpoint: HTTP/1.1 (kept alive), the forwarding headers set,
-    /// and for a WebSocket handshake its `Connection: upgrade` and `Upgrade` kept.
-    static func request(_ head: HTTPRequestHead, from origin: Origin) -> HTTPRequestHead {
-        let upgrade = webSocketUpgrade(head.headers)
+    /// and for a WebSocket handshake (`upgrade`: its ``webSocketUpgrade(_:)``, read once by
+    /// the caller) its `Connection: upgrade` and `Upgrade` kept.
+    static func request(_ head: HTTPRequestHead, upgrade: String?, from origin: Origin) -> HTTPRequestHead {
         var headers = kept(head.headers, dropping: droppedFromRequests, reserving: 8) ?? {
             var all = Array(head.headers)
             all.reserveCapacity(all.count + 8)

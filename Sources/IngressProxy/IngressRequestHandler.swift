@@ -183,7 +183,7 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
         case .forward(let route, let upstream):
             let exchange = ProxyExchange(head: head, headerBytes: checked.headerBytes, route: route, upstream: upstream,
                                          startedAt: .now())
-            exchange.isWebSocket = http1 != nil && ForwardedHeaders.webSocketUpgrade(head.headers) != nil
+            exchange.isWebSocket = http1 != nil && exchange.webSocketUpgrade != nil
             self.exchange = exchange
             if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
                 // Answered here, as nginx does: the body is read as soon as it comes.
@@ -265,7 +265,7 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
         exchange.reused = reused
         connection.owner = self
         let origin = ForwardedHeaders.Origin(clientAddress: clientAddress, scheme: listener.scheme, port: localPort)
-        connection.send(.head(ForwardedHeaders.request(exchange.head, from: origin)))
+        connection.send(.head(ForwardedHeaders.request(exchange.head, upgrade: exchange.webSocketUpgrade, from: origin)))
         for part in exchange.replayParts { connection.send(part) }
         for part in exchange.buffered {
             exchange.keepForReplay(part)

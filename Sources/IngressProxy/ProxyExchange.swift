@@ -39,6 +39,8 @@ final class ProxyExchange {
     var status: HTTPResponseStatus?
     var upstreamKeepAlive = true
     var responseBodyBytes = 0
+    /// The `Upgrade` value of a WebSocket handshake, read from the head once.
+    let webSocketUpgrade: String?
     /// Whether the request asks for a WebSocket upgrade (on HTTP/1.1), and whether the
     /// endpoint accepted it (its `101` is on the way to the client).
     var isWebSocket = false
@@ -87,5 +89,6 @@ final class ProxyExchange {
         self.upstream = upstream
         self.keepAlive = head.isKeepAlive
         self.startedAt = startedAt
+        webSocketUpgrade = ForwardedHeaders.webSocketUpgrade(head.headers)
     }
 }

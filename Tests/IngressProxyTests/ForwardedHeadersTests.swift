@@ -38,7 +38,7 @@ import Testing
     @Test(arguments: requestRows)
     func request(_ row: RequestRow) {
         let head = HTTPRequestHead(version: .http1_0, method: .GET, uri: "/", headers: Self.headers(row.sent))
-        let forwarded = ForwardedHeaders.request(head, from: Self.origin)
+        let forwarded = ForwardedHeaders.request(head, upgrade: ForwardedHeaders.webSocketUpgrade(head.headers), from: Self.origin)
         #expect(Self.lines(forwarded.headers) == row.forwarded)
         #expect(forwarded.version == .http1_1)
     }
