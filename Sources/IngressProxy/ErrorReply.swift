@@ -16,6 +16,22 @@ enum ErrorReply {
         return HTTPResponseHead(version: version, status: status, headers: headers)
     }
 
+    /// The whole answer as HTTP/1 bytes, for a connection without NIO's encoder.
+    static func write(_ status: HTTPResponseStatus, version: HTTPVersion, keepAlive: Bool, into buffer: inout ByteBuffer) {
+        let body = body(status)
+        ForwardedHeaders.writeStatusLine(version: version, code: status.code, into: &buffer)
+        buffer.writeString(status.reasonPhrase)
+        buffer.writeStaticString("\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ")
+        buffer.writeString(String(body.utf8.count))
+        if !keepAlive {
+            buffer.writeStaticString("\r\nConnection: close")
+        } else if version == .http1_0 {
+            buffer.writeStaticString("\r\nConnection: keep-alive")
+        }
+        buffer.writeStaticString("\r\n\r\n")
+        buffer.writeString(body)
+    }
+
     /// `404 Not Found`, and so on.
     static func body(_ status: HTTPResponseStatus) -> String {
         "\(status.code) \(status.reasonPhrase)\n"

@@ -1,3 +1,4 @@
+import NIOCore
 import NIOHTTP1
 
 /// How a request and its response change on the way through the proxy, as ingress-nginx
@@ -15,7 +16,8 @@ enum ForwardedHeaders {
     }
 
     /// Headers that belong to one connection and are never forwarded (RFC 9110 §7.6.1),
-    /// framing aside: the body's framing is kept so the encoder frames it the same way.
+    /// framing aside: a request's framing the proxy sets itself, a response's goes on
+    /// with its body.
     static let hopByHop = [
         "connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade",
         "proxy-authenticate", "proxy-authorization",
@@ -32,29 +34,13 @@ enum ForwardedHeaders {
     /// What a request loses on the way to the endpoint (joined once, not per request).
     static let droppedFromRequests = hopByHop + replaced + answeredHere
 
-    /// The headers of `headers` that go on: all but `names` and the headers its
-    /// `Connection` header names, found in one pass with names compared without case;
-    /// `nil` when all go on (the caller keeps the storage it has).
-    private static func kept(_ headers: HTTPHeaders, dropping names: [String], reserving extra: Int) -> [(String, String)]? {
-        var nominated: [Substring] = []
-        var dropsAny = false
-        for (name, value) in headers {
-            if sameIgnoringCase(name, "connection") {
-                nominated += value.split(separator: ",").map(withoutSpaces)
-                dropsAny = true
-            } else if !dropsAny, names.contains(where: { sameIgnoringCase(name, $0) }) {
-                dropsAny = true
-            }
+    /// The lower-case names of the headers a request's `Connection` headers name.
+    private static func nominated(_ headers: HTTPHeaders) -> [Substring] {
+        var names: [Substring] = []
+        for (name, value) in headers where sameIgnoringCase(name, "connection") {
+            names += value.split(separator: ",").map(withoutSpaces)
         }
-        guard dropsAny else { return nil }
-        var kept: [(String, String)] = []
-        kept.reserveCapacity(headers.count + extra)
-        for (name, value) in headers
-        where !names.contains(where: { sameIgnoringCase(name, $0) }) && !sameIgnoringCase(name, "connection")
-            && !nominated.contains(where: { sameIgnoringCase(name, $0) }) {
-            kept.append((name, value))
-        }
-        return kept
+        return names
     }
 
     /// A `Connection` token without the spaces around it.
@@ -71,76 +57,132 @@ enum ForwardedHeaders {
         guard first.utf8.count == second.utf8.count else { return false }
         var others = second.utf8.makeIterator()
         for byte in first.utf8 {
-            guard let other = others.next(), byte == other || lowercased(byte) == lowercased(other) else { return false }
+            guard let other = others.next(), HTTPToken.lowercased(byte) == HTTPToken.lowercased(other) else { return false }
         }
         return true
     }
 
-    private static func lowercased(_ byte: UInt8) -> UInt8 {
-        byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
-    }
-
-    /// The head sent to the endpoint: HTTP/1.1 (kept alive), the forwarding headers set,
-    /// and for a WebSocket handshake (`upgrade`: its ``webSocketUpgrade(_:)``, read once by
-    /// the caller) its `Connection: upgrade` and `Upgrade` kept.
-    static func request(_ head: HTTPRequestHead, upgrade: String?, from origin: Origin) -> HTTPRequestHead {
-        var headers = kept(head.headers, dropping: droppedFromRequests, reserving: 8) ?? {
-            var all = Array(head.headers)
-            all.reserveCapacity(all.count + 8)
-            return all
-        }()
+    /// Writes the head sent to the endpoint into `buffer`: HTTP/1.1 (kept alive), the
+    /// client's headers but those dropped, the body's framing as NIO's encoder frames it,
+    /// the forwarding headers set, and for a WebSocket handshake (`upgrade`: its
+    /// ``webSocketUpgrade(_:)``, read once by the caller) its `Upgrade` and
+    /// `Connection: upgrade`. Returns how the body is framed.
+    static func writeRequest(_ head: HTTPRequestHead, upgrade: String?, from origin: Origin,
+                             into buffer: inout ByteBuffer) -> UpstreamRequestFraming {
+        let framing = requestFraming(head)
+        buffer.writeString(head.method.rawValue)
+        buffer.writeStaticString(" ")
+        buffer.writeString(head.uri)
+        buffer.writeStaticString(" HTTP/1.1\r\n")
+        let nominated = nominated(head.headers)
+        var host = ""
+        for (name, value) in head.headers {
+            if sameIgnoringCase(name, "host") {
+                if host.isEmpty { host = value }
+            } else if droppedFromRequests.contains(where: { sameIgnoringCase(name, $0) })
+                        || sameIgnoringCase(name, "transfer-encoding")
+                        || (framing != .contentLength && sameIgnoringCase(name, "content-length"))
+                        || (!nominated.isEmpty && nominated.contains(where: { sameIgnoringCase(name, $0) })) {
+                continue
+            }
+            writeField(name, value, into: &buffer)
+        }
+        if framing == .chunked { buffer.writeStaticString("Transfer-Encoding: chunked\r\n") }
         if let upgrade {
-            headers.append(("Upgrade", upgrade))
-            headers.append(("Connection", "upgrade"))
+            writeField("Upgrade", upgrade, into: &buffer)
+            buffer.writeStaticString("Connection: upgrade\r\n")
         }
-        headers.append(("X-Real-IP", origin.clientAddress))
-        headers.append(("X-Forwarded-For", origin.clientAddress))
-        headers.append(("X-Forwarded-Host", head.headers.first(name: "host") ?? ""))
-        headers.append(("X-Forwarded-Port", origin.port))
-        headers.append(("X-Forwarded-Proto", origin.scheme))
-        headers.append(("X-Scheme", origin.scheme))
-        return HTTPRequestHead(version: .http1_1, method: head.method, uri: head.uri, headers: HTTPHeaders(headers))
+        writeField("X-Real-IP", origin.clientAddress, into: &buffer)
+        writeField("X-Forwarded-For", origin.clientAddress, into: &buffer)
+        writeField("X-Forwarded-Host", host, into: &buffer)
+        writeField("X-Forwarded-Port", origin.port, into: &buffer)
+        writeField("X-Forwarded-Proto", origin.scheme, into: &buffer)
+        writeField("X-Scheme", origin.scheme, into: &buffer)
+        buffer.writeStaticString("\r\n")
+        return framing
     }
 
-    /// The head sent back to the client: hop-by-hop headers dropped (a `101 Switching
-    /// Protocols` keeps `Upgrade` and `Connection`; a kept-alive connection may keep the
-    /// endpoint's `Connection: keep-alive`), and `Connection` set as the client's
-    /// connection goes on: `close` when it ends after this response, `keep-alive` for an
-    /// HTTP/1.0 client that asked to keep it.
-    static func response(_ head: HTTPResponseHead, clientVersion: HTTPVersion, keepAlive: Bool) -> HTTPResponseHead {
-        var result = head
-        result.version = clientVersion
-        if head.status == .switchingProtocols { return result }
-        // A kept-alive connection keeps the endpoint's own `Connection: keep-alive`, which is
-        // what nginx tells such a client too: most endpoints send nothing else hop-by-hop,
-        // and their head goes on as it came.
-        if keepAlive, let saysKeepAlive = onlyKeepAlive(head.headers) {
-            if clientVersion == .http1_0, !saysKeepAlive { result.headers.add(name: "Connection", value: "keep-alive") }
-            return result
+    /// How a request's body is framed on the way to the endpoint (NIO's encoder's rules).
+    static func requestFraming(_ head: HTTPRequestHead) -> UpstreamRequestFraming {
+        if head.method == .TRACE { return .none }
+        if head.headers.contains(name: "content-length") { return .contentLength }
+        switch head.method {
+        case .POST, .PUT, .PATCH:
+            return .chunked
+        default:
+            let codings = head.headers[canonicalForm: "transfer-encoding"]
+            return codings.last.map { sameIgnoringCase($0, "chunked") } == true ? .chunked : .none
         }
-        let connection: String? = !keepAlive ? "close" : clientVersion == .http1_0 ? "keep-alive" : nil
-        guard var headers = kept(head.headers, dropping: hopByHop, reserving: 1) else {
-            if let connection { result.headers.add(name: "Connection", value: connection) }
-            return result
-        }
-        if let connection { headers.append(("Connection", connection)) }
-        result.headers = HTTPHeaders(headers)
-        return result
     }
 
-    /// Whether the only hop-by-hop header of `headers` is one `Connection: keep-alive`
-    /// (`true`) or there is none (`false`); `nil` when there are others.
-    private static func onlyKeepAlive(_ headers: HTTPHeaders) -> Bool? {
-        var saysKeepAlive = false
-        for (name, value) in headers {
-            if sameIgnoringCase(name, "connection") {
-                guard !saysKeepAlive, sameIgnoringCase(value, "keep-alive") else { return nil }
-                saysKeepAlive = true
-            } else if hopByHop.contains(where: { sameIgnoringCase(name, $0) }) {
-                return nil
+    private static func writeField(_ name: String, _ value: String, into buffer: inout ByteBuffer) {
+        buffer.writeString(name)
+        buffer.writeStaticString(": ")
+        buffer.writeString(value)
+        buffer.writeStaticString("\r\n")
+    }
+
+    /// How the client's connection goes on after a response, told in its head.
+    struct ClientConnection {
+        var version: HTTPVersion
+        /// Whether it stays open after this response.
+        var keepAlive: Bool
+        /// Whether the body goes to it in chunks of the proxy's own (the endpoint's body
+        /// lasts until it closes, and the client speaks HTTP/1.1).
+        var chunksBody = false
+        /// Whether the endpoint's chunked framing is taken off (for an HTTP/1.0 client).
+        var unchunksBody = false
+    }
+
+    /// Writes the head sent back to an HTTP/1 client into `buffer`: the endpoint's header
+    /// lines as they came but the hop-by-hop ones (a `101 Switching Protocols` keeps them
+    /// all; a kept-alive connection may keep the endpoint's lone `Connection: keep-alive`),
+    /// and `Connection` set as the client's connection goes on: `close` when it ends after
+    /// this response, `keep-alive` for an HTTP/1.0 client that asked to keep it.
+    static func writeResponse(_ head: UpstreamResponseHead, to client: ClientConnection, into buffer: inout ByteBuffer) {
+        writeStatusLine(version: client.version, code: head.status.code, into: &buffer)
+        var reason = head.bytes.getSlice(at: head.reason.lowerBound, length: head.reason.count)!
+        buffer.writeBuffer(&reason)
+        buffer.writeStaticString("\r\n")
+        let keepsAll = head.status == .switchingProtocols || head.hopByHopLines.isEmpty
+            || (client.keepAlive && head.onlyKeepAlive)
+        if keepsAll, !client.unchunksBody {
+            var fields = head.bytes.getSlice(at: head.fieldsStart, length: head.fieldsEnd - head.fieldsStart)!
+            buffer.writeBuffer(&fields)
+        } else {
+            var lines = UpstreamHeaderLines(head.bytes.readableBytesView, from: head.fieldsStart, to: head.fieldsEnd)
+            while let line = lines.next() {
+                if !keepsAll, head.hopByHopLines.contains(line.whole) { continue }
+                if client.unchunksBody, HTTPToken.matches(head.bytes.readableBytesView, line.name, transferEncoding) { continue }
+                var bytes = head.bytes.getSlice(at: line.whole.lowerBound, length: line.whole.count)!
+                buffer.writeBuffer(&bytes)
             }
         }
-        return saysKeepAlive
+        if head.status != .switchingProtocols {
+            if !client.keepAlive {
+                buffer.writeStaticString("Connection: close\r\n")
+            } else if client.version == .http1_0, !(head.onlyKeepAlive && keepsAll) {
+                buffer.writeStaticString("Connection: keep-alive\r\n")
+            }
+            if client.chunksBody { buffer.writeStaticString("Transfer-Encoding: chunked\r\n") }
+        }
+        buffer.writeStaticString("\r\n")
+    }
+
+    private static let transferEncoding = Array("transfer-encoding".utf8)
+
+    /// The head sent back to an HTTP/2 client: the endpoint's headers but the hop-by-hop ones.
+    static func response(_ head: UpstreamResponseHead) -> HTTPResponseHead {
+        HTTPResponseHead(version: .http2, status: head.status, headers: HTTPHeaders(head.forwardedFields))
+    }
+
+    /// Writes `HTTP/1.1 200 ` and so on (the reason phrase is the caller's).
+    static func writeStatusLine(version: HTTPVersion, code: UInt, into buffer: inout ByteBuffer) {
+        buffer.writeStaticString(version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
+        buffer.writeInteger(UInt8(ascii: "0") + UInt8(code / 100 % 10))
+        buffer.writeInteger(UInt8(ascii: "0") + UInt8(code / 10 % 10))
+        buffer.writeInteger(UInt8(ascii: "0") + UInt8(code % 10))
+        buffer.writeStaticString(" ")
     }
 
     /// The `Upgrade` value of a WebSocket handshake (`Connection: upgrade` and

@@ -8,6 +8,9 @@ import ServiceModel
 ///
 /// Bodies stream both ways without being held whole: a side reads on only while the
 /// other side's socket takes more (reads held back here, released on writability).
+/// An HTTP/1 client gets its response as bytes the proxy writes itself: the endpoint's
+/// head less its hop-by-hop lines and the body as it came (no encoder of NIO's); an
+/// HTTP/2 stream gets it as parts, for the HTTP/2 codec.
 /// Requests follow one another on a connection: a request pipelined behind one still
 /// being answered waits, with reading held back, until that answer is written.
 final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler, UpstreamOwner {
@@ -95,7 +98,7 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
             if let limit = listener.limits.maxBodyBytes, exchange.requestBodyBytes > limit {
                 return abandon(exchange, replying: .payloadTooLarge)
             }
-            forward(.body(.byteBuffer(buffer)), of: exchange)
+            forward(.body(buffer), of: exchange)
         case .end(let trailers):
             if discardingBody {
                 discardingBody = false
@@ -187,15 +190,20 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
             self.exchange = exchange
             if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
                 // Answered here, as nginx does: the body is read as soon as it comes.
-                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))),
-                                      promise: nil)
+                if http1 != nil {
+                    context.writeAndFlush(NIOAny(ByteBuffer(string: head.version.minor == 0 ? "HTTP/1.0 100 Continue\r\n\r\n"
+                                                                : "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
+                } else {
+                    context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))),
+                                          promise: nil)
+                }
             }
             connect(exchange)
         }
     }
 
     /// Sends a request part on, or keeps it until a connection is ready.
-    private func forward(_ part: HTTPClientRequestPart, of exchange: ProxyExchange) {
+    private func forward(_ part: UpstreamRequestPart, of exchange: ProxyExchange) {
         guard let connection = exchange.connection else {
             exchange.buffered.append(part)
             return
@@ -225,10 +233,6 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    // The heads sent are the client's, as parsed (so already well-formed), plus
-                    // headers of our own: checking them again on the way out is work for nothing.
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(leftOverBytesStrategy: .forwardBytes,
-                                                                                enableOutboundHeaderValidation: false)
                     try channel.pipeline.syncOperations.addHandler(UpstreamHandler(address: address, loop: loop.value,
                                                                                    readTimeout: limits.readTimeout))
                 }
@@ -265,7 +269,7 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
         exchange.reused = reused
         connection.owner = self
         let origin = ForwardedHeaders.Origin(clientAddress: clientAddress, scheme: listener.scheme, port: localPort)
-        connection.send(.head(ForwardedHeaders.request(exchange.head, upgrade: exchange.webSocketUpgrade, from: origin)))
+        connection.sendHead(exchange.head, upgrade: exchange.webSocketUpgrade, from: origin)
         for part in exchange.replayParts { connection.send(part) }
         for part in exchange.buffered {
             exchange.keepForReplay(part)
@@ -281,31 +285,28 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     // MARK: - The endpoint's side
 
-    func upstream(_ connection: UpstreamHandler, received part: HTTPClientResponsePart) {
+    func upstream(_ connection: UpstreamHandler, received part: UpstreamResponseParser.Event) {
         guard let exchange, exchange.connection === connection, let context else { return }
         switch part {
         case .head(let head) where head.status == .switchingProtocols:
-            guard exchange.isWebSocket else {
+            guard exchange.isWebSocket, let http1 else {
                 connection.close()
                 return upstream(connection, failed: .closed)
             }
             exchange.status = head.status
-            exchange.upgrading = true
-            context.write(wrapOutboundOut(.head(ForwardedHeaders.response(head, clientVersion: exchange.head.version,
-                                                                           keepAlive: true))), promise: nil)
-        case .end where exchange.upgrading:
-            startTunnel(exchange, through: connection, context: context)
+            var bytes = context.channel.allocator.buffer(capacity: head.bytes.readableBytes + 32)
+            ForwardedHeaders.writeResponse(head, to: .init(version: exchange.head.version, keepAlive: true), into: &bytes)
+            context.writeAndFlush(NIOAny(bytes), promise: nil)
+            startTunnel(exchange, through: connection, http1: http1, context: context)
         case .head(let head):
             exchange.status = head.status
-            exchange.upstreamKeepAlive = head.isKeepAlive
+            exchange.upstreamKeepAlive = head.keepAlive
             exchange.forgetReplay()
             if !exchange.requestEnded { exchange.keepAlive = false }
-            let keepAlive = exchange.keepAlive && !closeAfterResponse
-            context.write(wrapOutboundOut(.head(ForwardedHeaders.response(head, clientVersion: exchange.head.version,
-                                                                           keepAlive: keepAlive))), promise: nil)
+            writeHead(head, of: exchange, from: connection, context: context)
         case .body(let buffer):
             exchange.responseBodyBytes += buffer.readableBytes
-            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            writeBody(buffer, of: exchange, context: context)
         case .end(let trailers):
             loop.balancer.succeeded(connection.address)
             let close = !exchange.keepAlive || closeAfterResponse
@@ -313,15 +314,76 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
             release(exchange, reusable: exchange.upstreamKeepAlive && exchange.requestEnded)
             if !exchange.requestEnded { discardingBody = true }
             log(exchange, status: exchange.status ?? .ok)
-            if close {
-                context.writeAndFlush(wrapOutboundOut(.end(trailers))).assumeIsolated().whenComplete { _ in
-                    context.close(promise: nil)
-                }
-            } else {
-                // No promise: a kept-alive connection has nothing to wait for.
-                context.writeAndFlush(wrapOutboundOut(.end(trailers)), promise: nil)
-            }
+            writeEnd(trailers, of: exchange, close: close, context: context)
             responseWritten(context: context, closing: close)
+        }
+    }
+
+    /// Writes the response's head: as HTTP/1 bytes, the body framed as the endpoint
+    /// framed it where the client can take that; as a part on an HTTP/2 stream.
+    private func writeHead(_ head: UpstreamResponseHead, of exchange: ProxyExchange, from connection: UpstreamHandler,
+                           context: ChannelHandlerContext) {
+        guard http1 != nil else {
+            connection.keepsChunkFraming = false
+            context.write(wrapOutboundOut(.head(ForwardedHeaders.response(head))), promise: nil)
+            return
+        }
+        var client = ForwardedHeaders.ClientConnection(version: exchange.head.version,
+                                                       keepAlive: exchange.keepAlive && !closeAfterResponse)
+        switch head.framing {
+        case .chunked where client.version.minor == 0:
+            // An HTTP/1.0 client knows no chunks: the data alone, ended by closing.
+            connection.keepsChunkFraming = false
+            client.unchunksBody = true
+            client.keepAlive = false
+        case .untilClose where client.version.minor == 0:
+            client.keepAlive = false
+        case .untilClose:
+            client.chunksBody = true
+        default:
+            break
+        }
+        exchange.keepAlive = exchange.keepAlive && client.keepAlive
+        exchange.chunksBody = client.chunksBody
+        var bytes = context.channel.allocator.buffer(capacity: head.bytes.readableBytes + 64)
+        ForwardedHeaders.writeResponse(head, to: client, into: &bytes)
+        context.write(NIOAny(bytes), promise: nil)
+    }
+
+    private func writeBody(_ buffer: ByteBuffer, of exchange: ProxyExchange, context: ChannelHandlerContext) {
+        guard http1 != nil else {
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            return
+        }
+        guard exchange.chunksBody else {
+            context.write(NIOAny(buffer), promise: nil)
+            return
+        }
+        ChunkFraming.writeChunk(buffer, allocator: context.channel.allocator) { context.write(NIOAny($0), promise: nil) }
+    }
+
+    /// Writes the response's end and flushes; with `close`, the connection ends once it
+    /// is written.
+    private func writeEnd(_ trailers: HTTPHeaders?, of exchange: ProxyExchange, close: Bool, context: ChannelHandlerContext) {
+        let end: NIOAny
+        if http1 == nil {
+            end = wrapOutboundOut(.end(trailers))
+        } else if exchange.chunksBody {
+            end = NIOAny(ChunkFraming.lastChunk)
+        } else if close {
+            // Nothing more to write: an empty write, for the close to wait on.
+            end = NIOAny(context.channel.allocator.buffer(capacity: 0))
+        } else {
+            context.flush()
+            return
+        }
+        if close {
+            context.writeAndFlush(end).assumeIsolated().whenComplete { _ in
+                context.close(promise: nil)
+            }
+        } else {
+            // No promise: a kept-alive connection has nothing to wait for.
+            context.writeAndFlush(end, promise: nil)
         }
     }
 
@@ -362,12 +424,11 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     /// Leaves both connections to a byte tunnel after the endpoint's `101`: the HTTP
     /// handlers of each side go, and what either side reads the other writes.
-    private func startTunnel(_ exchange: ProxyExchange, through connection: UpstreamHandler, context: ChannelHandlerContext) {
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    private func startTunnel(_ exchange: ProxyExchange, through connection: UpstreamHandler, http1: HTTP1ServerHandlers,
+                             context: ChannelHandlerContext) {
         log(exchange, status: .switchingProtocols)
         self.exchange = nil
         exchange.connection = nil
-        guard let http1 else { return }
         let (clientEnd, endpointEnd) = TunnelHandler.pair()
         let pipeline = context.pipeline.syncOperations
         do {
@@ -459,12 +520,19 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
     @discardableResult
     private func write(_ status: HTTPResponseStatus, version: HTTPVersion, close: Bool, context: ChannelHandlerContext) -> Int {
         let body = ErrorReply.body(status)
-        var buffer = context.channel.allocator.buffer(capacity: body.utf8.count)
-        buffer.writeString(body)
-        context.write(wrapOutboundOut(.head(ErrorReply.head(status, version: version, keepAlive: !close,
-                                                            bodyLength: buffer.readableBytes))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        let written: EventLoopFuture<Void>
+        if http1 != nil {
+            var buffer = context.channel.allocator.buffer(capacity: 160)
+            ErrorReply.write(status, version: version, keepAlive: !close, into: &buffer)
+            written = context.writeAndFlush(NIOAny(buffer))
+        } else {
+            var buffer = context.channel.allocator.buffer(capacity: body.utf8.count)
+            buffer.writeString(body)
+            context.write(wrapOutboundOut(.head(ErrorReply.head(status, version: version, keepAlive: !close,
+                                                                bodyLength: buffer.readableBytes))), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+            written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        }
         if close {
             closeAfterResponse = true
             written.assumeIsolated().whenComplete { _ in context.close(promise: nil) }

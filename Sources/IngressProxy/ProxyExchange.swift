@@ -21,14 +21,14 @@ final class ProxyExchange {
     /// just before use, which a fresh connection then retries).
     var reused = false
     /// Request parts read before a connection was ready.
-    var buffered: [HTTPClientRequestPart] = []
+    var buffered: [UpstreamRequestPart] = []
     /// Whether the whole request was read from the client.
     var requestEnded = false
     /// The request parts sent so far, kept while they are few, to send again when a
     /// reused connection turns out closed; `nil` once too large or once a response came.
     /// The end is kept apart (``replayEnd``): most requests are a head and an end, and
     /// so keep nothing here.
-    private(set) var replay: [HTTPClientRequestPart]? = []
+    private(set) var replay: [UpstreamRequestPart]? = []
     /// The request's end once sent, with its trailers, while a replay is possible.
     private(set) var replayEnd: HTTPHeaders??
     private var replayBytes = 0
@@ -41,10 +41,11 @@ final class ProxyExchange {
     var responseBodyBytes = 0
     /// The `Upgrade` value of a WebSocket handshake, read from the head once.
     let webSocketUpgrade: String?
-    /// Whether the request asks for a WebSocket upgrade (on HTTP/1.1), and whether the
-    /// endpoint accepted it (its `101` is on the way to the client).
+    /// Whether the request asks for a WebSocket upgrade (on HTTP/1.1).
     var isWebSocket = false
-    var upgrading = false
+    /// Whether the response body goes to the client in chunks of the proxy's own (an
+    /// HTTP/1.1 client, an endpoint whose body lasts until it closes).
+    var chunksBody = false
     /// The last connection failure, for the status when every endpoint failed.
     var lastFailure: ConnectFailure?
 
@@ -55,22 +56,20 @@ final class ProxyExchange {
     }
 
     /// Keeps a part just sent, while the parts kept stay under ``replayLimit``.
-    func keepForReplay(_ part: HTTPClientRequestPart) {
+    func keepForReplay(_ part: UpstreamRequestPart) {
         guard replay != nil else { return }
         switch part {
         case .end(let trailers):
             replayEnd = .some(trailers)
             return
-        case .body(.byteBuffer(let buffer)):
+        case .body(let buffer):
             replayBytes += buffer.readableBytes
-        case .head, .body:
-            break
         }
         if replayBytes > Self.replayLimit { forgetReplay() } else { replay?.append(part) }
     }
 
     /// The parts kept for a replay, in the order sent.
-    var replayParts: [HTTPClientRequestPart] {
+    var replayParts: [UpstreamRequestPart] {
         guard let replay else { return [] }
         guard let end = replayEnd else { return replay }
         return replay + [.end(end)]

@@ -1,13 +1,21 @@
 import NIOCore
 import NIOHTTP1
 
-/// The end of one keep-alive connection to an endpoint: hands the response to the
-/// request it serves (its ``owner``), reads only while that client can take more, and
-/// tells its loop's pool when it closes while idle.
+/// The end of one keep-alive connection to an endpoint: writes the request it serves (its
+/// ``owner``) as HTTP/1.1 bytes, reads the response (``UpstreamResponseParser``) and hands
+/// it on in pieces as they come, reads only while that client can take more, and tells
+/// its loop's pool when it closes while idle.
+///
+/// The connection has no HTTP codec of NIO's: the proxy writes the request head from the
+/// client's, and a response's body goes on as the slices of what was read.
 final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundIn = HTTPClientRequestPart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    /// The most bytes an endpoint's response head may take (nginx answers `502` to a
+    /// larger one too).
+    static let maxResponseHeadBytes = 64 * 1024
 
     let address: UpstreamAddress
     /// Weak: connections may outlive their loop's state when the proxy stops.
@@ -22,6 +30,12 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// idle connection in the pool.
     private let readTimeout: Duration
     private let idleTimer: IdleTimer
+    private var parser = UpstreamResponseParser(maxHeadBytes: UpstreamHandler.maxResponseHeadBytes)
+    /// Bytes read and not yet parsed: a head or chunk line cut between two reads.
+    private var received = UpstreamHandler.nothingReceived
+    private static let nothingReceived = ByteBufferAllocator().buffer(capacity: 0)
+    /// How the body of the request being sent is framed.
+    private var requestFraming = UpstreamRequestFraming.none
 
     init(address: UpstreamAddress, loop: LoopState, readTimeout: Duration) {
         self.address = address
@@ -57,9 +71,53 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         }
     }
 
-    /// Writes one part of the request (flushed by ``flush()``).
-    func send(_ part: HTTPClientRequestPart) {
-        context?.write(wrapOutboundOut(part), promise: nil)
+    /// Writes a request's head (flushed by ``flush()``): `head` as the endpoint gets it
+    /// (``ForwardedHeaders/writeRequest(_:upgrade:from:into:)``); its response is read next.
+    func sendHead(_ head: HTTPRequestHead, upgrade: String?, from origin: ForwardedHeaders.Origin) {
+        guard let context else { return }
+        var buffer = context.channel.allocator.buffer(capacity: 512)
+        requestFraming = ForwardedHeaders.writeRequest(head, upgrade: upgrade, from: origin, into: &buffer)
+        parser.expectResponse(toHEAD: head.method == .HEAD)
+        context.write(wrapOutboundOut(buffer), promise: nil)
+    }
+
+    /// Writes a part of the request's body (flushed by ``flush()``), in chunks when the
+    /// head said so.
+    func send(_ part: UpstreamRequestPart) {
+        guard let context else { return }
+        switch (part, requestFraming) {
+        case (.body(let buffer), .chunked):
+            ChunkFraming.writeChunk(buffer, allocator: context.channel.allocator) {
+                context.write(wrapOutboundOut($0), promise: nil)
+            }
+        case (.body(let buffer), .contentLength):
+            context.write(wrapOutboundOut(buffer), promise: nil)
+        case (.body, .none):
+            // A body the head gave no framing for (NIO's encoder drops it too).
+            return
+        case (.end(nil), .chunked):
+            context.write(wrapOutboundOut(ChunkFraming.lastChunk), promise: nil)
+        case (.end(let trailers), .chunked):
+            var end = context.channel.allocator.buffer(capacity: 64)
+            end.writeStaticString("0\r\n")
+            for (name, value) in trailers ?? [:] {
+                end.writeString(name)
+                end.writeStaticString(": ")
+                end.writeString(value)
+                end.writeStaticString("\r\n")
+            }
+            end.writeStaticString("\r\n")
+            context.write(wrapOutboundOut(end), promise: nil)
+        case (.end, _):
+            return
+        }
+    }
+
+    /// Whether a chunked response body keeps its framing when handed on (see
+    /// ``UpstreamResponseParser``); set by the owner when the head came.
+    var keepsChunkFraming: Bool {
+        get { parser.keepsChunkFraming }
+        set { parser.keepsChunkFraming = newValue }
     }
 
     /// Sends what was written; the read timeout starts from here.
@@ -74,9 +132,9 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     /// Leaves the connection to `tunnel` once the endpoint accepted a WebSocket upgrade:
-    /// the HTTP codec and this handler go, bytes the decoder read past the `101` go on, and
-    /// the read timeout is kept by a handler of its own (a tunnel ends after it too, as
-    /// ingress-nginx's `proxy-read-timeout` ends one).
+    /// this handler goes, bytes read past the `101` go on, and the read timeout is kept by
+    /// a handler of its own (a tunnel ends after it too, as ingress-nginx's
+    /// `proxy-read-timeout` ends one).
     func becomeTunnel(_ tunnel: TunnelHandler) {
         guard let context else { return }
         owner = nil
@@ -84,11 +142,15 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         do {
             try pipeline.addHandler(IdleStateHandler(readTimeout: TimeAmount(readTimeout)))
             try pipeline.addHandler(tunnel)
-            pipeline.removeHandler(try pipeline.handler(type: HTTPRequestEncoder.self), promise: nil)
-            pipeline.removeHandler(try pipeline.handler(type: ByteToMessageHandler<HTTPResponseDecoder>.self), promise: nil)
         } catch {
             context.close(promise: nil)
             return
+        }
+        let rest = received
+        received = Self.nothingReceived
+        if rest.readableBytes > 0 {
+            context.fireChannelRead(NIOAny(rest))
+            context.fireChannelReadComplete()
         }
         pipeline.removeHandler(context: context, promise: nil)
         context.channel.read()
@@ -110,13 +172,27 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        guard let owner else {
-            // An idle connection has nothing to say; whatever it sent ends it.
-            context.close(promise: nil)
-            return
+        var buffer = unwrapInboundIn(data)
+        if received.readableBytes == 0 {
+            received = buffer
+        } else {
+            received.writeBuffer(&buffer)
         }
-        owner.upstream(self, received: part)
+        do {
+            while let owner, let event = try parser.next(&received) {
+                owner.upstream(self, received: event)
+            }
+        } catch {
+            return failed(.error(error), context: context)
+        }
+        if received.readableBytes == 0 {
+            // The read's storage is let go, for the next read to use again.
+            received = Self.nothingReceived
+        } else if !parser.isReading {
+            // An idle connection has nothing to say (a response longer than it said is the
+            // same): whatever it sent ends it.
+            context.close(promise: nil)
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -130,15 +206,25 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         if isIdle { loop?.remove(self) }
+        // A body that lasts until the endpoint closes ends here; any other response under
+        // way was cut short, which the owner hears as the connection closing.
+        if let owner, let end = try? parser.endOfInput() {
+            owner.upstream(self, received: end)
+            owner.upstreamReadComplete(self)
+        }
         let owner = owner
         self.owner = nil
         owner?.upstream(self, failed: .closed)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        failed(.error(error), context: context)
+    }
+
+    private func failed(_ failure: UpstreamFailure, context: ChannelHandlerContext) {
         let owner = owner
         self.owner = nil
-        owner?.upstream(self, failed: .error(error))
+        owner?.upstream(self, failed: failure)
         context.close(promise: nil)
     }
 }

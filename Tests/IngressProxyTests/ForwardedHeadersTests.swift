@@ -1,9 +1,11 @@
 @testable import IngressProxy
+import NIOCore
 import NIOHTTP1
 import Testing
 
 /// The header rewriting alone, as behaviour tables: the headers a client or an endpoint
-/// sent → the headers that go on (names compared without case, order kept).
+/// sent → the head that goes on, as the lines written (names compared without case,
+/// order kept).
 @Suite struct ForwardedHeadersTests {
     static let origin = ForwardedHeaders.Origin(clientAddress: "192.0.2.7", scheme: "https", port: "443")
     static let forwarding = [
@@ -29,6 +31,11 @@ import Testing
         RequestRow(testDescription: "the client's own forwarding headers",
                    sent: ["Host: shop.example", "X-Forwarded-For: 203.0.113.9", "x-real-ip: 203.0.113.9", "Expect: 100-continue"],
                    forwarded: ["Host: shop.example"] + forwarding),
+        RequestRow(testDescription: "a body of a given length",
+                   sent: ["Host: shop.example", "Content-Length: 3", "Transfer-Encoding: chunked"],
+                   forwarded: ["Host: shop.example", "Content-Length: 3"] + forwarding),
+        RequestRow(testDescription: "a chunked body", sent: ["Host: shop.example", "Transfer-Encoding: Chunked"],
+                   forwarded: ["Host: shop.example", "Transfer-Encoding: chunked"] + forwarding),
         RequestRow(testDescription: "a WebSocket handshake",
                    sent: ["Host: shop.example", "Connection: Upgrade", "Upgrade: websocket", "Sec-WebSocket-Version: 13"],
                    forwarded: ["Host: shop.example", "Sec-WebSocket-Version: 13", "Upgrade: websocket", "Connection: upgrade"]
@@ -37,10 +44,26 @@ import Testing
 
     @Test(arguments: requestRows)
     func request(_ row: RequestRow) {
-        let head = HTTPRequestHead(version: .http1_0, method: .GET, uri: "/", headers: Self.headers(row.sent))
-        let forwarded = ForwardedHeaders.request(head, upgrade: ForwardedHeaders.webSocketUpgrade(head.headers), from: Self.origin)
-        #expect(Self.lines(forwarded.headers) == row.forwarded)
-        #expect(forwarded.version == .http1_1)
+        let head = HTTPRequestHead(version: .http1_0, method: .GET, uri: "/a?b", headers: Self.headers(row.sent))
+        var buffer = ByteBuffer()
+        _ = ForwardedHeaders.writeRequest(head, upgrade: ForwardedHeaders.webSocketUpgrade(head.headers), from: Self.origin,
+                                          into: &buffer)
+        #expect(Self.lines(buffer) == ["GET /a?b HTTP/1.1"] + row.forwarded)
+    }
+
+    /// How a request's body is framed on the way to the endpoint: method and framing
+    /// headers → framing (NIO's encoder's rules).
+    @Test(arguments: [
+        (HTTPMethod.GET, [String](), UpstreamRequestFraming.none),
+        (.GET, ["Content-Length: 0"], .contentLength),
+        (.GET, ["Transfer-Encoding: chunked"], .chunked),
+        (.POST, [], .chunked),
+        (.PUT, ["Content-Length: 5"], .contentLength),
+        (.TRACE, ["Content-Length: 5"], .none),
+    ])
+    func requestFraming(_ method: HTTPMethod, _ sent: [String], _ framing: UpstreamRequestFraming) {
+        let head = HTTPRequestHead(version: .http1_1, method: method, uri: "/", headers: Self.headers(sent))
+        #expect(ForwardedHeaders.requestFraming(head) == framing)
     }
 
     struct ResponseRow: Sendable, CustomTestStringConvertible {
@@ -49,6 +72,8 @@ import Testing
         var sent: [String]
         var clientVersion = HTTPVersion.http1_1
         var keepAlive = true
+        var chunksBody = false
+        var unchunksBody = false
         var returned: [String]
     }
 
@@ -73,14 +98,30 @@ import Testing
                     clientVersion: .http1_0, returned: ["Connection: keep-alive", "Server: e"]),
         ResponseRow(testDescription: "101 keeps its upgrade", status: .switchingProtocols,
                     sent: ["Connection: Upgrade", "Upgrade: websocket"], returned: ["Connection: Upgrade", "Upgrade: websocket"]),
+        ResponseRow(testDescription: "a body until close, in chunks", sent: ["Server: e"], chunksBody: true,
+                    returned: ["Server: e", "Transfer-Encoding: chunked"]),
+        ResponseRow(testDescription: "chunks taken off for HTTP/1.0", sent: ["Transfer-Encoding: chunked", "Server: e"],
+                    clientVersion: .http1_0, keepAlive: false, unchunksBody: true, returned: ["Server: e", "Connection: close"]),
     ]
 
     @Test(arguments: responseRows)
-    func response(_ row: ResponseRow) {
-        let head = HTTPResponseHead(version: .http1_1, status: row.status, headers: Self.headers(row.sent))
-        let returned = ForwardedHeaders.response(head, clientVersion: row.clientVersion, keepAlive: row.keepAlive)
-        #expect(Self.lines(returned.headers) == row.returned)
-        #expect(returned.version == row.clientVersion)
+    func response(_ row: ResponseRow) throws {
+        let text = "HTTP/1.1 \(row.status.code) \(row.status.reasonPhrase)\r\n" + row.sent.map { $0 + "\r\n" }.joined() + "\r\n"
+        let head = try UpstreamResponseParser.parseHead(ByteBuffer(string: text), requestIsHEAD: false)
+        var buffer = ByteBuffer()
+        let client = ForwardedHeaders.ClientConnection(version: row.clientVersion, keepAlive: row.keepAlive,
+                                                       chunksBody: row.chunksBody, unchunksBody: row.unchunksBody)
+        ForwardedHeaders.writeResponse(head, to: client, into: &buffer)
+        let version = row.clientVersion == .http1_0 ? "HTTP/1.0" : "HTTP/1.1"
+        #expect(Self.lines(buffer) == ["\(version) \(row.status.code) \(row.status.reasonPhrase)"] + row.returned)
+    }
+
+    /// An HTTP/2 client gets the endpoint's fields less the hop-by-hop ones.
+    @Test func responseForHTTP2() throws {
+        let text = "HTTP/1.1 200 OK\r\nServer: e\r\nConnection: x-hop\r\nX-Hop: 1\r\nContent-Length: 0\r\n\r\n"
+        let head = try UpstreamResponseParser.parseHead(ByteBuffer(string: text), requestIsHEAD: false)
+        let returned = ForwardedHeaders.response(head)
+        #expect(returned.headers.map { "\($0.name): \($0.value)" } == ["Server: e", "Content-Length: 0"])
     }
 
     static func headers(_ lines: [String]) -> HTTPHeaders {
@@ -90,7 +131,10 @@ import Testing
         })
     }
 
-    static func lines(_ headers: HTTPHeaders) -> [String] {
-        headers.map { "\($0.name): \($0.value)" }
+    /// The lines of a head written (through its empty line, which must end it).
+    static func lines(_ buffer: ByteBuffer) -> [String] {
+        let text = String(buffer: buffer)
+        guard text.hasSuffix("\r\n\r\n") else { return ["(no empty line at the end) " + text] }
+        return String(decoding: Array(text.utf8.dropLast(4)), as: UTF8.self).components(separatedBy: "\r\n")
     }
 }

@@ -70,6 +70,20 @@ import Testing
         }
     }
 
+    /// A chunked upload goes to the endpoint chunked and arrives whole.
+    @Test func aChunkedBodyGoesOnChunked() async throws {
+        try await IngressHarness.with(ingressYAML: Self.ingress, services: ["files": 1]) { harness in
+            let connection = try RawHTTPConnection(port: harness.proxy.httpPort)
+            try connection.send("POST /up HTTP/1.1\r\nHost: a.example.com\r\nTransfer-Encoding: chunked\r\n\r\n")
+            for chunk in ["hello", " ", "world"] { try connection.send(String(chunk.utf8.count, radix: 16) + "\r\n" + chunk + "\r\n") }
+            try connection.send("0\r\nX-Checksum: 1\r\n\r\n")
+            let response = try connection.response()
+            #expect(response.status == 200)
+            #expect(response.text.contains("transfer-encoding: chunked\n"))
+            #expect(harness.backends["files"]?.first?.bodyBytes == 11)
+        }
+    }
+
     @Test func aBodyOverTheLimitGets413() async throws {
         try await IngressHarness.with(ingressYAML: Self.ingress, services: ["files": 1]) { harness in
             let declared = try RawHTTPConnection(port: harness.proxy.httpPort)

@@ -85,6 +85,9 @@ public final class RawHTTPConnection: @unchecked Sendable {
                 _ = try readLine()
             }
         } else {
+            // A body until the server closes: what came with the head first.
+            append(pending[...], keep: keep, into: &response)
+            pending = []
             while let chunk = try readSome() { append(chunk[...], keep: keep, into: &response) }
         }
         return response

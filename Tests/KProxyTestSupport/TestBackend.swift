@@ -13,6 +13,8 @@ import Glibc
 /// - `GET /slow/MS`: its name after MS milliseconds;
 /// - `GET /silent`: nothing, ever;
 /// - `GET /hold`: its name once ``releaseHeld()`` is called;
+/// - `GET /raw/NAME`: one of the responses of ``rawResponses`` as bytes written by hand
+///   (framings NIO's encoder does not write, and invalid ones), then the connection closes;
 /// - a WebSocket handshake: the upgrade, then every text or binary frame echoed;
 /// - `POST /pause-read`: reads nothing more after the head until ``resumeReading()``,
 ///   then the body, and answers as below;
@@ -37,6 +39,14 @@ public final class TestBackend: Sendable {
         /// The answers to `/hold` requests, waiting.
         let held = Mutex<[@Sendable () -> Void]>([])
     }
+
+    /// The responses of `GET /raw/NAME`.
+    public static let rawResponses = [
+        "chunked": "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+            + "5\r\nhello\r\n6;x=y\r\n world\r\n0\r\n\r\n",
+        "until-close": "HTTP/1.0 200 OK\r\nServer: old\r\n\r\nuntil close",
+        "bad-length": "HTTP/1.1 200 OK\r\nContent-Length: 5x\r\nConnection: close\r\n\r\nhello",
+    ]
 
     public static func start(_ name: String) async throws -> TestBackend {
         let counters = Counters()
@@ -166,6 +176,15 @@ private final class BackendHandler: ChannelInboundHandler, RemovableChannelHandl
             }
         case "silent":
             break
+        case "raw":
+            guard let bytes = TestBackend.rawResponses[String(parts.dropFirst().first ?? "")],
+                  let encoder = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
+            else { return answer("no such response\n", context: context) }
+            // Written from the encoder's place in the pipeline, so that it goes out as it is.
+            // NIO's server handlers saw no response end: the connection serves no other.
+            encoder.writeAndFlush(NIOAny(context.channel.allocator.buffer(string: bytes))).whenComplete { _ in
+                context.close(promise: nil)
+            }
         case "hold":
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             let loop = context.eventLoop
