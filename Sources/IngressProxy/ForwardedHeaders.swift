@@ -140,22 +140,23 @@ enum ForwardedHeaders {
     /// and `Connection` set as the client's connection goes on: `close` when it ends after
     /// this response, `keep-alive` for an HTTP/1.0 client that asked to keep it.
     static func writeResponse(_ head: UpstreamResponseHead, to client: ClientConnection, into buffer: inout ByteBuffer) {
+        let start = head.bytes.readerIndex
         writeStatusLine(version: client.version, code: head.status.code, into: &buffer)
-        var reason = head.bytes.getSlice(at: head.reason.lowerBound, length: head.reason.count)!
+        var reason = head.bytes.getSlice(at: start + head.reason.lowerBound, length: head.reason.count)!
         buffer.writeBuffer(&reason)
         buffer.writeStaticString("\r\n")
         let keepsAll = head.status == .switchingProtocols || head.hopByHopLines.isEmpty
             || (client.keepAlive && head.onlyKeepAlive)
         if keepsAll, !client.unchunksBody {
-            var fields = head.bytes.getSlice(at: head.fieldsStart, length: head.fieldsEnd - head.fieldsStart)!
+            var fields = head.bytes.getSlice(at: start + head.fieldsStart, length: head.fieldsEnd - head.fieldsStart)!
             buffer.writeBuffer(&fields)
         } else {
-            var lines = UpstreamHeaderLines(head.bytes.readableBytesView, from: head.fieldsStart, to: head.fieldsEnd)
-            while let line = lines.next() {
-                if !keepsAll, head.hopByHopLines.contains(line.whole) { continue }
-                if client.unchunksBody, HTTPToken.matches(head.bytes.readableBytesView, line.name, transferEncoding) { continue }
-                var bytes = head.bytes.getSlice(at: line.whole.lowerBound, length: line.whole.count)!
-                buffer.writeBuffer(&bytes)
+            let bytes = head.bytes.readableBytesUInt8Span
+            UpstreamHeaderLines.forEach(in: bytes, from: head.fieldsStart, to: head.fieldsEnd) { line in
+                if !keepsAll, head.hopByHopLines.contains(line.whole) { return }
+                if client.unchunksBody, HTTPToken.matches(bytes, line.name, transferEncoding) { return }
+                var kept = head.bytes.getSlice(at: start + line.whole.lowerBound, length: line.whole.count)!
+                buffer.writeBuffer(&kept)
             }
         }
         if head.status != .switchingProtocols {

@@ -10,18 +10,19 @@ import NIOHTTP1
 struct UpstreamResponseHead {
     var version: HTTPVersion
     var status: HTTPResponseStatus
-    /// The head's bytes: status line, header lines and the empty line that ends them.
+    /// The head's bytes: status line, header lines and the empty line that ends them. The
+    /// positions below are offsets into its readable bytes.
     var bytes: ByteBuffer
-    /// Where the header lines start in ``bytes`` (after the status line) and where they end
-    /// (before the empty line).
+    /// Where the header lines start (after the status line) and where they end (before the
+    /// empty line).
     var fieldsStart: Int
     var fieldsEnd: Int
-    /// Where the reason phrase lies in ``bytes``.
+    /// Where the reason phrase lies.
     var reason: Range<Int>
     var framing: UpstreamBodyFraming
     /// Whether the endpoint keeps the connection open after this response.
     var keepAlive: Bool
-    /// The lines (ranges of ``bytes``, with their line ending) not forwarded: hop-by-hop
+    /// The lines (with their line ending) not forwarded: hop-by-hop
     /// headers and those the `Connection` header names. Empty for most responses.
     var hopByHopLines: [Range<Int>]
     /// Whether the only hop-by-hop line is one `Connection: keep-alive`.
@@ -31,11 +32,10 @@ struct UpstreamResponseHead {
     /// that gets the head as a value (HTTP/2), not as bytes.
     var forwardedFields: [(String, String)] {
         var fields: [(String, String)] = []
-        var lines = UpstreamHeaderLines(bytes.readableBytesView, from: fieldsStart, to: fieldsEnd)
-        while let line = lines.next() {
-            if hopByHopLines.contains(line.whole) { continue }
-            fields.append((bytes.getString(at: line.name.lowerBound, length: line.name.count) ?? "",
-                           bytes.getString(at: line.value.lowerBound, length: line.value.count) ?? ""))
+        let bytes = self.bytes.readableBytesUInt8Span
+        UpstreamHeaderLines.forEach(in: bytes, from: fieldsStart, to: fieldsEnd) { line in
+            guard !hopByHopLines.contains(line.whole) else { return }
+            fields.append((UpstreamResponseParser.string(bytes, line.name), UpstreamResponseParser.string(bytes, line.value)))
         }
         return fields
     }

@@ -125,19 +125,19 @@ struct UpstreamResponseParser {
     /// The length of the head at the front of `buffer` (through its empty line), or `nil`
     /// when it has not all come.
     private func headLength(_ buffer: ByteBuffer) throws(UpstreamResponseError) -> Int? {
-        let view = buffer.readableBytesView
-        var position = view.startIndex
-        while let lineFeed = view[position...].firstIndex(of: UInt8(ascii: "\n")) {
-            let emptyLine = lineFeed == position || (lineFeed == position + 1 && view[position] == UInt8(ascii: "\r"))
+        let bytes = buffer.readableBytesUInt8Span
+        var position = 0
+        while let lineFeed = UpstreamHeaderLines.firstLineFeed(in: bytes, from: position, to: bytes.count) {
+            let emptyLine = lineFeed == position || (lineFeed == position + 1 && bytes[position] == UInt8(ascii: "\r"))
             if emptyLine {
                 // An empty line first is no status line.
-                guard position > view.startIndex else { throw .malformedStatusLine }
-                return lineFeed + 1 - view.startIndex
+                guard position > 0 else { throw .malformedStatusLine }
+                return lineFeed + 1
             }
             position = lineFeed + 1
-            if position - view.startIndex > maxHeadBytes { throw .headTooLarge }
+            if position > maxHeadBytes { throw .headTooLarge }
         }
-        if view.count > maxHeadBytes { throw .headTooLarge }
+        if bytes.count > maxHeadBytes { throw .headTooLarge }
         return nil
     }
 
@@ -151,27 +151,27 @@ struct UpstreamResponseParser {
     private static let hopByHop = ForwardedHeaders.hopByHop.map { Array($0.utf8) }
 
     /// Parses a whole head (status line, header lines, empty line).
-    static func parseHead(_ bytes: ByteBuffer, requestIsHEAD: Bool) throws(UpstreamResponseError) -> UpstreamResponseHead {
-        let view = bytes.readableBytesView
-        let start = view.startIndex
-        guard let statusLineEnd = view.firstIndex(of: UInt8(ascii: "\n")), statusLineEnd - start >= 12,
-              view[start..<start + 7].elementsEqual(http1Prefix),
-              let minor = digit(view[start + 7]), minor <= 1, view[start + 8] == UInt8(ascii: " "),
-              let hundreds = digit(view[start + 9]), let tens = digit(view[start + 10]), let ones = digit(view[start + 11]),
-              hundreds >= 1
+    static func parseHead(_ head: ByteBuffer, requestIsHEAD: Bool) throws(UpstreamResponseError) -> UpstreamResponseHead {
+        let bytes = head.readableBytesUInt8Span
+        guard let statusLineEnd = UpstreamHeaderLines.firstLineFeed(in: bytes, from: 0, to: bytes.count), statusLineEnd >= 12,
+              matches(bytes, http1Prefix), let minor = digit(bytes[7]), minor <= 1, bytes[8] == UInt8(ascii: " "),
+              let hundreds = digit(bytes[9]), let tens = digit(bytes[10]), let ones = digit(bytes[11]), hundreds >= 1
         else { throw .malformedStatusLine }
         var reasonEnd = statusLineEnd
-        if view[reasonEnd - 1] == UInt8(ascii: "\r") { reasonEnd -= 1 }
-        let reasonStart = min(start + 13, reasonEnd)
-        guard start + 12 == reasonEnd || view[start + 12] == UInt8(ascii: " ") else { throw .malformedStatusLine }
+        if bytes[reasonEnd - 1] == UInt8(ascii: "\r") { reasonEnd -= 1 }
+        guard reasonEnd == 12 || bytes[12] == UInt8(ascii: " ") else { throw .malformedStatusLine }
+        let reasonStart = min(13, reasonEnd)
         let code = hundreds * 100 + tens * 10 + ones
         let fieldsStart = statusLineEnd + 1
-        let fieldsEnd = view[..<(view.endIndex - 1)].lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 } ?? fieldsStart
+        // The empty line's start: after the last line feed before the one that ends it.
+        var fieldsEnd = bytes.count - 1
+        while fieldsEnd > fieldsStart, bytes[fieldsEnd - 1] != UInt8(ascii: "\n") { fieldsEnd -= 1 }
+        fieldsEnd = max(fieldsStart, fieldsEnd)
         let version = HTTPVersion(major: 1, minor: minor)
-        var fields = try readFields(bytes, from: fieldsStart, to: max(fieldsStart, fieldsEnd), version: version)
+        var fields = try readFields(bytes, from: fieldsStart, to: fieldsEnd, version: version)
 
-        let status = HTTPResponseStatus(statusCode: code,
-                                        reasonPhrase: bytes.getString(at: reasonStart, length: reasonEnd - reasonStart) ?? "")
+        let reason = head.getString(at: head.readerIndex + reasonStart, length: reasonEnd - reasonStart) ?? ""
+        let status = HTTPResponseStatus(statusCode: code, reasonPhrase: reason)
         let framing: UpstreamBodyFraming
         if requestIsHEAD || code == 204 || code == 304 || code < 200 {
             framing = .none
@@ -183,10 +183,17 @@ struct UpstreamResponseParser {
             framing = .untilClose
             fields.keepAlive = false
         }
-        return UpstreamResponseHead(version: version, status: status, bytes: bytes, fieldsStart: fieldsStart,
-                                    fieldsEnd: max(fieldsStart, fieldsEnd), reason: reasonStart..<reasonEnd, framing: framing,
+        return UpstreamResponseHead(version: version, status: status, bytes: head, fieldsStart: fieldsStart,
+                                    fieldsEnd: fieldsEnd, reason: reasonStart..<reasonEnd, framing: framing,
                                     keepAlive: fields.keepAlive, hopByHopLines: fields.hopByHopLines,
                                     onlyKeepAlive: fields.onlyKeepAlive)
+    }
+
+    /// Whether `bytes` start with `prefix`.
+    private static func matches(_ bytes: Span<UInt8>, _ prefix: [UInt8]) -> Bool {
+        guard bytes.count >= prefix.count else { return false }
+        for index in prefix.indices where bytes[index] != prefix[index] { return false }
+        return true
     }
 
     /// What the header lines say about framing and the connection.
@@ -196,64 +203,71 @@ struct UpstreamResponseParser {
         var keepAlive: Bool
         var hopByHopLines: [Range<Int>] = []
         var onlyKeepAlive = false
-    }
-
-    private static func readFields(_ bytes: ByteBuffer, from start: Int, to end: Int,
-                                   version: HTTPVersion) throws(UpstreamResponseError) -> Fields {
-        let view = bytes.readableBytesView
-        var fields = Fields(keepAlive: version.minor >= 1)
         var saysClose = false
         var saysKeepAlive = false
+        /// Whether a `Connection` header names other headers.
         var nominates = false
-        var lines = UpstreamHeaderLines(view, from: start, to: end)
-        while let line = lines.next() {
+    }
+
+    private static func readFields(_ bytes: Span<UInt8>, from start: Int, to end: Int,
+                                   version: HTTPVersion) throws(UpstreamResponseError) -> Fields {
+        var fields = Fields(keepAlive: version.minor >= 1)
+        try UpstreamHeaderLines.forEach(in: bytes, from: start, to: end) { (line) throws(UpstreamResponseError) in
             guard line.isWellFormed else { throw .malformedHeaderLine }
-            if HTTPToken.matches(view, line.name, contentLength) {
-                guard !line.value.isEmpty, line.value.count <= 18, view[line.value].allSatisfy({ digit($0) != nil })
-                else { throw .badContentLength }
-                let length = view[line.value].reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
-                if let earlier = fields.contentLength, earlier != length { throw .badContentLength }
-                fields.contentLength = length
-            } else if HTTPToken.matches(view, line.name, transferEncoding) {
-                guard !fields.chunked, HTTPToken.matches(view, line.value, chunked) else { throw .unsupportedTransferEncoding }
-                fields.chunked = true
-            } else if HTTPToken.matches(view, line.name, connection) {
-                fields.hopByHopLines.append(line.whole)
-                forEachToken(view, line.value) { token in
-                    if HTTPToken.matches(view, token, close) {
-                        saysClose = true
-                    } else if HTTPToken.matches(view, token, keepAlive) {
-                        saysKeepAlive = true
-                    } else {
-                        nominates = true
-                    }
-                }
-            } else if hopByHop.contains(where: { HTTPToken.matches(view, line.name, $0) }) {
-                fields.hopByHopLines.append(line.whole)
-            }
+            try read(line, of: bytes, into: &fields)
         }
         if fields.chunked, fields.contentLength != nil { throw .conflictingFraming }
-        fields.keepAlive = !saysClose && (fields.keepAlive || saysKeepAlive)
-        fields.onlyKeepAlive = fields.hopByHopLines.count == 1 && saysKeepAlive && !saysClose && !nominates
-        if nominates { fields.hopByHopLines = nominatedLines(bytes, from: start, to: end, adding: fields.hopByHopLines) }
+        fields.keepAlive = !fields.saysClose && (fields.keepAlive || fields.saysKeepAlive)
+        fields.onlyKeepAlive = fields.hopByHopLines.count == 1 && fields.saysKeepAlive && !fields.saysClose && !fields.nominates
+        if fields.nominates {
+            fields.hopByHopLines = nominatedLines(bytes, from: start, to: end, adding: fields.hopByHopLines)
+        }
         return fields
+    }
+
+    /// Notes what one header line says.
+    private static func read(_ line: UpstreamHeaderLines.Line, of bytes: Span<UInt8>,
+                             into fields: inout Fields) throws(UpstreamResponseError) {
+        if HTTPToken.matches(bytes, line.name, contentLength) {
+            guard !line.value.isEmpty, line.value.count <= 18 else { throw .badContentLength }
+            var length = 0
+            for index in line.value {
+                guard let value = digit(bytes[index]) else { throw .badContentLength }
+                length = length * 10 + value
+            }
+            if let earlier = fields.contentLength, earlier != length { throw .badContentLength }
+            fields.contentLength = length
+        } else if HTTPToken.matches(bytes, line.name, transferEncoding) {
+            guard !fields.chunked, HTTPToken.matches(bytes, line.value, chunked) else { throw .unsupportedTransferEncoding }
+            fields.chunked = true
+        } else if HTTPToken.matches(bytes, line.name, connection) {
+            fields.hopByHopLines.append(line.whole)
+            forEachToken(bytes, line.value) { token in
+                if HTTPToken.matches(bytes, token, close) {
+                    fields.saysClose = true
+                } else if HTTPToken.matches(bytes, token, keepAlive) {
+                    fields.saysKeepAlive = true
+                } else {
+                    fields.nominates = true
+                }
+            }
+        } else if hopByHop.contains(where: { HTTPToken.matches(bytes, line.name, $0) }) {
+            fields.hopByHopLines.append(line.whole)
+        }
     }
 
     /// `lines` and the lines of the headers a `Connection` header names (read again:
     /// the names may come before the `Connection` line).
-    private static func nominatedLines(_ bytes: ByteBuffer, from start: Int, to end: Int,
+    private static func nominatedLines(_ bytes: Span<UInt8>, from start: Int, to end: Int,
                                        adding lines: [Range<Int>]) -> [Range<Int>] {
-        let view = bytes.readableBytesView
         var names: [[UInt8]] = []
-        var all = UpstreamHeaderLines(view, from: start, to: end)
-        while let line = all.next() {
-            guard HTTPToken.matches(view, line.name, connection) else { continue }
-            forEachToken(view, line.value) { token in names.append(view[token].map(HTTPToken.lowercased)) }
+        UpstreamHeaderLines.forEach(in: bytes, from: start, to: end) { line in
+            guard HTTPToken.matches(bytes, line.name, connection) else { return }
+            forEachToken(bytes, line.value) { token in names.append(token.map { HTTPToken.lowercased(bytes[$0]) }) }
         }
         var result = lines
-        all = UpstreamHeaderLines(view, from: start, to: end)
-        while let line = all.next() {
-            if !result.contains(line.whole), names.contains(where: { HTTPToken.matches(view, line.name, $0) }) {
+        UpstreamHeaderLines.forEach(in: bytes, from: start, to: end) { line in
+            if !result.contains(line.whole), names.contains(where: { HTTPToken.matches(bytes, line.name, $0) }) {
                 result.append(line.whole)
             }
         }
@@ -261,13 +275,13 @@ struct UpstreamResponseParser {
     }
 
     /// Calls `body` with each comma-separated token of `range`, spaces around it left out.
-    private static func forEachToken(_ view: ByteBufferView, _ range: Range<Int>, _ body: (Range<Int>) -> Void) {
+    private static func forEachToken(_ bytes: Span<UInt8>, _ range: Range<Int>, _ body: (Range<Int>) -> Void) {
         var tokenStart = range.lowerBound
-        for index in range.lowerBound...range.upperBound where index == range.upperBound || view[index] == UInt8(ascii: ",") {
+        for index in range.lowerBound...range.upperBound where index == range.upperBound || bytes[index] == UInt8(ascii: ",") {
             var lower = tokenStart
             var upper = index
-            while lower < upper, view[lower] == UInt8(ascii: " ") || view[lower] == UInt8(ascii: "\t") { lower += 1 }
-            while upper > lower, view[upper - 1] == UInt8(ascii: " ") || view[upper - 1] == UInt8(ascii: "\t") { upper -= 1 }
+            while lower < upper, UpstreamHeaderLines.isSpace(bytes[lower]) { lower += 1 }
+            while upper > lower, UpstreamHeaderLines.isSpace(bytes[upper - 1]) { upper -= 1 }
             if lower < upper { body(lower..<upper) }
             tokenStart = index + 1
         }
@@ -281,21 +295,22 @@ struct UpstreamResponseParser {
 
     /// Reads chunked framing and data from the front of `buffer`.
     private mutating func chunked(_ buffer: inout ByteBuffer) throws(UpstreamResponseError) -> Event? {
-        let view = buffer.readableBytesView
-        let start = view.startIndex
-        var position = start
+        var position = 0
         var data: Range<Int>?
-        while position < view.endIndex, data == nil, state != .done {
-            guard let next = try chunkStep(view, from: position, data: &data) else { break }
-            position = next
+        do {
+            let bytes = buffer.readableBytesUInt8Span
+            while position < bytes.count, data == nil, state != .done {
+                guard let next = try chunkStep(bytes, from: position, data: &data) else { break }
+                position = next
+            }
         }
-        guard position > start else { return nil }
+        guard position > 0 else { return nil }
         if keepsChunkFraming {
-            return buffer.readSlice(length: position - start).map(Event.body)
+            return buffer.readSlice(length: position).map(Event.body)
         }
         // The data's slice is taken while it is still among the readable bytes.
-        let slice = data.flatMap { buffer.getSlice(at: $0.lowerBound, length: $0.count) }
-        buffer.moveReaderIndex(forwardBy: position - start)
+        let slice = data.flatMap { buffer.getSlice(at: buffer.readerIndex + $0.lowerBound, length: $0.count) }
+        buffer.moveReaderIndex(forwardBy: position)
         if let slice { return .body(slice) }
         return state == .done ? try next(&buffer) : nil
     }
@@ -303,42 +318,42 @@ struct UpstreamResponseParser {
     /// One step through chunked framing from `position`: where the next step starts, or
     /// `nil` when the bytes for this one have not all come. A step over data sets `data`
     /// when the framing is not kept.
-    private mutating func chunkStep(_ view: ByteBufferView, from position: Int,
+    private mutating func chunkStep(_ bytes: Span<UInt8>, from position: Int,
                                     data: inout Range<Int>?) throws(UpstreamResponseError) -> Int? {
         switch state {
         case .chunkSize:
-            guard let lineFeed = view[position...].firstIndex(of: UInt8(ascii: "\n")) else {
-                if view.endIndex - position > 1024 { throw .malformedChunk }
+            guard let lineFeed = UpstreamHeaderLines.firstLineFeed(in: bytes, from: position, to: bytes.count) else {
+                if bytes.count - position > 1024 { throw .malformedChunk }
                 return nil
             }
-            let size = try Self.chunkSize(view, position..<lineFeed)
+            let size = try Self.chunkSize(bytes, position..<lineFeed)
             state = size == 0 ? .trailers : .chunkData(remaining: size)
             return lineFeed + 1
         case .chunkData(let remaining):
-            let length = min(remaining, view.endIndex - position)
+            let length = min(remaining, bytes.count - position)
             state = length == remaining ? .chunkDataEnd : .chunkData(remaining: remaining - length)
             if !keepsChunkFraming { data = position..<position + length }
             return position + length
         case .chunkDataEnd:
-            if view[position] == UInt8(ascii: "\n") {
+            if bytes[position] == UInt8(ascii: "\n") {
                 state = .chunkSize
                 return position + 1
             }
-            guard view[position] == UInt8(ascii: "\r") else { throw .malformedChunk }
-            guard position + 1 < view.endIndex else { return nil }
-            guard view[position + 1] == UInt8(ascii: "\n") else { throw .malformedChunk }
+            guard bytes[position] == UInt8(ascii: "\r") else { throw .malformedChunk }
+            guard position + 1 < bytes.count else { return nil }
+            guard bytes[position + 1] == UInt8(ascii: "\n") else { throw .malformedChunk }
             state = .chunkSize
             return position + 2
         case .trailers:
-            guard let lineFeed = view[position...].firstIndex(of: UInt8(ascii: "\n")) else {
-                if view.endIndex - position > maxHeadBytes { throw .headTooLarge }
+            guard let lineFeed = UpstreamHeaderLines.firstLineFeed(in: bytes, from: position, to: bytes.count) else {
+                if bytes.count - position > maxHeadBytes { throw .headTooLarge }
                 return nil
             }
-            let lineEnd = lineFeed > position && view[lineFeed - 1] == UInt8(ascii: "\r") ? lineFeed - 1 : lineFeed
+            let lineEnd = lineFeed > position && bytes[lineFeed - 1] == UInt8(ascii: "\r") ? lineFeed - 1 : lineFeed
             if lineEnd == position {
                 state = .done
             } else if !keepsChunkFraming {
-                try addTrailer(view, position..<lineFeed + 1)
+                try addTrailer(bytes, position..<lineFeed + 1)
             }
             return lineFeed + 1
         default:
@@ -347,10 +362,11 @@ struct UpstreamResponseParser {
     }
 
     /// A chunk's size from its size line (hex digits, then extensions, which are ignored).
-    private static func chunkSize(_ view: ByteBufferView, _ line: Range<Int>) throws(UpstreamResponseError) -> Int {
+    private static func chunkSize(_ bytes: Span<UInt8>, _ line: Range<Int>) throws(UpstreamResponseError) -> Int {
         var size = 0
         var digits = 0
-        for byte in view[line] {
+        for index in line {
+            let byte = bytes[index]
             let value: Int
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): value = Int(byte - UInt8(ascii: "0"))
@@ -370,11 +386,21 @@ struct UpstreamResponseParser {
         return size
     }
 
-    private mutating func addTrailer(_ view: ByteBufferView, _ lineRange: Range<Int>) throws(UpstreamResponseError) {
-        var lines = UpstreamHeaderLines(view, from: lineRange.lowerBound, to: lineRange.upperBound)
-        guard let line = lines.next(), line.isWellFormed else { throw .malformedHeaderLine }
-        trailers = trailers ?? HTTPHeaders()
-        trailers?.add(name: String(decoding: view[line.name], as: UTF8.self),
-                      value: String(decoding: view[line.value], as: UTF8.self))
+    private mutating func addTrailer(_ bytes: Span<UInt8>, _ lineRange: Range<Int>) throws(UpstreamResponseError) {
+        var added = false
+        var trailers = self.trailers ?? HTTPHeaders()
+        try UpstreamHeaderLines.forEach(in: bytes, from: lineRange.lowerBound, to: lineRange.upperBound) {
+            (line) throws(UpstreamResponseError) in
+            guard line.isWellFormed else { throw .malformedHeaderLine }
+            trailers.add(name: Self.string(bytes, line.name), value: Self.string(bytes, line.value))
+            added = true
+        }
+        guard added else { throw .malformedHeaderLine }
+        self.trailers = trailers
+    }
+
+    /// The text of `bytes[range]` (UTF-8).
+    static func string(_ bytes: Span<UInt8>, _ range: Range<Int>) -> String {
+        String(decoding: range.map { bytes[$0] }, as: UTF8.self)
     }
 }
