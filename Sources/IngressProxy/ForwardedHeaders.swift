@@ -34,6 +34,18 @@ enum ForwardedHeaders {
     /// What a request loses on the way to the endpoint (joined once, not per request).
     static let droppedFromRequests = hopByHop + replaced + answeredHere
 
+    /// ``droppedFromRequests`` by their length, so a name is compared only with those as long.
+    private static let droppedByLength: [[String]] = {
+        var table = [[String]](repeating: [], count: (droppedFromRequests.map(\.utf8.count).max() ?? 0) + 1)
+        for name in droppedFromRequests { table[name.utf8.count].append(name) }
+        return table
+    }()
+
+    private static func isDroppedFromRequests(_ name: String) -> Bool {
+        let length = name.utf8.count
+        return length < droppedByLength.count && droppedByLength[length].contains { sameIgnoringCase(name, $0) }
+    }
+
     /// The lower-case names of the headers a request's `Connection` headers name.
     private static func nominated(_ headers: HTTPHeaders) -> [Substring] {
         var names: [Substring] = []
@@ -79,7 +91,7 @@ enum ForwardedHeaders {
         for (name, value) in head.headers {
             if sameIgnoringCase(name, "host") {
                 if host.isEmpty { host = value }
-            } else if droppedFromRequests.contains(where: { sameIgnoringCase(name, $0) })
+            } else if isDroppedFromRequests(name)
                         || sameIgnoringCase(name, "transfer-encoding")
                         || (framing != .contentLength && sameIgnoringCase(name, "content-length"))
                         || (!nominated.isEmpty && nominated.contains(where: { sameIgnoringCase(name, $0) })) {
@@ -110,6 +122,7 @@ enum ForwardedHeaders {
         case .POST, .PUT, .PATCH:
             return .chunked
         default:
+            guard head.headers.contains(name: "transfer-encoding") else { return .none }
             let codings = head.headers[canonicalForm: "transfer-encoding"]
             return codings.last.map { sameIgnoringCase($0, "chunked") } == true ? .chunked : .none
         }

@@ -217,14 +217,16 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// Takes the next endpoint's idle connection, or opens one.
     private func connect(_ exchange: ProxyExchange, fresh: Bool = false) {
         guard let context else { return }
-        guard let address = fresh ? exchange.address : loop.balancer.pick(exchange.upstream, excluding: exchange.tried),
-              let socketAddress = address.socketAddress else {
+        guard let address = fresh ? exchange.address : loop.balancer.pick(exchange.upstream, excluding: exchange.tried) else {
             return fail(exchange, status: exchange.lastFailure == .timedOut ? .gatewayTimeout : .badGateway)
         }
         exchange.tried.append(address)
         exchange.address = address
         if !fresh, let idle = loop.takeIdle(address) {
             return attach(idle, to: exchange, reused: true)
+        }
+        guard let socketAddress = address.socketAddress else {
+            return fail(exchange, status: .badGateway)
         }
         let loop = NIOLoopBound(self.loop, eventLoop: context.eventLoop)
         let limits = listener.limits

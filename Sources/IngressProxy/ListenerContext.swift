@@ -16,11 +16,17 @@ struct ListenerContext: Sendable {
         guard let metrics else { return }
         let key = IngressMetrics.SeriesKey(record)
         let series: IngressMetrics.Series
-        if let known = loop.metricSeries[key] {
+        if let last = loop.lastMetricSeries, last.key == key {
+            // Most requests count into the series the one before counted into: comparing
+            // the labels (mostly the same strings) is cheaper than hashing them.
+            series = last.series
+        } else if let known = loop.metricSeries[key] {
             series = known
+            loop.lastMetricSeries = (key, known)
         } else {
             series = metrics.series(key)
             loop.metricSeries[key] = series
+            loop.lastMetricSeries = (key, series)
         }
         series.requests.increment()
         series.duration.recordNanoseconds(Int64(record.seconds * 1e9))

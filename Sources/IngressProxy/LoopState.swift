@@ -12,6 +12,8 @@ final class LoopState {
     var balancer = UpstreamBalancer()
     /// The metric series this loop has counted into, found without the registry's lock.
     var metricSeries: [IngressMetrics.SeriesKey: IngressMetrics.Series] = [:]
+    /// The series the last request counted into.
+    var lastMetricSeries: (key: IngressMetrics.SeriesKey, series: IngressMetrics.Series)?
     private var idle: [UpstreamAddress: [UpstreamHandler]] = [:]
     /// The open client connections of the proxy's listeners, for a shutdown to wait on.
     private var clients: [ObjectIdentifier: any Channel] = [:]

@@ -35,9 +35,12 @@ enum RequestCheck {
         let size = headerBytes(head)
         guard size <= maxHeaderBytes else { return .failure(.headerTooLarge(size)) }
         guard head.uri.utf8.first == UInt8(ascii: "/") else { return .failure(.invalidTarget) }
-        let hosts = head.headers["host"]
-        guard hosts.count <= 1 else { return .failure(.repeatedHost) }
-        guard let host = hosts.first else {
+        var host: String?
+        for (name, value) in head.headers where ForwardedHeaders.sameIgnoringCase(name, "host") {
+            guard host == nil else { return .failure(.repeatedHost) }
+            host = value
+        }
+        guard let host else {
             // HTTP/1.0 may leave it out: such a request matches rules without a host.
             return head.version.major == 1 && head.version.minor == 0 ? .success(Checked(host: "", headerBytes: size))
                 : .failure(.missingHost)
@@ -82,10 +85,13 @@ enum RequestCheck {
 
     private static func isRegisteredNameByte(_ byte: UInt8) -> Bool {
         switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "!"), UInt8(ascii: "$"),
+             UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "*"), UInt8(ascii: "+"),
+             UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="), UInt8(ascii: "%"):
             return true
         default:
-            return "-._~!$&'()*+,;=%".utf8.contains(byte)
+            return false
         }
     }
 }
