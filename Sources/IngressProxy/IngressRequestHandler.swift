@@ -41,6 +41,11 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
     private let idleTimer: IdleTimer?
     /// The port the client connected to, as the endpoint is told it.
     private var localPort = "0"
+    /// An HTTP/1 response head not yet written: held until the body's first piece, so that
+    /// a small body goes out in the same write, or until the end of what was read.
+    private var unwrittenHead: ByteBuffer?
+    /// The most body bytes joined to the head in one write.
+    private static let bodyBytesJoinedToHead = 4096
 
     init(listener: ListenerContext, loop: LoopState, http1: HTTP1ServerHandlers?) {
         self.listener = listener
@@ -347,9 +352,18 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
         }
         exchange.keepAlive = exchange.keepAlive && client.keepAlive
         exchange.chunksBody = client.chunksBody
-        var bytes = context.channel.allocator.buffer(capacity: head.bytes.readableBytes + 64)
+        var joined = 0
+        if case .contentLength(let length) = head.framing, length <= Self.bodyBytesJoinedToHead { joined = length }
+        var bytes = context.channel.allocator.buffer(capacity: head.bytes.readableBytes + 64 + joined)
         ForwardedHeaders.writeResponse(head, to: client, into: &bytes)
-        context.write(NIOAny(bytes), promise: nil)
+        unwrittenHead = bytes
+    }
+
+    /// Writes the head held back, if any.
+    private func writeUnwrittenHead(context: ChannelHandlerContext) {
+        guard let head = unwrittenHead else { return }
+        unwrittenHead = nil
+        context.write(NIOAny(head), promise: nil)
     }
 
     private func writeBody(_ buffer: ByteBuffer, of exchange: ProxyExchange, context: ChannelHandlerContext) {
@@ -358,15 +372,26 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
             return
         }
         guard exchange.chunksBody else {
+            if var head = unwrittenHead, buffer.readableBytes <= Self.bodyBytesJoinedToHead {
+                // A small body goes out with its head, in one write.
+                unwrittenHead = nil
+                var body = buffer
+                head.writeBuffer(&body)
+                context.write(NIOAny(head), promise: nil)
+                return
+            }
+            writeUnwrittenHead(context: context)
             context.write(NIOAny(buffer), promise: nil)
             return
         }
+        writeUnwrittenHead(context: context)
         ChunkFraming.writeChunk(buffer, allocator: context.channel.allocator) { context.write(NIOAny($0), promise: nil) }
     }
 
     /// Writes the response's end and flushes; with `close`, the connection ends once it
     /// is written.
     private func writeEnd(_ trailers: HTTPHeaders?, of exchange: ProxyExchange, close: Bool, context: ChannelHandlerContext) {
+        writeUnwrittenHead(context: context)
         let end: NIOAny
         if http1 == nil {
             end = wrapOutboundOut(.end(trailers))
@@ -390,8 +415,9 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
     }
 
     func upstreamReadComplete(_ connection: UpstreamHandler) {
-        guard exchange?.connection === connection else { return }
-        context?.flush()
+        guard exchange?.connection === connection, let context else { return }
+        writeUnwrittenHead(context: context)
+        context.flush()
     }
 
     func upstream(_ connection: UpstreamHandler, writable: Bool) {
@@ -408,6 +434,7 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
             listener.logger.info("\(exchange.upstream): \(connection.address) ended the response early (\(failure))")
             log(exchange, status: exchange.status ?? .badGateway)
             self.exchange = nil
+            unwrittenHead = nil
             context?.close(promise: nil)
             return
         }
