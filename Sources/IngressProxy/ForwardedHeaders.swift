@@ -6,13 +6,22 @@ import NIOHTTP1
 /// passed on in `X-Forwarded-*` and `X-Real-IP` (set, not appended to: a client's own
 /// `X-Forwarded-For` is not trusted), `Host` kept as the client sent it.
 enum ForwardedHeaders {
-    /// The client and listener a request came through.
+    /// The client and listener a request came through, as the forwarding headers tell
+    /// them: written once a connection, since only `X-Forwarded-Host` changes between its
+    /// requests.
     struct Origin {
-        var clientAddress: String
-        /// `http` or `https`.
-        var scheme: String
-        /// The port the client connected to.
-        var port: String
+        /// `X-Real-IP` and `X-Forwarded-For` lines, then `X-Forwarded-Host: ` (its value is
+        /// each request's).
+        let leading: ByteBuffer
+        /// The line end of `X-Forwarded-Host`, the `X-Forwarded-Port`, `X-Forwarded-Proto`
+        /// and `X-Scheme` lines, and the empty line that ends the head.
+        let trailing: ByteBuffer
+
+        /// `scheme`: `http` or `https`; `port`: the one the client connected to.
+        init(clientAddress: String, scheme: String, port: String) {
+            leading = ByteBuffer(string: "X-Real-IP: \(clientAddress)\r\nX-Forwarded-For: \(clientAddress)\r\nX-Forwarded-Host: ")
+            trailing = ByteBuffer(string: "\r\nX-Forwarded-Port: \(port)\r\nX-Forwarded-Proto: \(scheme)\r\nX-Scheme: \(scheme)\r\n\r\n")
+        }
     }
 
     /// Headers that belong to one connection and are never forwarded (RFC 9110 §7.6.1),
@@ -104,13 +113,9 @@ enum ForwardedHeaders {
             writeField("Upgrade", upgrade, into: &buffer)
             buffer.writeStaticString("Connection: upgrade\r\n")
         }
-        writeField("X-Real-IP", origin.clientAddress, into: &buffer)
-        writeField("X-Forwarded-For", origin.clientAddress, into: &buffer)
-        writeField("X-Forwarded-Host", host, into: &buffer)
-        writeField("X-Forwarded-Port", origin.port, into: &buffer)
-        writeField("X-Forwarded-Proto", origin.scheme, into: &buffer)
-        writeField("X-Scheme", origin.scheme, into: &buffer)
-        buffer.writeStaticString("\r\n")
+        buffer.writeImmutableBuffer(origin.leading)
+        buffer.writeString(host)
+        buffer.writeImmutableBuffer(origin.trailing)
         return framing
     }
 

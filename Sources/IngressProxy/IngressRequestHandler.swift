@@ -39,8 +39,8 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// written for this long while no request is under way (nginx's `keepalive_timeout`).
     /// An HTTP/2 stream has none of its own.
     private let idleTimer: IdleTimer?
-    /// The port the client connected to, as the endpoint is told it.
-    private var localPort = "0"
+    /// The client and listener as the endpoint is told them (set when the handler is added).
+    private var origin = ForwardedHeaders.Origin(clientAddress: "-", scheme: "http", port: "0")
     /// An HTTP/1 response head not yet written: held until the body's first piece, so that
     /// a small body goes out in the same write, or until the end of what was read.
     private var unwrittenHead: ByteBuffer?
@@ -59,7 +59,8 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         clientAddress = context.channel.remoteAddress?.ipAddress ?? "-"
-        localPort = String(context.channel.localAddress?.port ?? 0)
+        origin = ForwardedHeaders.Origin(clientAddress: clientAddress, scheme: listener.scheme,
+                                         port: String(context.channel.localAddress?.port ?? 0))
         if loop.quiescing { closeAfterResponse = true }
         if context.channel.isActive { startIdleTimer(context: context) }
     }
@@ -275,7 +276,6 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
         exchange.connection = connection
         exchange.reused = reused
         connection.owner = self
-        let origin = ForwardedHeaders.Origin(clientAddress: clientAddress, scheme: listener.scheme, port: localPort)
         connection.sendHead(exchange.head, upgrade: exchange.webSocketUpgrade, from: origin)
         for part in exchange.replayParts { connection.send(part) }
         for part in exchange.buffered {
