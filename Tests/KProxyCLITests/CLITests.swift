@@ -279,15 +279,16 @@ let fixtureCases: [String] = {
         #expect(try Self.benchNamespaces().subtracting(before).isEmpty)
     }
 
-    /// Our Ingress proxy and nginx, each driven by wrk over HTTP and HTTPS in the same run.
+    /// Our Ingress proxy and nginx, each driven by wrk over HTTP and HTTPS in the same run,
+    /// and the NIO byte relay over HTTP.
     @Test(.enabled(if: ["nginx", "wrk"].allSatisfy { NetworkNamespace.which($0) != nil }, "needs nginx and wrk"))
     func ingressIsComparedWithNginx() throws {
         let result = try run(["bench", "--ingress", "--ingress-seconds", "1", "--ingress-connections", "8", "--runs", "1",
                               "--output", "json"])
         #expect(result.status == 0, "\(result.stderr)")
         let figures = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        for scheme in ["HTTP", "HTTPS"] {
-            for proxy in ["Ours", "Nginx"] {
+        for (scheme, proxies) in [("HTTP", ["Ours", "Nginx", "Relay"]), ("HTTPS", ["Ours", "Nginx"])] {
+            for proxy in proxies {
                 #expect((figures["ingress\(scheme)RequestsPerSecond\(proxy)"] as? Double ?? 0) > 0, "\(scheme) \(proxy)")
                 #expect((figures["ingress\(scheme)P99Ms\(proxy)"] as? Double ?? 0) > 0, "\(scheme) \(proxy)")
                 #expect((figures["ingress\(scheme)CPUMicrosecondsPerRequest\(proxy)"] as? Double ?? 0) > 0, "\(scheme) \(proxy)")

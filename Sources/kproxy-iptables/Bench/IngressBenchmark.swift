@@ -10,6 +10,8 @@ import Glibc
 /// (one nginx worker answering a short body on two ports), the same certificate, both
 /// proxies with one worker (event loop) per core and no access log; `wrk` drives each in
 /// turn over HTTP/1.1 keep-alive and over HTTPS, the order alternating from round to round.
+/// Over HTTP a third takes its turn: a NIO byte relay with no HTTP in it (``ByteRelay``),
+/// the floor under any proxy on NIO.
 struct IngressBenchmark {
     static let host = "bench.example.com"
 
@@ -20,9 +22,14 @@ struct IngressBenchmark {
     /// This program, to run `ingress` from.
     var executable: String
 
-    /// The two proxies and the two schemes.
-    enum Proxy: String, CaseIterable { case ours = "Ours", nginx = "Nginx" }
-    enum Scheme: String, CaseIterable { case http = "HTTP", https = "HTTPS" }
+    /// The proxies and the two schemes.
+    enum Proxy: String, CaseIterable { case ours = "Ours", nginx = "Nginx", relay = "Relay" }
+    enum Scheme: String, CaseIterable {
+        case http = "HTTP", https = "HTTPS"
+
+        /// The proxies driven over this scheme (the relay knows no TLS).
+        var proxies: [Proxy] { self == .http ? Proxy.allCases : [.ours, .nginx] }
+    }
 
     /// Every wrk report, and the proxy's CPU time a request in that run (µs), by proxy and
     /// scheme.
@@ -43,9 +50,10 @@ struct IngressBenchmark {
         let directory = NSTemporaryDirectory() + "kproxy-bench-ingress-\(getpid())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let ports = try FreePorts.take(6)
+        let ports = try FreePorts.take(7)
         let backendPorts = Array(ports[0..<2])
-        let listeners: [Proxy: (http: Int, https: Int)] = [.nginx: (ports[2], ports[3]), .ours: (ports[4], ports[5])]
+        let listeners: [Proxy: (http: Int, https: Int)] = [.nginx: (ports[2], ports[3]), .ours: (ports[4], ports[5]),
+                                                           .relay: (ports[6], ports[6])]
         let pem = try TLSCertificate.selfSignedPEM(commonName: Self.host, dnsNames: [Self.host])
         try pem.certificate.write(toFile: directory + "/tls.crt", atomically: true, encoding: .utf8)
         try pem.key.write(toFile: directory + "/tls.key", atomically: true, encoding: .utf8)
@@ -67,16 +75,20 @@ struct IngressBenchmark {
                                          "--http-port", String(listeners[.ours]!.http), "--https-port", String(listeners[.ours]!.https),
                                          "--metrics-port", "0", "--threads", String(workers), "--no-access-log"])
         defer { ours.stop() }
+        // In this process, which only waits for wrk while the relay is driven.
+        let relay = try ByteRelay(port: listeners[.relay]!.http, endpointPorts: backendPorts, threads: workers)
+        defer { relay.stop() }
         for port in backendPorts + ports[2...] { try FreePorts.waitForListener(port) }
-        let processes: [Proxy: () -> [pid_t]] = [.ours: { [ours.pid] }, .nginx: { ProcessCPU.family(of: proxyNginx.pid) }]
+        let processes: [Proxy: () -> [pid_t]] = [.ours: { [ours.pid] }, .nginx: { ProcessCPU.family(of: proxyNginx.pid) },
+                                                 .relay: { [getpid()] }]
 
         var result = Result()
         for scheme in Scheme.allCases {
-            for proxy in Proxy.allCases { _ = try wrk(scheme, port: listeners[proxy]!, seconds: 1) }
+            for proxy in scheme.proxies { _ = try wrk(scheme, port: listeners[proxy]!, seconds: 1) }
             for round in 0..<rounds {
-                let order = round % 2 == 0 ? Proxy.allCases : Proxy.allCases.reversed()
+                let order = round % 2 == 0 ? scheme.proxies : scheme.proxies.reversed()
                 for proxy in order {
-                    benchProgress("ingress round \(round + 1) of \(rounds): \(scheme.rawValue) through \(proxy == .ours ? "kproxy-iptables" : "nginx")")
+                    benchProgress("ingress round \(round + 1) of \(rounds): \(scheme.rawValue) through \(proxy.name)")
                     let pids = processes[proxy]!()
                     let cpuBefore = ProcessCPU.seconds(pids)
                     let report = try wrk(scheme, port: listeners[proxy]!, seconds: seconds)
@@ -144,5 +156,16 @@ struct IngressBenchmark {
                 """
         }
         return text
+    }
+}
+
+extension IngressBenchmark.Proxy {
+    /// As the progress lines name it.
+    var name: String {
+        switch self {
+        case .ours: "kproxy-iptables"
+        case .nginx: "nginx"
+        case .relay: "the NIO byte relay"
+        }
     }
 }
