@@ -93,7 +93,8 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case (.body(let buffer), .contentLength):
             context.write(wrapOutboundOut(buffer), promise: nil)
         case (.body, .none):
-            // A body the head gave no framing for (NIO's encoder drops it too).
+            // A body the head gave no framing for (an HTTP/2 `GET` with data, say): sent
+            // as it is, the endpoint would read it as the next request; it is dropped.
             return
         case (.end(nil), .chunked):
             context.write(wrapOutboundOut(ChunkFraming.lastChunk), promise: nil)
