@@ -1,5 +1,6 @@
 import IngressProxy
 import KProxyTestSupport
+import ServiceModel
 import Testing
 
 /// Responses framed every way an endpoint may frame them, read through the proxy by an
@@ -49,6 +50,23 @@ import Testing
             } else {
                 #expect(try connection.isClosedByPeer())
             }
+        }
+    }
+
+    /// An HTTP/2 client gets the data alone, whatever the endpoint's framing: response →
+    /// status and body as curl reads them.
+    @Test(.enabled(if: NetworkNamespace.which("curl") != nil, "needs curl"), arguments: [
+        ("chunked", "200", "hello world"), ("until-close", "200", "until close"), ("bad-length", "502", "502 Bad Gateway\n"),
+    ])
+    func anHTTP2ClientGetsTheData(_ response: String, _ status: String, _ body: String) async throws {
+        try await IngressHarness.with(ingressYAML: Self.ingress, services: ["live": 1], https: true) { harness in
+            let port = try #require(harness.proxy.httpsPort)
+            let result = try Command.run([
+                "curl", "-sk", "--max-time", "10", "--http2", "-w", "|%{http_version} %{http_code}",
+                "https://127.0.0.1:\(port)/raw/\(response)",
+            ])
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout == body + "|2 " + status)
         }
     }
 }
