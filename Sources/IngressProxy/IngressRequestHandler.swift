@@ -372,9 +372,9 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
             return
         }
         guard exchange.chunksBody else {
-            if var head = unwrittenHead, buffer.readableBytes <= Self.bodyBytesJoinedToHead {
-                // A small body goes out with its head, in one write.
-                unwrittenHead = nil
+            if unwrittenHead != nil, buffer.readableBytes <= Self.bodyBytesJoinedToHead, var head = unwrittenHead.take() {
+                // A small body goes out with its head, in one write (the head taken out
+                // first, so that it is written in place, not copied).
                 var body = buffer
                 head.writeBuffer(&body)
                 context.write(NIOAny(head), promise: nil)

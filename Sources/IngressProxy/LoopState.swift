@@ -14,7 +14,14 @@ final class LoopState {
     var metricSeries: [IngressMetrics.SeriesKey: IngressMetrics.Series] = [:]
     /// The series the last request counted into.
     var lastMetricSeries: (key: IngressMetrics.SeriesKey, series: IngressMetrics.Series)?
-    private var idle: [UpstreamAddress: [UpstreamHandler]] = [:]
+    /// Read through the dictionary's getter and changed in place: changing an array
+    /// inside a dictionary goes through accessors that allocate on every request.
+    private var idle: [UpstreamAddress: IdleConnections] = [:]
+
+    /// The idle connections to one endpoint, the most recently used last.
+    private final class IdleConnections {
+        var connections: [UpstreamHandler] = []
+    }
     /// The open client connections of the proxy's listeners, for a shutdown to wait on.
     private var clients: [ObjectIdentifier: any Channel] = [:]
     /// Those of them not serving HTTP yet: a TLS handshake under way.
@@ -31,7 +38,8 @@ final class LoopState {
 
     /// An idle connection to `address` that is still open, the most recently used first.
     func takeIdle(_ address: UpstreamAddress) -> UpstreamHandler? {
-        while let connection = idle[address]?.popLast() {
+        guard let pool = idle[address] else { return nil }
+        while let connection = pool.connections.popLast() {
             if connection.isActive {
                 connection.isIdle = false
                 return connection
@@ -42,17 +50,22 @@ final class LoopState {
 
     /// Keeps `connection` for the next request to its endpoint, or closes it when enough are kept.
     func giveBack(_ connection: UpstreamHandler) {
-        guard connection.isActive, idle[connection.address, default: []].count < limits.idleConnectionsPerEndpoint else {
+        let pool = idle[connection.address] ?? {
+            let pool = IdleConnections()
+            idle[connection.address] = pool
+            return pool
+        }()
+        guard connection.isActive, pool.connections.count < limits.idleConnectionsPerEndpoint else {
             connection.close()
             return
         }
         connection.isIdle = true
-        idle[connection.address, default: []].append(connection)
+        pool.connections.append(connection)
     }
 
     /// Forgets an idle connection that closed.
     func remove(_ connection: UpstreamHandler) {
-        idle[connection.address]?.removeAll { $0 === connection }
+        idle[connection.address]?.connections.removeAll { $0 === connection }
     }
 
     /// Counts `channel` among the open client connections until it closes; `handshaking`:
@@ -91,5 +104,5 @@ final class LoopState {
     var clientCount: Int { clients.count }
 
     /// How many idle connections are kept, over all endpoints.
-    var idleCount: Int { idle.values.reduce(0) { $0 + $1.count } }
+    var idleCount: Int { idle.values.reduce(0) { $0 + $1.connections.count } }
 }

@@ -14,7 +14,7 @@ final class ProxyExchange {
     var keepAlive: Bool
     let startedAt: NIODeadline
     /// The endpoints tried so far (a few at most), and the one in use.
-    var tried: [UpstreamAddress] = []
+    var tried = ShortList<UpstreamAddress>()
     var address: UpstreamAddress?
     var connection: UpstreamHandler?
     /// Whether ``connection`` came from the pool (it may have been closed by the endpoint

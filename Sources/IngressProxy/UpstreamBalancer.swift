@@ -12,7 +12,7 @@ struct UpstreamBalancer {
 
     /// The endpoint for the next request to `upstream`, skipping `tried` ones; `nil` when
     /// every endpoint was tried.
-    mutating func pick(_ upstream: IngressUpstream, excluding tried: [UpstreamAddress] = [],
+    mutating func pick(_ upstream: IngressUpstream, excluding tried: ShortList<UpstreamAddress> = ShortList(),
                        now: NIODeadline = .now()) -> UpstreamAddress? {
         let endpoints = upstream.endpoints
         guard !endpoints.isEmpty else { return nil }

@@ -24,7 +24,7 @@ struct UpstreamResponseHead {
     var keepAlive: Bool
     /// The lines (with their line ending) not forwarded: hop-by-hop
     /// headers and those the `Connection` header names. Empty for most responses.
-    var hopByHopLines: [Range<Int>]
+    var hopByHopLines: ShortList<Range<Int>>
     /// Whether the only hop-by-hop line is one `Connection: keep-alive`.
     var onlyKeepAlive: Bool
 

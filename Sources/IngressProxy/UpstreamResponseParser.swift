@@ -201,7 +201,7 @@ struct UpstreamResponseParser {
         var contentLength: Int?
         var chunked = false
         var keepAlive: Bool
-        var hopByHopLines: [Range<Int>] = []
+        var hopByHopLines = ShortList<Range<Int>>()
         var onlyKeepAlive = false
         var saysClose = false
         var saysKeepAlive = false
@@ -259,7 +259,7 @@ struct UpstreamResponseParser {
     /// `lines` and the lines of the headers a `Connection` header names (read again:
     /// the names may come before the `Connection` line).
     private static func nominatedLines(_ bytes: Span<UInt8>, from start: Int, to end: Int,
-                                       adding lines: [Range<Int>]) -> [Range<Int>] {
+                                       adding lines: ShortList<Range<Int>>) -> ShortList<Range<Int>> {
         var names: [[UInt8]] = []
         UpstreamHeaderLines.forEach(in: bytes, from: start, to: end) { line in
             guard HTTPToken.matches(bytes, line.name, connection) else { return }

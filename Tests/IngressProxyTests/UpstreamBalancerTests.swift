@@ -36,7 +36,7 @@ import Testing
 
     @Test func aRetrySkipsWhatTheRequestAlreadyTried() {
         var balancer = UpstreamBalancer()
-        var tried: [UpstreamAddress] = []
+        var tried = ShortList<UpstreamAddress>()
         while let next = balancer.pick(Self.upstream, excluding: tried) { tried.append(next) }
         #expect(tried.sorted() == Self.upstream.endpoints.sorted())
     }

@@ -1,0 +1,32 @@
+/// A list that keeps its first element inline: most of these lists (the endpoints a
+/// request tried, the hop-by-hop lines of a response head) hold one element at most, and
+/// then cost no allocation.
+struct ShortList<Element: Equatable>: Sequence {
+    private var first: Element?
+    private var rest: [Element] = []
+
+    init() {}
+
+    var isEmpty: Bool { first == nil }
+    var count: Int { first == nil ? 0 : 1 + rest.count }
+
+    mutating func append(_ element: Element) {
+        if first == nil { first = element } else { rest.append(element) }
+    }
+
+    func contains(_ element: Element) -> Bool {
+        first == element || (!rest.isEmpty && rest.contains(element))
+    }
+
+    func makeIterator() -> AnyIterator<Element> {
+        var yieldedFirst = false
+        var others = rest.makeIterator()
+        return AnyIterator {
+            if !yieldedFirst {
+                yieldedFirst = true
+                if let first { return first }
+            }
+            return others.next()
+        }
+    }
+}
