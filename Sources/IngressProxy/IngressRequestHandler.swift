@@ -361,8 +361,7 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
 
     /// Writes the head held back, if any.
     private func writeUnwrittenHead(context: ChannelHandlerContext) {
-        guard let head = unwrittenHead else { return }
-        unwrittenHead = nil
+        guard let head = unwrittenHead.take() else { return }
         context.write(NIOAny(head), promise: nil)
     }
 

@@ -98,17 +98,9 @@ final class UpstreamHandler: ChannelDuplexHandler, RemovableChannelHandler {
             return
         case (.end(nil), .chunked):
             context.write(wrapOutboundOut(ChunkFraming.lastChunk), promise: nil)
-        case (.end(let trailers), .chunked):
-            var end = context.channel.allocator.buffer(capacity: 64)
-            end.writeStaticString("0\r\n")
-            for (name, value) in trailers ?? [:] {
-                end.writeString(name)
-                end.writeStaticString(": ")
-                end.writeString(value)
-                end.writeStaticString("\r\n")
-            }
-            end.writeStaticString("\r\n")
-            context.write(wrapOutboundOut(end), promise: nil)
+        case (.end(let trailers?), .chunked):
+            context.write(wrapOutboundOut(ChunkFraming.lastChunk(trailers: trailers, allocator: context.channel.allocator)),
+                          promise: nil)
         case (.end, _):
             return
         }
