@@ -18,15 +18,18 @@ struct ShortList<Element: Equatable>: Sequence {
         first == element || (!rest.isEmpty && rest.contains(element))
     }
 
-    func makeIterator() -> AnyIterator<Element> {
-        var yieldedFirst = false
-        var others = rest.makeIterator()
-        return AnyIterator {
-            if !yieldedFirst {
-                yieldedFirst = true
-                if let first { return first }
-            }
-            return others.next()
+    func makeIterator() -> Iterator {
+        Iterator(first: first, rest: rest.makeIterator())
+    }
+
+    /// The first element, then the rest in order.
+    struct Iterator: IteratorProtocol {
+        fileprivate var first: Element?
+        fileprivate var rest: IndexingIterator<[Element]>
+
+        mutating func next() -> Element? {
+            if let element = first.take() { return element }
+            return rest.next()
         }
     }
 }
