@@ -55,7 +55,7 @@ enum ForwardedHeaders {
         return length < droppedByLength.count && droppedByLength[length].contains { sameIgnoringCase(name, $0) }
     }
 
-    /// The lower-case names of the headers a request's `Connection` headers name.
+    /// The names (as the client wrote them) a request's `Connection` headers list.
     private static func nominated(_ headers: HTTPHeaders) -> [Substring] {
         var names: [Substring] = []
         for (name, value) in headers where sameIgnoringCase(name, "connection") {
