@@ -16,19 +16,12 @@ enum ErrorReply {
         return HTTPResponseHead(version: version, status: status, headers: headers)
     }
 
-    /// The whole answer as HTTP/1 bytes, for a connection without NIO's encoder.
+    /// The whole answer as HTTP/1 bytes (``head(_:version:keepAlive:bodyLength:)`` and
+    /// ``body(_:)``), for a connection without NIO's encoder.
     static func write(_ status: HTTPResponseStatus, version: HTTPVersion, keepAlive: Bool, into buffer: inout ByteBuffer) {
         let body = body(status)
-        ForwardedHeaders.writeStatusLine(version: version, code: status.code, into: &buffer)
-        buffer.writeString(status.reasonPhrase)
-        buffer.writeStaticString("\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ")
-        buffer.writeString(String(body.utf8.count))
-        if !keepAlive {
-            buffer.writeStaticString("\r\nConnection: close")
-        } else if version == .http1_0 {
-            buffer.writeStaticString("\r\nConnection: keep-alive")
-        }
-        buffer.writeStaticString("\r\n\r\n")
+        ForwardedHeaders.writeHead(head(status, version: version, keepAlive: keepAlive, bodyLength: body.utf8.count),
+                                   into: &buffer)
         buffer.writeString(body)
     }
 

@@ -52,13 +52,13 @@ enum ForwardedHeaders {
 
     private static func isDroppedFromRequests(_ name: String) -> Bool {
         let length = name.utf8.count
-        return length < droppedByLength.count && droppedByLength[length].contains { sameIgnoringCase(name, $0) }
+        return length < droppedByLength.count && droppedByLength[length].contains { HTTPToken.sameIgnoringCase(name, $0) }
     }
 
     /// The names (as the client wrote them) a request's `Connection` headers list.
     private static func nominated(_ headers: HTTPHeaders) -> [Substring] {
         var names: [Substring] = []
-        for (name, value) in headers where sameIgnoringCase(name, "connection") {
+        for (name, value) in headers where HTTPToken.sameIgnoringCase(name, "connection") {
             names += value.split(separator: ",").map(withoutSpaces)
         }
         return names
@@ -70,17 +70,6 @@ enum ForwardedHeaders {
         while token.first == " " || token.first == "\t" { token.removeFirst() }
         while token.last == " " || token.last == "\t" { token.removeLast() }
         return token
-    }
-
-    /// Whether two header names (or `Connection` tokens) are the same but for the case of
-    /// their ASCII letters.
-    static func sameIgnoringCase(_ first: some StringProtocol, _ second: some StringProtocol) -> Bool {
-        guard first.utf8.count == second.utf8.count else { return false }
-        var others = second.utf8.makeIterator()
-        for byte in first.utf8 {
-            guard let other = others.next(), HTTPToken.lowercased(byte) == HTTPToken.lowercased(other) else { return false }
-        }
-        return true
     }
 
     /// Writes the head sent to the endpoint into `buffer`: HTTP/1.1 (kept alive), the
@@ -98,12 +87,12 @@ enum ForwardedHeaders {
         let nominated = nominated(head.headers)
         var host = ""
         for (name, value) in head.headers {
-            if sameIgnoringCase(name, "host") {
+            if HTTPToken.sameIgnoringCase(name, "host") {
                 if host.isEmpty { host = value }
             } else if isDroppedFromRequests(name)
-                        || sameIgnoringCase(name, "transfer-encoding")
-                        || (framing != .contentLength && sameIgnoringCase(name, "content-length"))
-                        || (!nominated.isEmpty && nominated.contains(where: { sameIgnoringCase(name, $0) })) {
+                        || HTTPToken.sameIgnoringCase(name, "transfer-encoding")
+                        || (framing != .contentLength && HTTPToken.sameIgnoringCase(name, "content-length"))
+                        || (!nominated.isEmpty && nominated.contains(where: { HTTPToken.sameIgnoringCase(name, $0) })) {
                 continue
             }
             writeField(name, value, into: &buffer)
@@ -129,8 +118,18 @@ enum ForwardedHeaders {
         default:
             guard head.headers.contains(name: "transfer-encoding") else { return .none }
             let codings = head.headers[canonicalForm: "transfer-encoding"]
-            return codings.last.map { sameIgnoringCase($0, "chunked") } == true ? .chunked : .none
+            return codings.last.map { HTTPToken.sameIgnoringCase($0, "chunked") } == true ? .chunked : .none
         }
+    }
+
+    /// Writes `head` as HTTP/1 bytes: status line, its headers, the empty line (for the
+    /// proxy's own answers, whose heads are values).
+    static func writeHead(_ head: HTTPResponseHead, into buffer: inout ByteBuffer) {
+        writeStatusLine(version: head.version, code: head.status.code, into: &buffer)
+        buffer.writeString(head.status.reasonPhrase)
+        buffer.writeStaticString("\r\n")
+        for (name, value) in head.headers { writeField(name, value, into: &buffer) }
+        buffer.writeStaticString("\r\n")
     }
 
     private static func writeField(_ name: String, _ value: String, into buffer: inout ByteBuffer) {
@@ -172,7 +171,7 @@ enum ForwardedHeaders {
             let bytes = head.bytes.readableBytesUInt8Span
             UpstreamHeaderLines.forEach(in: bytes, from: head.fieldsStart, to: head.fieldsEnd) { line in
                 if !keepsAll, head.hopByHopLines.contains(line.whole) { return }
-                if client.unchunksBody, HTTPToken.matches(bytes, line.name, transferEncoding) { return }
+                if client.unchunksBody, HTTPToken.matches(bytes, line.name, UpstreamResponseParser.transferEncoding) { return }
                 var kept = head.bytes.getSlice(at: start + line.whole.lowerBound, length: line.whole.count)!
                 buffer.writeBuffer(&kept)
             }
@@ -187,8 +186,6 @@ enum ForwardedHeaders {
         }
         buffer.writeStaticString("\r\n")
     }
-
-    private static let transferEncoding = Array("transfer-encoding".utf8)
 
     /// The head sent back to an HTTP/2 client: the endpoint's headers but the hop-by-hop ones.
     static func response(_ head: UpstreamResponseHead) -> HTTPResponseHead {
@@ -214,6 +211,6 @@ enum ForwardedHeaders {
 
     /// Whether a `Connection` header lists `token`.
     static func connectionLists(_ token: String, in headers: HTTPHeaders) -> Bool {
-        headers[canonicalForm: "connection"].contains { sameIgnoringCase($0, token) }
+        headers[canonicalForm: "connection"].contains { HTTPToken.sameIgnoringCase($0, token) }
     }
 }

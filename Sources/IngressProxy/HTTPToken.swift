@@ -19,6 +19,17 @@ enum HTTPToken {
         byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
     }
 
+    /// Whether two header names (or `Connection` tokens) are the same but for the case of
+    /// their ASCII letters.
+    static func sameIgnoringCase(_ first: some StringProtocol, _ second: some StringProtocol) -> Bool {
+        guard first.utf8.count == second.utf8.count else { return false }
+        var others = second.utf8.makeIterator()
+        for byte in first.utf8 {
+            guard let other = others.next(), lowercased(byte) == lowercased(other) else { return false }
+        }
+        return true
+    }
+
     /// Whether `bytes[range]` are `lowercaseName` but for the case of their ASCII letters.
     static func matches(_ bytes: Span<UInt8>, _ range: Range<Int>, _ lowercaseName: [UInt8]) -> Bool {
         guard range.count == lowercaseName.count else { return false }

@@ -196,12 +196,13 @@ final class IngressRequestHandler: ChannelDuplexHandler, RemovableChannelHandler
             self.exchange = exchange
             if head.headers.first(name: "expect")?.lowercased() == "100-continue" {
                 // Answered here, as nginx does: the body is read as soon as it comes.
+                let interim = HTTPResponseHead(version: head.version, status: .continue)
                 if http1 != nil {
-                    context.writeAndFlush(NIOAny(ByteBuffer(string: head.version.minor == 0 ? "HTTP/1.0 100 Continue\r\n\r\n"
-                                                                : "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
+                    var bytes = context.channel.allocator.buffer(capacity: 32)
+                    ForwardedHeaders.writeHead(interim, into: &bytes)
+                    context.writeAndFlush(NIOAny(bytes), promise: nil)
                 } else {
-                    context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))),
-                                          promise: nil)
+                    context.writeAndFlush(wrapOutboundOut(.head(interim)), promise: nil)
                 }
             }
             connect(exchange)

@@ -36,7 +36,7 @@ enum RequestCheck {
         guard size <= maxHeaderBytes else { return .failure(.headerTooLarge(size)) }
         guard head.uri.utf8.first == UInt8(ascii: "/") else { return .failure(.invalidTarget) }
         var host: String?
-        for (name, value) in head.headers where ForwardedHeaders.sameIgnoringCase(name, "host") {
+        for (name, value) in head.headers where HTTPToken.sameIgnoringCase(name, "host") {
             guard host == nil else { return .failure(.repeatedHost) }
             host = value
         }

@@ -143,7 +143,7 @@ struct UpstreamResponseParser {
 
     private static let http1Prefix = Array("HTTP/1.".utf8)
     private static let contentLength = Array("content-length".utf8)
-    private static let transferEncoding = Array("transfer-encoding".utf8)
+    static let transferEncoding = Array("transfer-encoding".utf8)
     private static let connection = Array("connection".utf8)
     private static let chunked = Array("chunked".utf8)
     private static let close = Array("close".utf8)
