@@ -84,6 +84,18 @@ import Testing
         }
     }
 
+    /// `Expect: 100-continue` is answered by the proxy, then the body goes on.
+    @Test func aContinueIsAnsweredBeforeTheBody() async throws {
+        try await IngressHarness.with(ingressYAML: Self.ingress, services: ["files": 1]) { harness in
+            let connection = try RawHTTPConnection(port: harness.proxy.httpPort)
+            try connection.send("POST /up HTTP/1.1\r\nHost: a.example.com\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+            #expect(try connection.response().status == 100)
+            try connection.send("hello")
+            #expect(try connection.response().status == 200)
+            #expect(harness.backends["files"]?.first?.bodyBytes == 5)
+        }
+    }
+
     @Test func aBodyOverTheLimitGets413() async throws {
         try await IngressHarness.with(ingressYAML: Self.ingress, services: ["files": 1]) { harness in
             let declared = try RawHTTPConnection(port: harness.proxy.httpPort)
